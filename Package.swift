@@ -1,0 +1,62 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "flotilla",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "flotilla", targets: ["flotilla"]),
+        .executable(name: "flotilla-bench", targets: ["FlotillaBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+    ],
+    targets: [
+        // libyaml's event parser (Debian: libyaml-dev). See Sources/FlotillaSpec/README.md for why
+        // Flotilla reads YAML through the C event API instead of Yams' node tree.
+        .systemLibrary(
+            name: "CLibYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]
+        ),
+        .target(
+            name: "FlotillaSpec",
+            dependencies: [
+                "CLibYAML",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(name: "FlotillaPlan", dependencies: ["FlotillaSpec"]),
+        .target(
+            name: "FlotillaStore",
+            dependencies: [
+                "FlotillaSpec",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .target(
+            name: "FlotillaCLI",
+            dependencies: [
+                "FlotillaSpec", "FlotillaPlan", "FlotillaStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(name: "flotilla", dependencies: ["FlotillaCLI"]),
+        .executableTarget(
+            name: "FlotillaBench",
+            dependencies: [
+                "FlotillaCLI", "FlotillaSpec", "FlotillaPlan", "FlotillaStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "FlotillaSpecTests", dependencies: ["FlotillaSpec"]),
+        .testTarget(name: "FlotillaPlanTests", dependencies: ["FlotillaPlan", "FlotillaSpec"]),
+        .testTarget(name: "FlotillaStoreTests", dependencies: ["FlotillaStore", "FlotillaSpec"]),
+        .testTarget(name: "FlotillaCLITests", dependencies: ["FlotillaCLI", "FlotillaStore", "FlotillaSpec", "FlotillaPlan"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,61 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Where a command writes and reads: the terminal for the executable, a buffer for tests.
+public final class Console: @unchecked Sendable {
+    // @unchecked: all mutable state is behind `lock`.
+    private let lock = NSLock()
+    private var captured = ""
+    private var capturedErrors = ""
+    private let echo: Bool
+    private var answers: [String]
+    /// Whether standard input is a terminal a person can answer prompts on.
+    public let isInteractive: Bool
+
+    /// The process's own standard streams.
+    public static func standard() -> Console {
+        Console(echo: true, isInteractive: isatty(0) == 1, answers: [])
+    }
+
+    /// A console that records output, for tests; `answers` are what a person types at prompts.
+    public static func capturing(interactive: Bool = false, answers: [String] = []) -> Console {
+        Console(echo: false, isInteractive: interactive, answers: answers)
+    }
+
+    private init(echo: Bool, isInteractive: Bool, answers: [String]) {
+        self.echo = echo
+        self.isInteractive = isInteractive
+        self.answers = answers
+    }
+
+    public func write(_ text: String) {
+        if echo {
+            FileHandle.standardOutput.write(Data(text.utf8))
+        } else {
+            lock.withLock { captured += text }
+        }
+    }
+
+    public func line(_ text: String = "") { write(text + "\n") }
+
+    public func error(_ text: String) {
+        if echo {
+            FileHandle.standardError.write(Data((text + "\n").utf8))
+        } else {
+            lock.withLock { capturedErrors += text + "\n" }
+        }
+    }
+
+    /// Asks a question and returns the answer, or nil at end of input.
+    public func ask(_ prompt: String) -> String? {
+        write(prompt)
+        if echo { return readLine() }
+        return lock.withLock { answers.isEmpty ? nil : answers.removeFirst() }
+    }
+
+    public var output: String { lock.withLock { captured } }
+    public var errors: String { lock.withLock { capturedErrors } }
+}

@@ -1,0 +1,127 @@
+import ArgumentParser
+import FlotillaPlan
+import FlotillaSpec
+import FlotillaStore
+import Foundation
+
+struct GetCommand: ConsoleCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "get",
+        abstract: "Show bots: `get bots` lists them, `get bot NAME -o yaml --show-sources` shows one resolved.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "bots or bot") var resource: String
+    @Argument(help: "A bot's name.") var name: String?
+
+    @Option(name: [.customShort("o"), .customLong("output")], help: "table, json or yaml")
+    var output: OutputFormat = .table
+
+    @Flag(name: .customLong("show-sources"), help: "Say where each risk and runtime value came from: spec, profile or default.")
+    var showSources = false
+
+    func validate() throws {
+        guard ["bot", "bots"].contains(resource) else {
+            throw ValidationError("unknown resource \"\(resource)\"\(Suggestion.hint(for: resource, among: ["bots", "bot"])); use bots or bot")
+        }
+        if let name, let problem = Name.problem(with: name) { throw ValidationError("bot name: \(problem)") }
+    }
+
+    struct BotRow: Encodable {
+        var name: String
+        var profile: String
+        var strategy: String
+        var deploy: String
+        var capital: String
+        var revision: Int?
+        var status: String
+    }
+
+    func run(console: Console) async throws {
+        let specs = try SpecLoader.load(global.layout)
+        let store = try global.openStoreIfExists()
+        let (_, applied) = try store.desiredState(decode: { _, _ in false })
+        let appliedByName = Dictionary(uniqueKeysWithValues: applied.map { ($0.name, $0) })
+
+        if let name {
+            guard let bot = specs.bot(named: name) else {
+                let names = specs.bots.map(\.name)
+                throw UsageProblem("no bot named \"\(name)\" in bots.d/\(Suggestion.hint(for: name, among: names))")
+            }
+            let revision = appliedByName[name]?.revision
+            switch output {
+            case .yaml: console.write(SpecYAML.render(bot, revision: revision, showSources: showSources))
+            case .json: console.line(try jsonText(bot))
+            case .table: console.write(table([row(bot, applied: appliedByName[name])]))
+            }
+            return
+        }
+        let rows = specs.bots.map { row($0, applied: appliedByName[$0.name]) }
+        switch output {
+        case .json: console.line(try jsonText(rows))
+        case .yaml:
+            for bot in specs.bots {
+                console.write("---\n" + SpecYAML.render(bot, revision: appliedByName[bot.name]?.revision, showSources: showSources))
+            }
+        case .table: console.write(table(rows))
+        }
+    }
+
+    private func row(_ bot: ResolvedBot, applied: AppliedBot?) -> BotRow {
+        let status: String
+        if let applied {
+            status = applied.specHash == bot.specHash ? "applied" : "changed (plan)"
+        } else {
+            status = "not applied"
+        }
+        return BotRow(
+            name: bot.name, profile: bot.profile, strategy: bot.strategy.kind.rawValue, deploy: bot.deploy.strategy.name.rawValue,
+            capital: bot.capital.quote.canonicalText, revision: applied?.revision, status: status)
+    }
+
+    private func table(_ rows: [BotRow]) -> String {
+        let header = ["NAME", "PROFILE", "STRATEGY", "DEPLOY", "CAPITAL", "REVISION", "STATUS"]
+        let cells = rows.map { [$0.name, $0.profile, $0.strategy, $0.deploy, $0.capital, $0.revision.map(String.init) ?? "-", $0.status] }
+        return Table.render(header: header, rows: cells)
+    }
+}
+
+enum Table {
+    static func render(header: [String], rows: [[String]]) -> String {
+        var widths = header.map(\.count)
+        for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { i, c in i == cells.count - 1 ? c : c.padding(toLength: widths[i] + 3, withPad: " ", startingAt: 0) }
+                .joined() + "\n"
+        }
+        return line(header) + rows.map(line).joined()
+    }
+}
+
+struct EventsCommand: ConsoleCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "events", abstract: "Show the event log, oldest first: applies, revisions, rollouts.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Only this bot's events.") var bot: String?
+    @Option(help: "How many of the newest events to show.") var limit: Int = 50
+    @Option(name: [.customShort("o"), .customLong("output")], help: "table or json") var output: OutputFormat = .table
+
+    func run(console: Console) async throws {
+        let store = try global.openStoreIfExists()
+        let events = try store.events(bot: bot, limit: max(1, limit))
+        if output == .json {
+            console.line(try jsonText(events))
+            return
+        }
+        if events.isEmpty {
+            console.line(bot.map { "No events for bot \($0)." } ?? "No events yet; run flotilla apply.")
+            return
+        }
+        let formatter = ISO8601DateFormatter()
+        let rows = events.map {
+            [formatter.string(from: $0.time), $0.bot ?? "-", $0.kind, $0.revision.map(String.init) ?? "-", $0.message]
+        }
+        console.write(Table.render(header: ["TIME", "BOT", "EVENT", "REVISION", "MESSAGE"], rows: rows))
+    }
+}

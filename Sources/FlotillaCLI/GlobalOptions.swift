@@ -1,0 +1,50 @@
+import ArgumentParser
+import FlotillaSpec
+import FlotillaStore
+import Foundation
+
+/// Options every command that reads the project or the state takes.
+public struct GlobalOptions: ParsableArguments, Sendable {
+    @Option(name: .customLong("dir"), help: "The project directory holding bots.d/ and profiles/.")
+    public var directory: String = "."
+
+    @Option(name: .customLong("state"), help: "The state store (SQLite). Default: DIR/.flotilla/state.db.")
+    public var statePath: String?
+
+    public init() {}
+
+    var root: URL { URL(fileURLWithPath: directory).standardizedFileURL }
+    var layout: ProjectLayout { ProjectLayout(root: root) }
+    var resolvedStatePath: String { statePath ?? root.appendingPathComponent(".flotilla/state.db").path }
+
+    func openStore() throws -> StateStore { try StateStore(path: resolvedStatePath) }
+}
+
+/// `-l key=value` label selectors, parsed and checked.
+struct SelectorOptions: ParsableArguments, Sendable {
+    @Option(name: [.customShort("l"), .customLong("selector")], help: "Only bots with this label (key=value); repeat to require several.")
+    var selectors: [String] = []
+
+    @Option(name: .customLong("target"), help: "Only this bot; repeat for several.")
+    var targets: [String] = []
+
+    func validate() throws {
+        for selector in selectors where parse(selector) == nil {
+            throw ValidationError("-l \(selector): write a selector as key=value, e.g. -l team=alpha")
+        }
+        for target in targets {
+            if let problem = Name.problem(with: target) { throw ValidationError("--target \(target): \(problem)") }
+        }
+    }
+
+    var labels: [String: String] {
+        var out: [String: String] = [:]
+        for selector in selectors { if let (k, v) = parse(selector) { out[k] = v } }
+        return out
+    }
+
+    private func parse(_ text: String) -> (String, String)? {
+        guard let eq = text.firstIndex(of: "="), eq != text.startIndex else { return nil }
+        return (String(text[..<eq]), String(text[text.index(after: eq)...]))
+    }
+}

@@ -1,0 +1,57 @@
+import ArgumentParser
+import FlotillaPlan
+import FlotillaSpec
+import FlotillaStore
+import Foundation
+
+struct PlanCommand: ConsoleCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Show what applying the files would change, and what it does to risk.",
+        discussion: """
+            + create, ~ update in place, -/+ replace (a new revision rolled out by the bot's deploy strategy), \
+            - delete (only with --prune). With --detailed-exitcode: 0 no changes, 1 error, 2 changes.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var scope: SelectorOptions
+
+    @Option(name: .customLong("out"), help: "Save the plan to this file; `flotilla apply FILE` applies exactly it.")
+    var outFile: String?
+
+    @Flag(name: .customLong("json"), help: "Print the plan as JSON (see docs/plan-json.md).")
+    var json = false
+
+    @Flag(name: .customLong("detailed-exitcode"), help: "Exit 0 when there are no changes, 2 when there are, 1 on error.")
+    var detailedExitCode = false
+
+    @Flag(name: .customLong("prune"), help: "Delete bots that are in the state but no longer in bots.d/.")
+    var prune = false
+
+    func run(console: Console) async throws {
+        let store = try global.openStoreIfExists()
+        let options = PlanOptions(prune: prune, selector: scope.labels, targets: scope.targets)
+        let (plan, _) = try Project.plan(layout: global.layout, store: store, options: options)
+        if json {
+            console.line(try jsonText(plan))
+        } else {
+            console.write(PlanText.render(plan))
+        }
+        if let outFile {
+            try SavedPlan.write(plan, to: outFile)
+            if !json {
+                console.line("\nSaved the plan to \(outFile). To apply exactly these actions, run:\n    flotilla apply \(outFile)")
+            }
+        }
+        if detailedExitCode && plan.hasChanges { throw Exit(code: 2) }
+    }
+}
+
+extension GlobalOptions {
+    /// The store if it exists; otherwise an empty in-memory one, so that read-only commands never
+    /// create `.flotilla/`.
+    func openStoreIfExists() throws -> StateStore {
+        if FileManager.default.fileExists(atPath: resolvedStatePath) { return try openStore() }
+        return try StateStore.inMemory()
+    }
+}

@@ -1,0 +1,140 @@
+import FlotillaSpec
+import Foundation
+
+/// The difference between desired (files) and actual (state store): per bot create, update in
+/// place, replace (new revision), delete, or nothing; with field diffs and the risk delta.
+///
+/// A plan is a value: `Planner.plan` computes it purely; `PlanText` and the JSON encoding show it;
+/// saved to a file it is what `flotilla apply FILE` applies exactly. Its JSON shape is documented
+/// in docs/plan-json.md and versioned by `formatVersion`.
+public struct Plan: Sendable, Codable {
+    public static let currentFormatVersion = 1
+
+    public var formatVersion: Int
+    /// The state serial the plan was made against; apply refuses the plan when it moved.
+    public var stateSerial: Int
+    /// Hash of every input file read, by path; apply refuses the plan when any changed.
+    public var inputs: [String: String]
+    public var options: PlanOptions
+    /// Bots that change, sorted by name.
+    public var changes: [BotChange]
+    /// In the state but no longer in the files; deleted only with `prune`.
+    public var orphans: [String]
+    /// Bots in scope that need nothing.
+    public var unchanged: Int
+    public var risk: RiskDelta
+
+    public var summary: Summary {
+        var s = Summary()
+        for change in changes {
+            switch change.action {
+            case .create: s.add += 1
+            case .update: s.change += 1
+            case .replace: s.replace += 1
+            case .delete: s.delete += 1
+            }
+        }
+        return s
+    }
+
+    public var hasChanges: Bool { !changes.isEmpty }
+
+    public struct Summary: Sendable, Codable, Equatable {
+        public var add = 0
+        public var change = 0
+        public var replace = 0
+        public var delete = 0
+
+        public init(add: Int = 0, change: Int = 0, replace: Int = 0, delete: Int = 0) {
+            self.add = add
+            self.change = change
+            self.replace = replace
+            self.delete = delete
+        }
+    }
+}
+
+public struct PlanOptions: Sendable, Codable, Equatable {
+    /// Delete bots that are in the state but not in the files.
+    public var prune: Bool
+    /// `-l key=value`: only bots whose labels match all of these.
+    public var selector: [String: String]
+    /// `--target NAME`: only these bots (empty: all).
+    public var targets: [String]
+
+    public init(prune: Bool = false, selector: [String: String] = [:], targets: [String] = []) {
+        self.prune = prune
+        self.selector = selector
+        self.targets = targets
+    }
+
+    func includes(name: String, labels: [String: String]?) -> Bool {
+        if !targets.isEmpty && !targets.contains(name) { return false }
+        guard !selector.isEmpty else { return true }
+        guard let labels else { return false }
+        return selector.allSatisfy { labels[$0.key] == $0.value }
+    }
+}
+
+public struct BotChange: Sendable, Codable {
+    public enum Action: String, Sendable, Codable {
+        case create
+        /// in place, no new revision
+        case update
+        /// a new revision, rolled out by the deploy strategy
+        case replace
+        case delete
+    }
+
+    public var name: String
+    public var action: Action
+    /// The deploy strategy that will carry the change (the new spec's; the old one's for a delete).
+    public var deployStrategy: String
+    public var fields: [FieldDiff]
+    /// Current revision (nil when created) and the one after apply (nil when deleted).
+    public var revisionBefore: Int?
+    public var revisionAfter: Int?
+    /// Hashes the change was computed from; apply checks them again.
+    public var specHashBefore: String?
+    public var specHashAfter: String?
+    /// The resolved spec to record (nil for a delete).
+    public var desired: ResolvedBot?
+}
+
+public struct FieldDiff: Sendable, Codable, Equatable {
+    public var path: String
+    public var old: String?
+    public var new: String?
+    /// `replace` when this field alone forces a new revision.
+    public var forces: FieldClass
+}
+
+/// Fleet totals before and after the plan: what the change does to risk.
+public struct RiskDelta: Sendable, Codable, Equatable {
+    public struct Totals: Sendable, Codable, Equatable {
+        /// Sum of allocated capital (quote currency).
+        public var capital: Decimal = 0
+        /// Sum of capital × maxPositionPct × maxLeverage: the most the fleet can hold at once.
+        public var maxExposure: Decimal = 0
+        /// Sum of capital × the calendar loss limits: the most the fleet may lose before entries stop.
+        public var dailyLossLimit: Decimal = 0
+        public var weeklyLossLimit: Decimal = 0
+        public var monthlyLossLimit: Decimal = 0
+
+        public init() {}
+
+        mutating func add(_ bot: ResolvedBot) {
+            let c = bot.capital.quote
+            capital += c
+            maxExposure += c * bot.number(.maxPositionPct) / 100 * bot.number(.maxLeverage)
+            dailyLossLimit += c * bot.number(.dailyLossLimitPct) / 100
+            weeklyLossLimit += c * bot.number(.weeklyLossLimitPct) / 100
+            monthlyLossLimit += c * bot.number(.monthlyLossLimitPct) / 100
+        }
+    }
+
+    public var before = Totals()
+    public var after = Totals()
+
+    public init() {}
+}

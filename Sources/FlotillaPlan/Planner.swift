@@ -1,0 +1,109 @@
+import FlotillaSpec
+import Foundation
+
+/// Computes plans. Pure: the same desired and actual values always give the same plan.
+public enum Planner {
+    /// - Parameters:
+    ///   - desired: the resolved bots from the files.
+    ///   - actual: the bots in the state store; `spec` must be decoded wherever its hash differs
+    ///     from the desired bot's (or the bot is not desired at all).
+    public static func plan(
+        desired: [ResolvedBot], actual: [AppliedBot], stateSerial: Int, inputs: [String: String] = [:],
+        options: PlanOptions = PlanOptions()
+    ) -> Plan {
+        var actualByName: [String: AppliedBot] = [:]
+        actualByName.reserveCapacity(actual.count)
+        for bot in actual { actualByName[bot.name] = bot }
+        var desiredNames = Set<String>()
+        desiredNames.reserveCapacity(desired.count)
+
+        var changes: [BotChange] = []
+        var unchanged = 0
+        var risk = RiskDelta()
+        for bot in desired {
+            desiredNames.insert(bot.name)
+            let current = actualByName[bot.name]
+            guard options.includes(name: bot.name, labels: bot.labels) else {
+                // Out of scope: counts as it stands today.
+                if let current {
+                    let spec = current.specHash == bot.specHash ? bot : (current.spec ?? bot)
+                    risk.before.add(spec)
+                    risk.after.add(spec)
+                }
+                continue
+            }
+            risk.after.add(bot)
+            guard let current else {
+                changes.append(created(bot))
+                continue
+            }
+            let specHash = bot.specHash
+            if current.specHash == specHash {
+                risk.before.add(bot)
+                unchanged += 1
+                continue
+            }
+            let old = current.spec ?? bot
+            risk.before.add(old)
+            changes.append(changed(from: old, current: current, to: bot, specHash: specHash))
+        }
+
+        var orphans: [String] = []
+        for bot in actual where !desiredNames.contains(bot.name) {
+            let inScope = options.includes(name: bot.name, labels: bot.spec?.labels)
+            if let spec = bot.spec {
+                risk.before.add(spec)
+                if !(inScope && options.prune) { risk.after.add(spec) }
+            }
+            guard inScope else { continue }
+            if options.prune {
+                changes.append(BotChange(
+                    name: bot.name, action: .delete, deployStrategy: bot.spec?.deploy.strategy.name.rawValue ?? "immediate",
+                    fields: (bot.spec?.fields ?? []).map { FieldDiff(path: $0.path, old: $0.value, new: nil, forces: .replace) },
+                    revisionBefore: bot.revision, revisionAfter: nil, specHashBefore: bot.specHash, specHashAfter: nil, desired: nil))
+            } else {
+                orphans.append(bot.name)
+            }
+        }
+        changes.sort { $0.name < $1.name }
+        return Plan(
+            formatVersion: Plan.currentFormatVersion, stateSerial: stateSerial, inputs: inputs, options: options,
+            changes: changes, orphans: orphans.sorted(), unchanged: unchanged, risk: risk)
+    }
+
+    static func created(_ bot: ResolvedBot) -> BotChange {
+        BotChange(
+            name: bot.name, action: .create, deployStrategy: bot.deploy.strategy.name.rawValue,
+            fields: bot.fields.map { FieldDiff(path: $0.path, old: nil, new: $0.value, forces: FieldClass.of($0.path)) },
+            revisionBefore: nil, revisionAfter: 1, specHashBefore: nil, specHashAfter: bot.specHash, desired: bot)
+    }
+
+    static func changed(from old: ResolvedBot, current: AppliedBot, to new: ResolvedBot, specHash: String) -> BotChange {
+        let diffs = diff(old.fields, new.fields)
+        let replace = diffs.contains { $0.forces == .replace }
+        return BotChange(
+            name: new.name, action: replace ? .replace : .update, deployStrategy: new.deploy.strategy.name.rawValue,
+            fields: diffs, revisionBefore: current.revision, revisionAfter: replace ? nil : current.revision,
+            specHashBefore: current.specHash, specHashAfter: specHash, desired: new)
+    }
+
+    /// Field-level differences between two canonical field lists, in the new list's order with
+    /// removed fields after.
+    public static func diff(_ old: [SpecField], _ new: [SpecField]) -> [FieldDiff] {
+        var oldValues: [String: String] = [:]
+        for field in old { oldValues[field.path] = field.value }
+        var seen = Set<String>()
+        var diffs: [FieldDiff] = []
+        for field in new {
+            seen.insert(field.path)
+            let before = oldValues[field.path]
+            if before != field.value {
+                diffs.append(FieldDiff(path: field.path, old: before, new: field.value, forces: FieldClass.of(field.path)))
+            }
+        }
+        for field in old where !seen.contains(field.path) {
+            diffs.append(FieldDiff(path: field.path, old: field.value, new: nil, forces: FieldClass.of(field.path)))
+        }
+        return diffs
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+
+/// A value as written in a file, with the place it was written.
+public struct Located<Value: Sendable>: Sendable {
+    public var value: Value
+    public var mark: SourceMark
+    public init(_ value: Value, at mark: SourceMark) {
+        self.value = value
+        self.mark = mark
+    }
+}
+
+/// One `kind: Bot` document as written in `bots.d/`, before its profile is merged in.
+public struct BotSpec: Sendable {
+    public var name: String
+    public var labels: [String: String]
+    public var file: String
+    public var mark: SourceMark
+    public var profile: Located<String>
+    public var venue: Venue
+    public var market: Market
+    public var strategy: StrategySpec
+    public var capital: Capital
+    /// `spec.risk` and `spec.runtime` fields that override the profile.
+    public var overrides: [SettingKey: Located<SettingValue>]
+    public var deploy: DeploySpec
+    /// Where each field was written, by field path (`spec.strategy.params.fast`), for later checks.
+    public var marks: [String: SourceMark]
+}
+
+/// One `kind: Profile` document from `profiles/`.
+public struct ProfileSpec: Sendable {
+    public var name: String
+    public var description: String
+    public var file: String
+    public var mark: SourceMark
+    public var settings: [SettingKey: Located<SettingValue>]
+}
+
+public struct Venue: Sendable, Hashable, Codable {
+    public enum Kind: String, Sendable, Hashable, Codable, CaseIterable { case paper }
+    public var kind: Kind
+    public var account: String
+
+    public init(kind: Kind = .paper, account: String = "main") {
+        self.kind = kind
+        self.account = account
+    }
+}
+
+public struct Market: Sendable, Hashable, Codable {
+    /// One instance per symbol; several symbols make a fan-out bot (see the rolling strategy).
+    public var symbols: [String]
+    public var interval: TimeSpan
+    public var source: MarketSource
+
+    public init(symbols: [String], interval: TimeSpan, source: MarketSource) {
+        self.symbols = symbols
+        self.interval = interval
+        self.source = source
+    }
+
+    public static let symbolPattern = "^[A-Z0-9]{2,12}-[A-Z0-9]{2,12}$"
+}
+
+public struct MarketSource: Sendable, Hashable, Codable {
+    public enum Feed: Sendable, Hashable, Codable {
+        /// CSV candles, a bundled data set or a path relative to the spec file. `{symbol}`, `{base}`
+        /// and `{quote}` in the name are replaced per instance.
+        case replay(file: String)
+        /// Seeded geometric Brownian motion, reproducible.
+        case synthetic(seed: Int64, startPrice: Decimal, volatilityPct: Decimal, driftPct: Decimal)
+    }
+    public var feed: Feed
+    /// Replay speed factor: 600 plays a 5-minute candle every half second.
+    public var speed: Decimal
+
+    public init(feed: Feed, speed: Decimal) {
+        self.feed = feed
+        self.speed = speed
+    }
+
+    public static let defaultSynthetic = MarketSource(
+        feed: .synthetic(seed: 1, startPrice: 100, volatilityPct: 1, driftPct: 0), speed: 1)
+}
+
+public struct StrategySpec: Sendable, Hashable, Codable {
+    public var kind: StrategyKind
+    /// Every parameter of the kind; resolution fills in the defaults.
+    public var params: [String: Decimal]
+    /// Spot venues cannot short: a long-only bot turns SHORT decisions into CLOSE.
+    public var longOnly: Bool
+
+    public init(kind: StrategyKind, params: [String: Decimal], longOnly: Bool = true) {
+        self.kind = kind
+        self.params = params
+        self.longOnly = longOnly
+    }
+}
+
+public struct Capital: Sendable, Hashable, Codable {
+    /// Capital allocated to the bot, in the quote currency. Exact.
+    public var quote: Decimal
+
+    public init(quote: Decimal) { self.quote = quote }
+}

@@ -1,0 +1,223 @@
+import Foundation
+
+/// Every profile and every resolved bot of a project directory, validated together.
+public struct SpecSet: Sendable {
+    public var profiles: [String: ProfileSpec]
+    /// Sorted by name.
+    public var bots: [ResolvedBot]
+    /// Content of each file read, by displayed path, hashed: what a saved plan was made against.
+    public var fileHashes: [String: String]
+
+    public func bot(named name: String) -> ResolvedBot? { bots.first { $0.name == name } }
+}
+
+/// Where a project's spec files live.
+public struct ProjectLayout: Sendable {
+    public var bots: URL
+    public var profiles: URL
+    /// Prefix for displayed paths: paths are shown relative to this directory when inside it.
+    public var displayBase: URL?
+
+    public init(root: URL) {
+        self.bots = root.appendingPathComponent("bots.d")
+        self.profiles = root.appendingPathComponent("profiles")
+        self.displayBase = root
+    }
+
+    public init(bots: URL, profiles: URL, displayBase: URL? = nil) {
+        self.bots = bots
+        self.profiles = profiles
+        self.displayBase = displayBase
+    }
+}
+
+/// Reads `bots.d/` and `profiles/`, reporting every problem in every file at once.
+public enum SpecLoader {
+    /// Loads and validates the project; throws `ValidationFailure` with all diagnostics.
+    public static func load(_ layout: ProjectLayout) throws(ValidationFailure) -> SpecSet {
+        var diagnostics: [Diagnostic] = []
+        let profileFiles = listFiles(layout.profiles, display: layout, diagnostics: &diagnostics, kind: .profile)
+        let botFiles = listFiles(layout.bots, display: layout, diagnostics: &diagnostics, kind: .bot)
+        let all = profileFiles.map { ($0, DocumentKind.profile) } + botFiles.map { ($0, DocumentKind.bot) }
+        let parsed = parseInParallel(all)
+
+        var profiles: [String: ProfileSpec] = [:]
+        var bots: [BotSpec] = []
+        var fileHashes: [String: String] = [:]
+        for result in parsed {
+            diagnostics += result.diagnostics
+            fileHashes[result.file] = result.hash
+            for decoded in result.documents {
+                switch decoded {
+                case .profile(let profile):
+                    if let existing = profiles[profile.name] {
+                        diagnostics.append(Diagnostic(
+                            file: profile.file, mark: profile.mark, path: "metadata.name",
+                            message: "profile \"\(profile.name)\" is already defined in \(existing.file):\(existing.mark.line)"))
+                    } else {
+                        profiles[profile.name] = profile
+                    }
+                case .bot(let bot):
+                    bots.append(bot)
+                }
+            }
+        }
+        for profile in profiles.values {
+            for (key, message) in Resolver.crossCheck({ profile.settings[$0]?.value ?? $0.defaultValue }) {
+                let mark = profile.settings[key]?.mark ?? profile.mark
+                diagnostics.append(Diagnostic(file: profile.file, mark: mark, path: "spec.\(key.path)", message: message))
+            }
+        }
+        return try resolve(bots, profiles: profiles, fileHashes: fileHashes, diagnostics: diagnostics)
+    }
+
+    /// Validates one set of already-decoded bots against the profiles: names unique, profiles known.
+    static func resolve(
+        _ bots: [BotSpec], profiles: [String: ProfileSpec], fileHashes: [String: String], diagnostics: [Diagnostic]
+    ) throws(ValidationFailure) -> SpecSet {
+        var diagnostics = diagnostics
+        var seen: [String: BotSpec] = [:]
+        var resolved: [ResolvedBot] = []
+        resolved.reserveCapacity(bots.count)
+        for bot in bots.sorted(by: { ($0.file, $0.mark.line) < ($1.file, $1.mark.line) }) {
+            if let first = seen[bot.name] {
+                diagnostics.append(Diagnostic(
+                    file: bot.file, mark: bot.mark, path: "metadata.name",
+                    message: "bot \"\(bot.name)\" is already defined in \(first.file):\(first.mark.line); bot names must be unique"))
+                continue
+            }
+            seen[bot.name] = bot
+            guard let profile = profiles[bot.profile.value] else {
+                let names = profiles.keys.sorted()
+                diagnostics.append(Diagnostic(
+                    file: bot.file, mark: bot.profile.mark, path: "spec.profile",
+                    message: "unknown profile \"\(bot.profile.value.prefix(40))\"\(Suggestion.hint(for: bot.profile.value, among: names)); profiles: \(names.isEmpty ? "none (add files to profiles/)" : names.joined(separator: ", "))"))
+                continue
+            }
+            let result = Resolver.resolve(bot, profile: profile)
+            let touched = Set(bot.overrides.keys)
+            if !touched.isEmpty {
+                for (key, message) in Resolver.crossCheck(result.setting) where touched.contains(key) || touched.contains(where: { Resolver.related(key, $0) }) {
+                    let mark = bot.overrides[key]?.mark ?? bot.overrides.first(where: { Resolver.related(key, $0.key) })?.value.mark ?? bot.mark
+                    diagnostics.append(Diagnostic(file: bot.file, mark: mark, path: "spec.\(key.path)", message: message))
+                }
+            }
+            resolved.append(result)
+        }
+        if !diagnostics.isEmpty { throw ValidationFailure(diagnostics) }
+        resolved.sort { $0.name < $1.name }
+        return SpecSet(profiles: profiles, bots: resolved, fileHashes: fileHashes)
+    }
+
+    // MARK: Files
+
+    struct FileResult: Sendable {
+        var file: String
+        var hash: String
+        var documents: [DocumentDecoder.Decoded]
+        var diagnostics: [Diagnostic]
+    }
+
+    static func listFiles(_ directory: URL, display: ProjectLayout, diagnostics: inout [Diagnostic], kind: DocumentKind) -> [(url: URL, shown: String)] {
+        let shownDirectory = displayPath(directory, base: display.displayBase)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            diagnostics.append(Diagnostic(
+                file: shownDirectory, mark: SourceMark(line: 1, column: 1), path: "",
+                message: "directory not found; \(kind.directory)/ holds the kind: \(kind.rawValue) files (run flotilla from the project's top directory or pass --dir)"))
+            return []
+        }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return names
+            .filter { !$0.hasPrefix(".") && ($0.hasSuffix(".yaml") || $0.hasSuffix(".yml")) }
+            .sorted()
+            .map { name in
+                let url = directory.appendingPathComponent(name)
+                return (url, shownDirectory == "." ? name : "\(shownDirectory)/\(name)")
+            }
+    }
+
+    static func displayPath(_ url: URL, base: URL?) -> String {
+        let path = url.standardizedFileURL.path
+        guard let base else { return path }
+        let basePath = base.standardizedFileURL.path
+        if path == basePath { return "." }
+        if path.hasPrefix(basePath + "/") { return String(path.dropFirst(basePath.count + 1)) }
+        return path
+    }
+
+    /// Parses files on every core: YAML parsing dominates loading, and files are independent.
+    static func parseInParallel(_ files: [((url: URL, shown: String), DocumentKind)]) -> [FileResult] {
+        let results = ResultSlots(count: files.count)
+        DispatchQueue.concurrentPerform(iterations: files.count) { i in
+            let ((url, shown), kind) = files[i]
+            results.set(i, parseFile(url, shown: shown, kind: kind))
+        }
+        return results.values()
+    }
+
+    static func parseFile(_ url: URL, shown: String, kind: DocumentKind) -> FileResult {
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            return FileResult(file: shown, hash: "", documents: [], diagnostics: [
+                Diagnostic(file: shown, mark: SourceMark(line: 1, column: 1), path: "", message: "cannot read the file (permissions?)")
+            ])
+        }
+        return parse(bytes: [UInt8](data), file: shown, kind: kind)
+    }
+
+    /// The problems in one file's bytes (empty when it is a valid file of `kind` on its own).
+    /// Never traps or hangs, whatever the bytes.
+    public static func diagnose(bytes: [UInt8], file: String, kind: DocumentKind) -> [Diagnostic] {
+        parse(bytes: bytes, file: file, kind: kind).diagnostics
+    }
+
+    /// Parses and decodes one file's bytes.
+    static func parse(bytes: [UInt8], file: String, kind: DocumentKind) -> FileResult {
+        let hash = ResolvedBot.hash([SpecField(path: file, value: String(decoding: bytes, as: UTF8.self))])
+        switch YAMLReader.documents(in: bytes, file: file) {
+        case .failure(let diagnostic):
+            return FileResult(file: file, hash: hash, documents: [], diagnostics: [diagnostic])
+        case .success(let documents):
+            if documents.isEmpty {
+                let message = "file holds no YAML documents; add a kind: \(kind.rawValue) document or delete the file"
+                return FileResult(file: file, hash: hash, documents: [], diagnostics: [
+                    Diagnostic(file: file, mark: SourceMark(line: 1, column: 1), path: "", message: message)
+                ])
+            }
+            let reader = NodeReader(file: file)
+            var decoded: [DocumentDecoder.Decoded] = []
+            for document in documents {
+                if let value = DocumentDecoder.decode(document, expected: kind, reader: reader) { decoded.append(value) }
+            }
+            return FileResult(file: file, hash: hash, documents: decoded, diagnostics: reader.diagnostics)
+        }
+    }
+}
+
+extension Resolver {
+    /// Keys that take part in the same cross-check, so an override of either points at the problem.
+    static func related(_ a: SettingKey, _ b: SettingKey) -> Bool {
+        let groups: [Set<SettingKey>] = [
+            [.dailyLossLimitPct, .weeklyLossLimitPct, .monthlyLossLimitPct], [.retryInitialDelay, .retryMaxDelay],
+        ]
+        return groups.contains { $0.contains(a) && $0.contains(b) }
+    }
+}
+
+/// Fixed slots that concurrent workers fill, one slot each.
+private final class ResultSlots: @unchecked Sendable {
+    // @unchecked: every slot is written by exactly one iteration of concurrentPerform and read only
+    // after it returns, guarded by the lock anyway for clarity.
+    private var slots: [SpecLoader.FileResult?]
+    private let lock = NSLock()
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ value: SpecLoader.FileResult) {
+        lock.lock()
+        slots[index] = value
+        lock.unlock()
+    }
+
+    func values() -> [SpecLoader.FileResult] { slots.compactMap { $0 } }
+}

@@ -1,0 +1,216 @@
+import FlotillaSpec
+import Foundation
+import GRDB
+
+/// Flotilla's state: applied bots (the desired state), their revisions, instances (the actual state,
+/// written by the lifecycle engine), the state serial, the apply lock and the event log.
+///
+/// One SQLite file through GRDB (`.flotilla/state.db` by default). Every method is one transaction.
+public final class StateStore: Sendable {
+    let writer: any DatabaseWriter
+
+    /// Opens (creating if needed) the store at `path` and runs pending migrations.
+    public convenience init(path: String) throws(StoreError) {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            var configuration = Configuration()
+            configuration.busyMode = .timeout(10)
+            let pool = try DatabasePool(path: path, configuration: configuration)
+            try self.init(writer: pool)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw .unavailable(path: path, reason: "\(error)")
+        }
+    }
+
+    /// A private in-memory store, for tests and benchmarks.
+    public static func inMemory() throws(StoreError) -> StateStore {
+        do {
+            return try StateStore(writer: DatabaseQueue())
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw .unavailable(path: ":memory:", reason: "\(error)")
+        }
+    }
+
+    init(writer: any DatabaseWriter) throws(StoreError) {
+        self.writer = writer
+        do {
+            try Migrations.migrator.migrate(writer)
+        } catch {
+            throw .unavailable(path: writer.path, reason: "migration failed: \(error)")
+        }
+    }
+
+    /// Names of the migrations applied, in order.
+    public func appliedMigrations() throws -> [String] {
+        try writer.read { db in try Migrations.migrator.appliedMigrations(db) }
+    }
+
+    // MARK: Reading
+
+    /// The state serial: increases by one with every apply.
+    public func stateSerial() throws -> Int {
+        try writer.read { db in try Self.serial(db) }
+    }
+
+    static func serial(_ db: Database) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT serial FROM state_meta WHERE id = 1") ?? 0
+    }
+
+    /// The applied bots with the serial they were read at, in one consistent read.
+    ///
+    /// A stored spec is decoded only when `decode(name, specHash)` says so: a no-change plan
+    /// compares hashes and never pays for decoding.
+    public func desiredState(decode: (String, String) -> Bool = { _, _ in true }) throws -> (serial: Int, bots: [AppliedBot]) {
+        try writer.read { db in
+            let serial = try Self.serial(db)
+            var bots: [AppliedBot] = []
+            let rows = try Row.fetchCursor(db, sql: "SELECT name, spec_hash, revision, revision_hash, file, spec_json FROM bots ORDER BY name")
+            let decoder = JSONDecoder()
+            while let row = try rows.next() {
+                let name: String = row[0]
+                let specHash: String = row[1]
+                var spec: ResolvedBot?
+                if decode(name, specHash) {
+                    let json: String = row[5]
+                    spec = try decoder.decode(ResolvedBot.self, from: Data(json.utf8))
+                }
+                bots.append(AppliedBot(name: name, specHash: specHash, revision: row[2], revisionHash: row[3], file: row[4], spec: spec))
+            }
+            return (serial, bots)
+        }
+    }
+
+    public func revisions(of bot: String) throws -> [Revision] {
+        try writer.read { db in
+            try RevisionRecord.filter(Column("bot") == bot).order(Column("number").desc).fetchAll(db).map(Revision.init)
+        }
+    }
+
+    public func events(bot: String? = nil, limit: Int = 100) throws -> [StoreEvent] {
+        try writer.read { db in
+            var request = EventRecord.order(Column("id").desc).limit(limit)
+            if let bot { request = request.filter(Column("bot") == bot) }
+            return try request.fetchAll(db).reversed().map(StoreEvent.init)
+        }
+    }
+
+    public func instances(of bot: String? = nil) throws -> [Instance] {
+        try writer.read { db in
+            var request = InstanceRecord.order(Column("bot"), Column("id"))
+            if let bot { request = request.filter(Column("bot") == bot) }
+            return try request.fetchAll(db).map(Instance.init)
+        }
+    }
+
+    // MARK: Writing
+
+    /// Records a plan's changes in one transaction: new revisions, the desired state, one event per
+    /// bot, and the next state serial. Refused when the serial is no longer `expectedSerial` or
+    /// `lock` is not the current apply lock.
+    public func apply(_ changes: [StateChange], expectedSerial: Int, lock: ApplyLock) throws -> ApplyResult {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let now = Self.now()
+        return try writer.write { db in
+            guard let held = try ApplyLockRecord.fetchOne(db, key: 1), held.holder == lock.holder else {
+                throw StoreError.lockLost(holder: lock.holder)
+            }
+            let serial = try Self.serial(db)
+            guard serial == expectedSerial else { throw StoreError.stale(expected: expectedSerial, actual: serial) }
+            var revisions: [String: Int] = [:]
+            for change in changes {
+                switch change {
+                case .create(let spec), .replace(let spec):
+                    let json = String(decoding: try encoder.encode(spec), as: UTF8.self)
+                    let last = try Int.fetchOne(db, sql: "SELECT MAX(number) FROM revisions WHERE bot = ?", arguments: [spec.name]) ?? 0
+                    let number = last + 1
+                    let revisionHash = spec.revisionHash
+                    try RevisionRecord(bot: spec.name, number: number, hash: revisionHash, specJSON: json, createdAt: now).insert(db)
+                    try BotRecord(
+                        name: spec.name, specJSON: json, specHash: spec.specHash, revision: number, revisionHash: revisionHash,
+                        file: spec.file, updatedAt: now
+                    ).save(db)
+                    try Self.pruneRevisions(db, bot: spec.name, keep: spec.deploy.revisionHistoryLimit, current: number)
+                    revisions[spec.name] = number
+                    let isCreate: Bool = { if case .create = change { return true } else { return false } }()
+                    var event = EventRecord(
+                        time: now, bot: spec.name, kind: isCreate ? "BotCreated" : "RevisionCreated", revision: number,
+                        message: isCreate
+                            ? "created with revision \(number) (\(revisionHash.prefix(12)))"
+                            : "new revision \(number) (\(revisionHash.prefix(12))) to roll out with \(spec.deploy.strategy.name.rawValue)",
+                        details: nil)
+                    try event.insert(db)
+                case .update(let spec):
+                    guard var record = try BotRecord.fetchOne(db, key: spec.name) else {
+                        throw StoreError.missingBot(spec.name)
+                    }
+                    record.specJSON = String(decoding: try encoder.encode(spec), as: UTF8.self)
+                    record.specHash = spec.specHash
+                    record.file = spec.file
+                    record.updatedAt = now
+                    try record.update(db)
+                    revisions[spec.name] = record.revision
+                    var event = EventRecord(
+                        time: now, bot: spec.name, kind: "BotUpdated", revision: record.revision,
+                        message: "updated in place at revision \(record.revision)", details: nil)
+                    try event.insert(db)
+                case .delete(let name):
+                    try BotRecord.deleteOne(db, key: name)
+                    var event = EventRecord(time: now, bot: name, kind: "BotDeleted", revision: nil, message: "deleted (pruned)", details: nil)
+                    try event.insert(db)
+                }
+            }
+            let next = serial + 1
+            try db.execute(sql: "UPDATE state_meta SET serial = ? WHERE id = 1", arguments: [next])
+            return ApplyResult(serial: next, revisions: revisions)
+        }
+    }
+
+    /// Keeps the newest `keep` revisions besides the current one.
+    static func pruneRevisions(_ db: Database, bot: String, keep: Int, current: Int) throws {
+        try db.execute(
+            sql: """
+                DELETE FROM revisions WHERE bot = ? AND number <> ? AND number NOT IN (
+                    SELECT number FROM revisions WHERE bot = ? AND number <> ? ORDER BY number DESC LIMIT ?)
+                """,
+            arguments: [bot, current, bot, current, keep])
+    }
+
+    /// Appends one event.
+    public func recordEvent(bot: String?, kind: String, revision: Int? = nil, message: String, details: String? = nil) throws {
+        try writer.write { db in
+            var event = EventRecord(time: Self.now(), bot: bot, kind: kind, revision: revision, message: message, details: details)
+            try event.insert(db)
+        }
+    }
+
+    static func now() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+}
+
+public enum StoreError: Error, Sendable, CustomStringConvertible, Equatable {
+    case unavailable(path: String, reason: String)
+    case stale(expected: Int, actual: Int)
+    case locked(by: LockHolder, waited: Double)
+    case lockLost(holder: String)
+    case missingBot(String)
+
+    public var description: String {
+        switch self {
+        case .unavailable(let path, let reason):
+            return "cannot open the state store at \(path): \(reason)"
+        case .stale(let expected, let actual):
+            return "the state moved since the plan was made (state serial \(expected) → \(actual)); run flotilla plan again"
+        case .locked(let holder, let waited):
+            return "the state is locked by \(holder) — waited \(String(format: "%.1f", waited)) s; try again when it finishes, or raise --lock-timeout"
+        case .lockLost(let holder):
+            return "the apply lock held as \(holder) was lost; nothing was applied"
+        case .missingBot(let name):
+            return "bot \(name) is not in the state store; run flotilla plan again"
+        }
+    }
+}
