@@ -53,10 +53,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "FlotillaSpecTests", dependencies: ["FlotillaSpec"]),
-        .testTarget(name: "FlotillaPlanTests", dependencies: ["FlotillaPlan", "FlotillaSpec"]),
-        .testTarget(name: "FlotillaStoreTests", dependencies: ["FlotillaStore", "FlotillaSpec"]),
-        .testTarget(name: "FlotillaCLITests", dependencies: ["FlotillaCLI", "FlotillaStore", "FlotillaSpec", "FlotillaPlan"]),
+        .target(name: "FlotillaTesting", dependencies: ["FlotillaSpec"]),
+        .testTarget(name: "FlotillaSpecTests", dependencies: ["FlotillaSpec", "FlotillaTesting"]),
+        .testTarget(name: "FlotillaPlanTests", dependencies: ["FlotillaPlan", "FlotillaSpec", "FlotillaStore", "FlotillaTesting"]),
+        .testTarget(name: "FlotillaStoreTests", dependencies: ["FlotillaStore", "FlotillaSpec", "FlotillaTesting"]),
+        .testTarget(
+            name: "FlotillaCLITests",
+            dependencies: ["FlotillaCLI", "FlotillaStore", "FlotillaSpec", "FlotillaPlan", "FlotillaTesting"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -29,7 +29,10 @@ public struct FlotillaCommand: AsyncParsableCommand {
             `flotilla plan` shows what will change and what it does to risk; `flotilla apply` records it.
             """,
         version: "0.1.0",
-        subcommands: [ValidateCommand.self, PlanCommand.self, ApplyCommand.self, GetCommand.self, EventsCommand.self]
+        subcommands: [
+            ValidateCommand.self, PlanCommand.self, ApplyCommand.self, GetCommand.self, EventsCommand.self,
+            StrategiesCommand.self, SchemaCommand.self,
+        ]
     )
 
     public init() {}

@@ -24,6 +24,20 @@ public struct Plan: Sendable, Codable {
     public var unchanged: Int
     public var risk: RiskDelta
 
+    public init(
+        formatVersion: Int = Plan.currentFormatVersion, stateSerial: Int, inputs: [String: String], options: PlanOptions,
+        changes: [BotChange], orphans: [String], unchanged: Int, risk: RiskDelta
+    ) {
+        self.formatVersion = formatVersion
+        self.stateSerial = stateSerial
+        self.inputs = inputs
+        self.options = options
+        self.changes = changes
+        self.orphans = orphans
+        self.unchanged = unchanged
+        self.risk = risk
+    }
+
     public var summary: Summary {
         var s = Summary()
         for change in changes {
@@ -107,6 +121,13 @@ public struct FieldDiff: Sendable, Codable, Equatable {
     public var new: String?
     /// `replace` when this field alone forces a new revision.
     public var forces: FieldClass
+
+    public init(path: String, old: String?, new: String?, forces: FieldClass) {
+        self.path = path
+        self.old = old
+        self.new = new
+        self.forces = forces
+    }
 }
 
 /// Fleet totals before and after the plan: what the change does to risk.

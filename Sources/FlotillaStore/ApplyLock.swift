@@ -74,3 +74,13 @@ extension StateStore {
         }
     }
 }
+
+extension StateStore {
+    /// Rewrites the holder's pid, as if another process had taken the lock; tests use it to model
+    /// a crashed apply.
+    public func overwriteLockPIDForTesting(_ lock: ApplyLock, pid: Int32) throws {
+        try writer.write { db in
+            try db.execute(sql: "UPDATE apply_lock SET pid = ? WHERE holder = ?", arguments: [pid, lock.holder])
+        }
+    }
+}

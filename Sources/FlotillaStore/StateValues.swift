@@ -16,6 +16,11 @@ public struct ApplyResult: Sendable, Equatable {
     public var serial: Int
     /// The current revision of every created, updated or replaced bot.
     public var revisions: [String: Int]
+
+    public init(serial: Int, revisions: [String: Int]) {
+        self.serial = serial
+        self.revisions = revisions
+    }
 }
 
 public struct Revision: Sendable {

@@ -63,9 +63,15 @@ final class NodeReader {
         return nil
     }
 
+    /// Text. A plain scalar that YAML reads as a number or a boolean (`1`, `true`) is refused, as
+    /// the JSON Schema and Kubernetes do: quote it to mean text.
     func string(_ node: YAMLNode, _ path: String) -> String? {
         guard let scalar = node.scalar, !scalar.isNull else {
             fail(node.mark, path, "expected text, got \(node.kindDescription)")
+            return nil
+        }
+        if scalar.isPlain, YAMLNode.boolValue(scalar.text) != nil || Decimal.parseExact(scalar.text) != nil {
+            fail(node.mark, path, "expected text, got \(node.kindDescription) \(scalar.text.prefix(40)); quote it (\"\(scalar.text.prefix(40))\") to mean text")
             return nil
         }
         return scalar.text

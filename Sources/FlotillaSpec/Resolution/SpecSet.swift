@@ -11,6 +11,19 @@ public struct SpecSet: Sendable {
     public func bot(named name: String) -> ResolvedBot? { bots.first { $0.name == name } }
 }
 
+/// A spec file's text with the name to report it under.
+public struct SpecSource: Sendable {
+    public var name: String
+    public var text: String
+    public var kind: DocumentKind
+
+    public init(name: String, text: String, kind: DocumentKind) {
+        self.name = name
+        self.text = text
+        self.kind = kind
+    }
+}
+
 /// Where a project's spec files live.
 public struct ProjectLayout: Sendable {
     public var bots: URL
@@ -39,8 +52,17 @@ public enum SpecLoader {
         let profileFiles = listFiles(layout.profiles, display: layout, diagnostics: &diagnostics, kind: .profile)
         let botFiles = listFiles(layout.bots, display: layout, diagnostics: &diagnostics, kind: .bot)
         let all = profileFiles.map { ($0, DocumentKind.profile) } + botFiles.map { ($0, DocumentKind.bot) }
-        let parsed = parseInParallel(all)
+        return try assemble(parseInParallel(all), diagnostics: diagnostics)
+    }
 
+    /// Validates specs given as text rather than files (posted to the API, built by tests).
+    public static func load(sources: [SpecSource]) throws(ValidationFailure) -> SpecSet {
+        let results = sources.map { parse(bytes: Array($0.text.utf8), file: $0.name, kind: $0.kind) }
+        return try assemble(results, diagnostics: [])
+    }
+
+    static func assemble(_ parsed: [FileResult], diagnostics: [Diagnostic]) throws(ValidationFailure) -> SpecSet {
+        var diagnostics = diagnostics
         var profiles: [String: ProfileSpec] = [:]
         var bots: [BotSpec] = []
         var fileHashes: [String: String] = [:]

@@ -1,0 +1,226 @@
+import Foundation
+
+/// The JSON Schemas (draft 2020-12) for `kind: Bot` and `kind: Profile`, generated from the same
+/// tables the loader validates with (settings, strategy parameters, names, durations). The files in
+/// schemas/ are this output; a test keeps them equal, and another runs both the schema and the
+/// loader over the examples and the invalid fixtures.
+public enum JSONSchemas {
+    public static func bot() -> String { render(botSchema()) }
+    public static func profile() -> String { render(profileSchema()) }
+
+    static func render(_ schema: [String: Any]) -> String {
+        let data = try! JSONSerialization.data(withJSONObject: schema, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+
+    private static let draft = "https://json-schema.org/draft/2020-12/schema"
+
+    static func object(_ properties: [String: Any], required: [String] = [], extra: [String: Any] = [:]) -> [String: Any] {
+        var schema: [String: Any] = ["type": "object", "additionalProperties": false, "properties": properties]
+        if !required.isEmpty { schema["required"] = required }
+        for (k, v) in extra { schema[k] = v }
+        return schema
+    }
+
+    static func number(_ d: Decimal) -> Any {
+        d.isWholeNumber ? NSDecimalNumber(decimal: d).intValue as Any : NSDecimalNumber(decimal: d).doubleValue as Any
+    }
+
+    static var nameSchema: [String: Any] { ["type": "string", "pattern": Name.pattern, "maxLength": Name.maxLength] }
+    static var durationRef: [String: Any] { ["$ref": "#/$defs/duration"] }
+    static var durationDef: [String: Any] {
+        ["type": "string", "pattern": TimeSpan.pattern, "description": "a duration such as 500ms, 30s, 5m, 1h30m or 2d"]
+    }
+
+    static func settingSchema(_ key: SettingKey) -> [String: Any] {
+        var schema: [String: Any]
+        switch key.type {
+        case .percent(let min, let exclusive):
+            schema = ["type": "number", "maximum": 100]
+            schema[exclusive ? "exclusiveMinimum" : "minimum"] = number(min)
+        case .integer(let min, let max): schema = ["type": "integer", "minimum": min, "maximum": max]
+        case .decimal(let min, let max): schema = ["type": "number", "minimum": number(min), "maximum": number(max)]
+        case .duration: schema = durationRef
+        case .timeZone: schema = ["type": "string", "minLength": 1]
+        }
+        schema["description"] = key.help + " (default \(key.defaultValue))"
+        return schema
+    }
+
+    static func settingsDefs() -> [String: Any] {
+        var defs: [String: Any] = ["duration": durationDef]
+        for group in [SettingKey.Group.risk, .runtime] {
+            var properties: [String: Any] = [:]
+            for key in SettingKey.keys(in: group) { properties[key.rawValue] = settingSchema(key) }
+            defs[group.rawValue] = object(properties)
+        }
+        return defs
+    }
+
+    // MARK: Profile
+
+    static func profileSchema() -> [String: Any] {
+        object(
+            [
+                "apiVersion": ["const": "flotilla/v1"],
+                "kind": ["const": "Profile"],
+                "metadata": object(["name": nameSchema, "description": ["type": "string"]], required: ["name"]),
+                "spec": object(["risk": ["$ref": "#/$defs/risk"], "runtime": ["$ref": "#/$defs/runtime"]]),
+            ],
+            required: ["apiVersion", "kind", "metadata"],
+            extra: [
+                "$schema": draft, "$id": "https://flotilla.dev/schemas/profile.schema.json", "title": "Flotilla Profile",
+                "$defs": settingsDefs(),
+            ])
+    }
+
+    // MARK: Bot
+
+    static func botSchema() -> [String: Any] {
+        var defs = settingsDefs()
+        defs["analysisName"] = nameSchema
+        defs["market"] = marketSchema()
+        defs["strategy"] = strategySchema()
+        defs["deploy"] = deploySchema()
+        let labels: [String: Any] = [
+            "type": "object",
+            "propertyNames": ["pattern": Label.keyPattern, "maxLength": 63],
+            "additionalProperties": ["type": "string", "pattern": Label.valuePattern, "maxLength": 63],
+        ]
+        let spec = object(
+            [
+                "profile": ["type": "string", "description": "a profile's name from profiles/"],
+                "venue": object([
+                    "kind": ["enum": Venue.Kind.allCases.map(\.rawValue)],
+                    "account": nameSchema,
+                ]),
+                "market": ["$ref": "#/$defs/market"],
+                "strategy": ["$ref": "#/$defs/strategy"],
+                "capital": object(["quote": ["type": "number", "exclusiveMinimum": 0, "maximum": 1_000_000_000_000]], required: ["quote"]),
+                "risk": ["$ref": "#/$defs/risk"],
+                "runtime": ["$ref": "#/$defs/runtime"],
+                "deploy": ["$ref": "#/$defs/deploy"],
+            ],
+            required: ["profile", "market", "strategy", "capital"])
+        return object(
+            [
+                "apiVersion": ["const": "flotilla/v1"],
+                "kind": ["const": "Bot"],
+                "metadata": object(["name": nameSchema, "labels": labels], required: ["name"]),
+                "spec": spec,
+            ],
+            required: ["apiVersion", "kind", "metadata", "spec"],
+            extra: [
+                "$schema": draft, "$id": "https://flotilla.dev/schemas/bot.schema.json", "title": "Flotilla Bot",
+                "$defs": defs,
+            ])
+    }
+
+    static func marketSchema() -> [String: Any] {
+        let symbol: [String: Any] = ["type": "string", "pattern": Market.symbolPattern]
+        let synthetic = object([
+            "seed": ["type": "integer", "minimum": 0, "maximum": Int(Int32.max)],
+            "startPrice": ["type": "number", "exclusiveMinimum": 0, "maximum": 1_000_000_000],
+            "volatilityPct": ["type": "number", "minimum": 0, "maximum": 50],
+            "driftPct": ["type": "number", "minimum": -50, "maximum": 50],
+        ])
+        let source = object(
+            [
+                "replay": ["type": "string", "minLength": 1, "description": "CSV candles: a bundled data set or a path; {symbol}, {base}, {quote} are replaced per instance"],
+                "synthetic": synthetic,
+                "speed": ["type": "number", "exclusiveMinimum": 0, "maximum": 1_000_000],
+            ],
+            extra: ["oneOf": [["required": ["replay"]], ["required": ["synthetic"]]]])
+        return object(
+            [
+                "symbol": symbol,
+                "symbols": ["type": "array", "items": symbol, "minItems": 1, "uniqueItems": true],
+                "interval": durationRef,
+                "source": source,
+            ],
+            required: ["interval"],
+            extra: ["oneOf": [["required": ["symbol"]], ["required": ["symbols"]]]])
+    }
+
+    static func strategySchema() -> [String: Any] {
+        var rules: [[String: Any]] = []
+        for kind in StrategyKind.allCases {
+            var params: [String: Any] = [:]
+            for p in kind.parameters {
+                switch p.type {
+                case .integer(let min, let max):
+                    params[p.name] = ["type": "integer", "minimum": min, "maximum": max, "description": "\(p.help) (default \(p.defaultValue.canonicalText))"]
+                case .decimal(let min, let max):
+                    params[p.name] = ["type": "number", "minimum": number(min), "maximum": number(max), "description": "\(p.help) (default \(p.defaultValue.canonicalText))"]
+                }
+            }
+            rules.append([
+                "if": ["properties": ["kind": ["const": kind.rawValue]]],
+                "then": ["properties": ["params": object(params)]],
+            ])
+        }
+        return object(
+            [
+                "kind": ["enum": StrategyKind.allCases.map(\.rawValue)],
+                "params": ["type": "object"],
+                "longOnly": ["type": "boolean"],
+            ],
+            required: ["kind"],
+            extra: ["allOf": rules])
+    }
+
+    static func deploySchema() -> [String: Any] {
+        let analysisRef: [String: Any] = ["$ref": "#/$defs/analysisName"]
+        let stage = object(
+            ["name": ["enum": ["shadow", "live"]], "duration": durationRef, "analysis": analysisRef],
+            required: ["name"],
+            extra: ["if": ["properties": ["name": ["const": "shadow"]]], "then": ["required": ["duration"]]])
+        let percentText = "^(100(\\.0+)?|[0-9]{1,2}(\\.[0-9]+)?)%$"
+        let canaryStep: [String: Any] = [
+            "oneOf": [
+                object(["setCapital": ["oneOf": [["type": "number", "exclusiveMinimum": 0, "maximum": 100], ["type": "string", "pattern": percentText]]]], required: ["setCapital"]),
+                object(["pause": ["oneOf": [durationRef, object(["duration": durationRef])]]], required: ["pause"]),
+                object(["analysis": analysisRef], required: ["analysis"]),
+            ]
+        ]
+        let check = object(
+            [
+                "metric": ["enum": AnalysisTemplate.Metric.allCases.map(\.rawValue)],
+                "relativeToStable": ["type": "boolean"],
+                "min": ["type": "number"],
+                "max": ["type": "number"],
+            ],
+            required: ["metric"],
+            extra: ["anyOf": [["required": ["min"]], ["required": ["max"]]]])
+        let template = object(
+            ["minTrades": ["type": "integer", "minimum": 0, "maximum": 100_000], "checks": ["type": "array", "items": check, "minItems": 1]],
+            required: ["checks"])
+        var dependent: [String: Any] = [:]
+        for (block, strategy) in [("staged", "staged"), ("canary", "canary"), ("blueGreen", "blue-green"), ("rolling", "rolling")] {
+            dependent[block] = ["required": ["strategy"], "properties": ["strategy": ["const": strategy]]]
+        }
+        return object(
+            [
+                "strategy": ["enum": DeployStrategy.Name.allCases.map(\.rawValue)],
+                "progressDeadline": durationRef,
+                "autoRollback": ["type": "boolean"],
+                "revisionHistoryLimit": ["type": "integer", "minimum": 1, "maximum": 1000],
+                "staged": object(["stages": ["type": "array", "items": stage, "minItems": 1]], required: ["stages"]),
+                "canary": object(["steps": ["type": "array", "items": canaryStep, "minItems": 1]], required: ["steps"]),
+                "blueGreen": object([
+                    "previewDuration": durationRef, "prePromotionAnalysis": analysisRef, "postPromotionAnalysis": analysisRef,
+                    "autoPromote": ["type": "boolean"], "scaleDownDelay": durationRef,
+                ]),
+                "rolling": object([
+                    "maxUnavailable": ["type": "integer", "minimum": 0, "maximum": 1000],
+                    "maxSurge": ["type": "integer", "minimum": 0, "maximum": 1000],
+                    "minHealthyTime": durationRef,
+                ]),
+                "analysisTemplates": [
+                    "type": "object", "propertyNames": ["pattern": Name.pattern, "maxLength": Name.maxLength, "not": ["const": "default"]],
+                    "additionalProperties": template,
+                ],
+            ],
+            extra: ["dependentSchemas": dependent])
+    }
+}
