@@ -31,11 +31,16 @@ struct PlanCommand: ConsoleCommand {
     func run(console: Console) async throws {
         let store = try global.openStoreIfExists()
         let options = PlanOptions(prune: prune, selector: scope.labels, targets: scope.targets)
-        let (plan, _) = try Project.plan(layout: global.layout, store: store, options: options)
-        if json {
-            console.line(try jsonText(plan))
-        } else {
-            console.write(PlanText.render(plan))
+        let t0 = Date()
+        let specs = try SpecLoader.load(global.layout)
+        let t1 = Date()
+        let plan = try Project.plan(specs: specs, store: store, options: options)
+        let t2 = Date()
+        let text = json ? try jsonText(plan) + "\n" : PlanText.render(plan)
+        let t3 = Date()
+        console.write(text)
+        if ProcessInfo.processInfo.environment["FLOTILLA_TIMING"] != nil {
+            console.error(String(format: "timing: load %.0f ms, plan %.0f ms, render %.0f ms, write %.0f ms", t1.timeIntervalSince(t0) * 1000, t2.timeIntervalSince(t1) * 1000, t3.timeIntervalSince(t2) * 1000, Date().timeIntervalSince(t3) * 1000))
         }
         if let outFile {
             try SavedPlan.write(plan, to: outFile)

@@ -143,14 +143,34 @@ public struct RiskDelta: Sendable, Codable, Equatable {
         public var monthlyLossLimit: Decimal = 0
 
         public init() {}
+    }
+
+    /// Running sums in percent units; divided by 100 once, when the plan is made (Decimal
+    /// division is the slow operation).
+    struct Accumulator {
+        var capital: Decimal = 0
+        var exposure: Decimal = 0
+        var daily: Decimal = 0
+        var weekly: Decimal = 0
+        var monthly: Decimal = 0
 
         mutating func add(_ bot: ResolvedBot) {
             let c = bot.capital.quote
             capital += c
-            maxExposure += c * bot.number(.maxPositionPct) / 100 * bot.number(.maxLeverage)
-            dailyLossLimit += c * bot.number(.dailyLossLimitPct) / 100
-            weeklyLossLimit += c * bot.number(.weeklyLossLimitPct) / 100
-            monthlyLossLimit += c * bot.number(.monthlyLossLimitPct) / 100
+            exposure += c * bot.number(.maxPositionPct) * bot.number(.maxLeverage)
+            daily += c * bot.number(.dailyLossLimitPct)
+            weekly += c * bot.number(.weeklyLossLimitPct)
+            monthly += c * bot.number(.monthlyLossLimitPct)
+        }
+
+        var totals: Totals {
+            var t = Totals()
+            t.capital = capital
+            t.maxExposure = exposure / 100
+            t.dailyLossLimit = daily / 100
+            t.weeklyLossLimit = weekly / 100
+            t.monthlyLossLimit = monthly / 100
+            return t
         }
     }
 

@@ -14,10 +14,21 @@ public enum PlanText {
             return out
         }
         out += "Flotilla will perform the following actions (state serial \(plan.stateSerial)):\n"
-        for change in plan.changes {
-            out += "\n"
-            append(change, to: &out)
+        // Each bot's block is independent: render them in chunks on every core, then join.
+        let changes = plan.changes
+        let chunk = 256
+        let chunks = (changes.count + chunk - 1) / chunk
+        let texts = TextSlots(count: chunks)
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            var text = ""
+            text.reserveCapacity(chunk * 1200)
+            for change in changes[(c * chunk)..<min(changes.count, (c + 1) * chunk)] {
+                text += "\n"
+                append(change, to: &text)
+            }
+            texts.set(c, text)
         }
+        for text in texts.values() { out += text }
         appendOrphans(plan, to: &out)
         out += "\n"
         out += riskLine(plan.risk)
@@ -59,19 +70,23 @@ public enum PlanText {
         guard let bot = change.desired else { return }
         var inherited: [SettingKey] = []
         for field in change.fields {
-            if field.path.hasPrefix("spec.risk.") || field.path.hasPrefix("spec.runtime.") {
-                let keyName = field.path.split(separator: ".").last.map(String.init) ?? ""
-                if let key = SettingKey(rawValue: keyName), bot.sources[key] != .spec {
-                    inherited.append(key)
-                    continue
-                }
+            if let key = settingByPath[field.path], bot.sources[key] != .spec {
+                inherited.append(key)
+                continue
             }
-            out += "      + \(field.path) = \(field.new ?? "")\n"
+            out += "      + "
+            out += field.path
+            out += " = "
+            out += field.new ?? ""
+            out += "\n"
         }
         if !inherited.isEmpty {
             out += "      # \(inherited.count) risk and runtime settings from profile \(bot.profile) and the defaults\n"
         }
     }
+
+    private static let settingByPath: [String: SettingKey] = Dictionary(
+        uniqueKeysWithValues: SettingKey.allCases.map { ("spec.\($0.path)", $0) })
 
     static func appendDiff(_ field: FieldDiff, marker: String, to out: inout String) {
         let note = field.forces == .replace ? "   # forces a new revision" : ""
@@ -116,4 +131,20 @@ public enum PlanText {
         }
         return text + ".00"
     }
+}
+
+final class TextSlots: @unchecked Sendable {
+    // @unchecked: each slot is written once by one concurrentPerform iteration, under `lock`.
+    private var slots: [String]
+    private let lock = NSLock()
+
+    init(count: Int) { slots = Array(repeating: "", count: count) }
+
+    func set(_ index: Int, _ value: String) {
+        lock.lock()
+        slots[index] = value
+        lock.unlock()
+    }
+
+    func values() -> [String] { lock.withLock { slots } }
 }

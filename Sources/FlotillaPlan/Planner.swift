@@ -17,9 +17,12 @@ public enum Planner {
         var desiredNames = Set<String>()
         desiredNames.reserveCapacity(desired.count)
 
-        var changes: [BotChange] = []
+        // Decide what each bot needs first (cheap), then build the field diffs of the changed
+        // ones on every core: that is where planning spends its time at 10,000 bots.
+        var pending: [(old: ResolvedBot?, current: AppliedBot?, new: ResolvedBot)] = []
         var unchanged = 0
-        var risk = RiskDelta()
+        var before = RiskDelta.Accumulator()
+        var after = RiskDelta.Accumulator()
         for bot in desired {
             desiredNames.insert(bot.name)
             let current = actualByName[bot.name]
@@ -27,33 +30,46 @@ public enum Planner {
                 // Out of scope: counts as it stands today.
                 if let current {
                     let spec = current.specHash == bot.specHash ? bot : (current.spec ?? bot)
-                    risk.before.add(spec)
-                    risk.after.add(spec)
+                    before.add(spec)
+                    after.add(spec)
                 }
                 continue
             }
-            risk.after.add(bot)
+            after.add(bot)
             guard let current else {
-                changes.append(created(bot))
+                pending.append((nil, nil, bot))
                 continue
             }
             let specHash = bot.specHash
             if current.specHash == specHash {
-                risk.before.add(bot)
+                before.add(bot)
                 unchanged += 1
                 continue
             }
             let old = current.spec ?? bot
-            risk.before.add(old)
-            changes.append(changed(from: old, current: current, to: bot, specHash: specHash))
+            before.add(old)
+            pending.append((old, current, bot))
         }
+        let work = pending
+        let slots = ChangeSlots(count: work.count)
+        DispatchQueue.concurrentPerform(iterations: (work.count + 63) / 64) { chunk in
+            for i in (chunk * 64)..<min(work.count, chunk * 64 + 64) {
+                let item = work[i]
+                if let old = item.old, let current = item.current {
+                    slots.set(i, changed(from: old, current: current, to: item.new, specHash: item.new.specHash))
+                } else {
+                    slots.set(i, created(item.new))
+                }
+            }
+        }
+        var changes = slots.values()
 
         var orphans: [String] = []
         for bot in actual where !desiredNames.contains(bot.name) {
             let inScope = options.includes(name: bot.name, labels: bot.spec?.labels)
             if let spec = bot.spec {
-                risk.before.add(spec)
-                if !(inScope && options.prune) { risk.after.add(spec) }
+                before.add(spec)
+                if !(inScope && options.prune) { after.add(spec) }
             }
             guard inScope else { continue }
             if options.prune {
@@ -66,6 +82,9 @@ public enum Planner {
             }
         }
         changes.sort { $0.name < $1.name }
+        var risk = RiskDelta()
+        risk.before = before.totals
+        risk.after = after.totals
         return Plan(
             formatVersion: Plan.currentFormatVersion, stateSerial: stateSerial, inputs: inputs, options: options,
             changes: changes, orphans: orphans.sorted(), unchanged: unchanged, risk: risk)
@@ -74,7 +93,7 @@ public enum Planner {
     static func created(_ bot: ResolvedBot) -> BotChange {
         BotChange(
             name: bot.name, action: .create, deployStrategy: bot.deploy.strategy.name.rawValue,
-            fields: bot.fields.map { FieldDiff(path: $0.path, old: nil, new: $0.value, forces: FieldClass.of($0.path)) },
+            fields: bot.fields.map { FieldDiff(path: $0.path, old: nil, new: $0.value, forces: $0.kind) },
             revisionBefore: nil, revisionAfter: 1, specHashBefore: nil, specHashAfter: bot.specHash, desired: bot)
     }
 
@@ -98,12 +117,30 @@ public enum Planner {
             seen.insert(field.path)
             let before = oldValues[field.path]
             if before != field.value {
-                diffs.append(FieldDiff(path: field.path, old: before, new: field.value, forces: FieldClass.of(field.path)))
+                diffs.append(FieldDiff(path: field.path, old: before, new: field.value, forces: field.kind))
             }
         }
         for field in old where !seen.contains(field.path) {
-            diffs.append(FieldDiff(path: field.path, old: field.value, new: nil, forces: FieldClass.of(field.path)))
+            diffs.append(FieldDiff(path: field.path, old: field.value, new: nil, forces: field.kind))
         }
         return diffs
     }
+}
+
+/// Results of concurrent work, one slot per index.
+final class ChangeSlots: @unchecked Sendable {
+    // @unchecked: each slot is written by exactly one concurrentPerform iteration, under `lock`,
+    // and read after all iterations returned.
+    private var slots: [BotChange?]
+    private let lock = NSLock()
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ value: BotChange) {
+        lock.lock()
+        slots[index] = value
+        lock.unlock()
+    }
+
+    func values() -> [BotChange] { slots.compactMap { $0 } }
 }

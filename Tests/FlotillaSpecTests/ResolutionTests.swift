@@ -90,3 +90,16 @@ struct TimeSpanTests {
         #expect(TimeSpan(parsing: text) == nil)
     }
 }
+
+@Suite("Field classes")
+struct FieldClassTests {
+    @Test("every field of every example carries the class FieldClass.of(path) documents")
+    func classesAgree() throws {
+        let specs = try SpecLoader.load(ProjectLayout(root: Fixtures.repositoryRoot))
+        for bot in specs.bots {
+            for field in bot.fields {
+                #expect(field.kind == FieldClass.of(field.path), "\(bot.name): \(field.path)")
+            }
+        }
+    }
+}

@@ -173,7 +173,7 @@ enum DocumentDecoder {
     private static func checkSymbols(_ symbols: [String], nodes: [YAMLNode], path: (Int) -> String, reader: NodeReader) {
         var seen = Set<String>()
         for (i, symbol) in symbols.enumerated() {
-            if symbol.range(of: Market.symbolPattern, options: .regularExpression) == nil {
+            if !Market.isSymbol(symbol) {
                 reader.fail(nodes[i].mark, path(i), "\"\(symbol.prefix(40))\" is not a market symbol; write BASE-QUOTE in capitals, e.g. ETH-BTC")
             } else if !seen.insert(symbol).inserted {
                 reader.fail(nodes[i].mark, path(i), "\(symbol) is listed twice")
@@ -272,12 +272,22 @@ enum Label {
     static let valuePattern = "^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$"
 
     static func problem(key: String, value: String) -> String? {
-        if key.utf8.count > 63 || key.range(of: keyPattern, options: .regularExpression) == nil {
+        if key.utf8.count > 63 || !matches(key, inner: "-_./", allowEmpty: false) {
             return "label key \"\(key.prefix(70))\" must be at most 63 letters, digits, '-', '_', '.' or '/'"
         }
-        if value.utf8.count > 63 || value.range(of: valuePattern, options: .regularExpression) == nil {
+        if value.utf8.count > 63 || !matches(value, inner: "-_.", allowEmpty: true) {
             return "label value \"\(value.prefix(70))\" must be at most 63 letters, digits, '-', '_' or '.'"
         }
         return nil
+    }
+
+    /// The same test as the patterns above (alphanumeric at both ends, `inner` characters inside),
+    /// without compiling a regular expression per label: labels are on the hot path of loading.
+    static func matches(_ text: String, inner: String, allowEmpty: Bool) -> Bool {
+        let bytes = Array(text.utf8)
+        guard let first = bytes.first, let last = bytes.last else { return allowEmpty }
+        func alnum(_ b: UInt8) -> Bool { (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) }
+        let extra = Set(inner.utf8)
+        return alnum(first) && alnum(last) && bytes.allSatisfy { alnum($0) || extra.contains($0) }
     }
 }

@@ -14,15 +14,18 @@ final class NodeReader {
         diagnostics.append(Diagnostic(file: file, mark: mark, path: path, message: message))
     }
 
+    /// A mapping's accepted entries in document order. Spec mappings hold a handful of keys, so
+    /// lookups scan the array; hashing every key cost more than the scan in plan profiles.
     struct Mapping {
         let node: YAMLNode
         let path: String
-        let entries: [String: YAMLNode]
-        let keyMarks: [String: SourceMark]
+        let entries: [(key: String, value: YAMLNode)]
 
-        subscript(_ key: String) -> YAMLNode? { entries[key] }
+        subscript(_ key: String) -> YAMLNode? {
+            for entry in entries where entry.key == key { return entry.value }
+            return nil
+        }
         func path(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
-        var keys: Dictionary<String, YAMLNode>.Keys { entries.keys }
     }
 
     /// Reads a mapping, reporting a non-mapping node, non-text or duplicate keys, and keys outside
@@ -32,9 +35,11 @@ final class NodeReader {
             fail(node.mark, path, "expected a mapping, got \(node.kindDescription)")
             return nil
         }
-        var entries: [String: YAMLNode] = [:]
-        var keyMarks: [String: SourceMark] = [:]
+        var entries: [(key: String, value: YAMLNode)] = []
         entries.reserveCapacity(pairs.count)
+        // Large free-form mappings (labels) get a set for the duplicate check; small ones scan.
+        var seen: [String: SourceMark]? = pairs.count > 16 ? [:] : nil
+        var marks: [SourceMark] = []
         for (key, value) in pairs {
             guard let scalar = key.scalar, !scalar.isNull else {
                 fail(key.mark, path, "mapping keys must be text, got \(key.kindDescription)")
@@ -42,8 +47,14 @@ final class NodeReader {
             }
             let name = scalar.text
             let fieldPath = path.isEmpty ? name : "\(path).\(name)"
-            if entries[name] != nil {
-                fail(key.mark, fieldPath, "duplicate key \"\(name)\"; it is already set on line \(keyMarks[name]!.line)")
+            let earlier: SourceMark?
+            if seen != nil {
+                earlier = seen![name]
+            } else {
+                earlier = entries.firstIndex { $0.key == name }.map { marks[$0] }
+            }
+            if let earlier {
+                fail(key.mark, fieldPath, "duplicate key \"\(name)\"; it is already set on line \(earlier.line)")
                 continue
             }
             if let allowed, !allowed.contains(name) {
@@ -51,10 +62,11 @@ final class NodeReader {
                 fail(key.mark, fieldPath, "unknown field \"\(name)\"\(Suggestion.hint(for: name, among: allowed)); known fields: \(known)")
                 continue
             }
-            entries[name] = value
-            keyMarks[name] = key.mark
+            entries.append((name, value))
+            marks.append(key.mark)
+            seen?[name] = key.mark
         }
-        return Mapping(node: node, path: path, entries: entries, keyMarks: keyMarks)
+        return Mapping(node: node, path: path, entries: entries)
     }
 
     func required(_ map: Mapping, _ key: String) -> YAMLNode? {

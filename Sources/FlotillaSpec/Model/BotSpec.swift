@@ -61,6 +61,15 @@ public struct Market: Sendable, Hashable, Codable {
     }
 
     public static let symbolPattern = "^[A-Z0-9]{2,12}-[A-Z0-9]{2,12}$"
+
+    /// `symbolPattern`, checked without a regular expression.
+    public static func isSymbol(_ text: String) -> Bool {
+        let parts = text.utf8.split(separator: UInt8(ascii: "-"), omittingEmptySubsequences: false)
+        guard parts.count == 2 else { return false }
+        return parts.allSatisfy { part in
+            (2...12).contains(part.count) && part.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) }
+        }
+    }
 }
 
 public struct MarketSource: Sendable, Hashable, Codable {

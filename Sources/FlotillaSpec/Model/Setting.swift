@@ -181,13 +181,12 @@ public enum SettingValue: Sendable, Hashable, Codable, CustomStringConvertible {
 }
 
 extension Decimal {
-    /// Plain decimal text without exponent or locale, e.g. `0.00005`, `1000`.
-    public var canonicalText: String {
-        var value = self
-        var rounded = Decimal()
-        NSDecimalRound(&rounded, &value, 18, .plain)
-        return rounded.description
-    }
+    /// Plain decimal text without exponent or locale, e.g. `0.00005`, `1000`, `-2.5`.
+    ///
+    /// Foundation's `description` extracts digits by repeated division, which showed up in plan
+    /// profiles (every resolved spec prints ~30 numbers); specs repeat a few values thousands of
+    /// times, so the text is memoized.
+    public var canonicalText: String { DecimalText.shared.text(for: self) }
 
     static func parseExact(_ text: String) -> Decimal? {
         // Decimal(string:) accepts trailing garbage ("12abc" → 12); insist on a whole number literal.
@@ -217,11 +216,57 @@ extension Decimal {
             index = utf8.index(after: index)
         }
         guard sawDigit, text.utf8.count <= 40 else { return nil }
+        if !sawExponent, let fast = fastDecimal(text.utf8) { return fast }
         return Decimal(string: text, locale: Locale(identifier: "en_US_POSIX"))
     }
 }
 
 extension Decimal {
+    /// `[-+]digits[.digits]` with at most 18 significant digits, built from an integer mantissa
+    /// and a power of ten: exact, and much cheaper than `Decimal(string:)`.
+    static func fastDecimal(_ utf8: String.UTF8View) -> Decimal? {
+        var mantissa: UInt64 = 0
+        var digits = 0
+        var scale = 0
+        var negative = false
+        var afterDot = false
+        for (i, c) in utf8.enumerated() {
+            if i == 0 && (c == UInt8(ascii: "-") || c == UInt8(ascii: "+")) {
+                negative = c == UInt8(ascii: "-")
+            } else if c == UInt8(ascii: ".") {
+                afterDot = true
+            } else {
+                if mantissa == 0 && c == UInt8(ascii: "0") {
+                    if afterDot { scale += 1 }
+                    continue
+                }
+                digits += 1
+                if digits > 18 { return nil }
+                mantissa = mantissa * 10 + UInt64(c - 48)
+                if afterDot { scale += 1 }
+            }
+        }
+        return Decimal(sign: negative && mantissa != 0 ? .minus : .plus, exponent: -scale, significand: Decimal(mantissa))
+    }
+
     /// A whole decimal literal (`12`, `-0.5`, `1e3`) and nothing else; nil for any other text.
     public static func parseExactPublic(_ text: String) -> Decimal? { parseExact(text) }
+}
+
+/// A bounded memo of Decimal → text.
+final class DecimalText: @unchecked Sendable {
+    // @unchecked: `cache` is only touched under `lock`.
+    static let shared = DecimalText()
+    private let lock = NSLock()
+    private var cache: [Decimal: String] = [:]
+
+    func text(for value: Decimal) -> String {
+        if let hit = lock.withLock({ cache[value] }) { return hit }
+        let text = value.description
+        lock.withLock {
+            if cache.count > 50_000 { cache.removeAll(keepingCapacity: true) }
+            cache[value] = text
+        }
+        return text
+    }
 }

@@ -1,0 +1,186 @@
+import ArgumentParser
+import FlotillaCLI
+import FlotillaSpec
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Benchmarks that print figures. Build in release: `swift build -c release`, then
+/// `.build/release/flotilla-bench plan --specs 10000`.
+@main
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "flotilla-bench", abstract: "Flotilla benchmarks (print figures; run on a release build).",
+        subcommands: [PlanBench.self, GenerateSpecs.self])
+}
+
+struct PlanBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Generate N bot specs and time validate, plan (all new), apply and a no-change plan through the real CLI.")
+
+    @Option(help: "How many bot specs to generate; repeat for several sizes.") var specs: [Int] = [1000, 10_000]
+    @Option(help: "Runs per measurement; the best is reported with the median.") var runs: Int = 3
+    @Option(help: "The flotilla executable (default: next to this benchmark).") var flotilla: String?
+
+    func run() throws {
+        let executable = flotilla ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("flotilla").path
+        guard FileManager.default.isExecutableFile(atPath: executable) else {
+            throw ValidationError("no flotilla executable at \(executable); build it (swift build -c release) or pass --flotilla")
+        }
+        print("flotilla-bench plan — \(ProcessInfo.processInfo.activeProcessorCount) cores, executable \(executable)")
+        print("step                      specs    best ms  median ms   peak RSS MB")
+        for count in specs {
+            let dir = try generateProject(count: count)
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let state = dir.appendingPathComponent("bench-state.db").path
+            let common = ["--dir", dir.path, "--state", state]
+            report("validate", count, try measure(executable, ["validate", "--dir", dir.path], runs: runs))
+            report("plan (all new)", count, try measure(executable, ["plan"] + common, runs: runs))
+            report("apply", count, try measure(executable, ["apply", "--auto-approve"] + common, runs: 1, expectExit: [0]))
+            report("plan (no change)", count, try measure(executable, ["plan", "--detailed-exitcode"] + common, runs: runs, expectExit: [0]))
+        }
+    }
+
+    struct Sample {
+        var seconds: Double
+        var peakRSSKB: Int
+    }
+
+    func report(_ step: String, _ count: Int, _ samples: [Sample]) {
+        let times = samples.map(\.seconds).sorted()
+        let median = times[times.count / 2]
+        let rss = samples.map(\.peakRSSKB).max() ?? 0
+        print(
+            step.padding(toLength: 24, withPad: " ", startingAt: 0)
+                + String(format: "%7d %10.1f %10.1f %13.1f", count, times[0] * 1000, median * 1000, Double(rss) / 1024))
+    }
+
+    /// Runs the executable as a child, timing it and reading its peak RSS from wait4.
+    func measure(_ executable: String, _ arguments: [String], runs: Int, expectExit: Set<Int32> = [0, 2]) throws -> [Sample] {
+        var samples: [Sample] = []
+        for _ in 0..<runs {
+            var pid: pid_t = 0
+            var actions = posix_spawn_file_actions_t()
+            posix_spawn_file_actions_init(&actions)
+            defer { posix_spawn_file_actions_destroy(&actions) }
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+            let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
+            defer { argv.forEach { free($0) } }
+            let start = DispatchTime.now().uptimeNanoseconds
+            guard posix_spawn(&pid, executable, &actions, nil, argv, environ) == 0 else {
+                throw ValidationError("could not start \(executable)")
+            }
+            var status: Int32 = 0
+            var usage = rusage()
+            wait4(pid, &status, 0, &usage)
+            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            let code = (status >> 8) & 0xFF
+            guard expectExit.contains(code) else {
+                throw ValidationError("flotilla \(arguments.joined(separator: " ")) exited \(code)")
+            }
+            samples.append(Sample(seconds: elapsed, peakRSSKB: usage.ru_maxrss))
+        }
+        return samples
+    }
+
+    func generateProject(count: Int) throws -> URL {
+        try SpecGenerator.generateProject(count: count, at: FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-bench-\(UUID().uuidString)"))
+    }
+}
+
+struct GenerateSpecs: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate", abstract: "Write a project of N generated bot specs, for profiling and trying things at scale.")
+
+    @Option(help: "How many bot specs.") var specs: Int = 1000
+    @Option(help: "Directory to create.") var dir: String
+
+    func run() throws {
+        _ = try SpecGenerator.generateProject(count: specs, at: URL(fileURLWithPath: dir))
+        print("wrote \(specs) bot specs to \(dir)/bots.d")
+    }
+}
+
+enum SpecGenerator {
+    /// A project with the shipped profiles and `count` realistic bot specs (~30 lines each).
+    static func generateProject(count: Int, at dir: URL) throws -> URL {
+        let bots = dir.appendingPathComponent("bots.d"), profiles = dir.appendingPathComponent("profiles")
+        try FileManager.default.createDirectory(at: bots, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: profiles, withIntermediateDirectories: true)
+        for (name, text) in BenchProfiles.all {
+            try text.write(to: profiles.appendingPathComponent("\(name).yaml"), atomically: false, encoding: .utf8)
+        }
+        let symbols = ["ETH-BTC", "LTC-BTC", "ADA-BTC", "XLM-BTC", "TRX-BTC", "DASH-BTC", "ETC-BTC", "NXT-BTC"]
+        let strategies = [
+            "{ kind: ma_crossover, params: { fast: %d, slow: %d } }", "{ kind: rsi, params: { period: %d, oversold: 30, overbought: %d } }",
+            "{ kind: grid, params: { levels: %d, spacingPct: 0.5, orderSizePct: 4 } }", "{ kind: momentum, params: { period: %d, thresholdPct: 1.5 } }",
+            "{ kind: macd_bb, params: { fast: %d, slow: %d, signal: 9 } }",
+        ]
+        let deploys = [
+            "    strategy: canary\n    canary:\n      steps:\n        - setCapital: 10%\n        - pause: 30m\n        - analysis: default\n        - setCapital: 50%\n        - pause: {}\n",
+            "    strategy: staged\n    staged:\n      stages:\n        - { name: shadow, duration: 1h, analysis: default }\n        - { name: live }\n",
+            "    strategy: blue-green\n    blueGreen:\n      previewDuration: 45m\n      scaleDownDelay: 10m\n",
+            "    strategy: rolling\n    rolling: { maxUnavailable: 1, maxSurge: 1, minHealthyTime: 5m }\n",
+            "    strategy: immediate\n",
+        ]
+        let profileNames = ["conservative", "moderate", "aggressive"]
+        for i in 0..<count {
+            let symbol = symbols[i % symbols.count]
+            let file = symbol.replacingOccurrences(of: "-", with: "_") + "-5m.csv"
+            let strategy: String
+            switch i % strategies.count {
+            case 0, 4: strategy = String(format: strategies[i % 5], 5 + i % 10, 30 + i % 20)
+            case 1: strategy = String(format: strategies[1], 10 + i % 10, 70 + i % 10)
+            default: strategy = String(format: strategies[i % 5], 5 + i % 20)
+            }
+            let text = """
+                # yaml-language-server: $schema=../schemas/bot.schema.json
+                apiVersion: flotilla/v1
+                kind: Bot
+                metadata:
+                  name: bot-\(i)
+                  labels:
+                    team: team-\(i % 7)
+                    tier: t\(i % 3)
+                spec:
+                  profile: \(profileNames[i % 3])
+                  venue: { kind: paper, account: main }
+                  market:
+                    symbol: \(symbol)
+                    interval: 5m
+                    source: { replay: \(file), speed: 600 }
+                  strategy: \(strategy)
+                  capital: { quote: \(500 + i % 1000) }
+                  risk:
+                    maxPositionPct: \(10 + i % 30)
+                    stopLossPct: 2.5
+                  runtime:
+                    strategyInterval: \(30 + i % 60)s
+                  deploy:
+                \(deploys[i % deploys.count])    progressDeadline: 2h
+                    autoRollback: true
+
+                """
+            try text.write(to: bots.appendingPathComponent("bot-\(i).yaml"), atomically: false, encoding: .utf8)
+        }
+        return dir
+    }
+}
+
+enum BenchProfiles {
+    static let all: [(String, String)] = ["conservative", "moderate", "aggressive"].map { name in
+        (name, """
+            apiVersion: flotilla/v1
+            kind: Profile
+            metadata: { name: \(name) }
+            spec:
+              risk: { maxPositionPct: 20, dailyLossLimitPct: 5, weeklyLossLimitPct: 15, monthlyLossLimitPct: 30 }
+              runtime: { strategyInterval: 60s }
+
+            """)
+    }
+}
