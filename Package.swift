@@ -30,6 +30,7 @@ let package = Package(
             ]
         ),
         .target(name: "FlotillaPlan", dependencies: ["FlotillaSpec"]),
+        .target(name: "FlotillaTrading", resources: [.copy("MarketData/Bundled")]),
         .target(
             name: "FlotillaStore",
             dependencies: [
@@ -40,7 +41,7 @@ let package = Package(
         .target(
             name: "FlotillaCLI",
             dependencies: [
-                "FlotillaSpec", "FlotillaPlan", "FlotillaStore",
+                "FlotillaSpec", "FlotillaPlan", "FlotillaStore", "FlotillaTrading",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -49,13 +50,14 @@ let package = Package(
         .executableTarget(
             name: "FlotillaBench",
             dependencies: [
-                "FlotillaCLI", "FlotillaSpec", "FlotillaPlan", "FlotillaStore",
+                "FlotillaCLI", "FlotillaSpec", "FlotillaPlan", "FlotillaStore", "FlotillaTrading",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .target(name: "FlotillaTesting", dependencies: ["FlotillaSpec"]),
         .testTarget(name: "FlotillaSpecTests", dependencies: ["FlotillaSpec", "FlotillaTesting"]),
         .testTarget(name: "FlotillaPlanTests", dependencies: ["FlotillaPlan", "FlotillaSpec", "FlotillaStore", "FlotillaTesting"]),
+        .testTarget(name: "FlotillaTradingTests", dependencies: ["FlotillaTrading", "FlotillaTesting"]),
         .testTarget(name: "FlotillaStoreTests", dependencies: ["FlotillaStore", "FlotillaSpec", "FlotillaTesting"]),
         .testTarget(
             name: "FlotillaCLITests",

@@ -1,0 +1,30 @@
+import Foundation
+
+/// The candle files shipped inside Flotilla, so the example bots run anywhere (credits: freqtrade's
+/// test data for the crypto markets, backtesting.py's sample data for GOOG and BTCUSD).
+public enum BundledData {
+    /// Names of the bundled files, e.g. `ETH_BTC-5m.csv`.
+    public static var names: [String] {
+        guard let dir = directory else { return [] }
+        return ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter { $0.hasSuffix(".csv") }.sorted()
+    }
+
+    public static var directory: URL? { Bundle.module.resourceURL?.appendingPathComponent("Bundled") }
+
+    /// The path of a bundled file, or nil.
+    public static func path(_ name: String) -> String? {
+        guard let dir = directory else { return nil }
+        let path = dir.appendingPathComponent(name).path
+        return FileManager.default.fileExists(atPath: path) ? path : nil
+    }
+
+    /// A data file by name: a path that exists (absolute or relative to `base`), else a bundled file.
+    public static func resolve(_ name: String, relativeTo base: String? = nil) -> String? {
+        if FileManager.default.fileExists(atPath: name) { return name }
+        if let base {
+            let candidate = URL(fileURLWithPath: base).appendingPathComponent(name).path
+            if FileManager.default.fileExists(atPath: candidate) { return candidate }
+        }
+        return path(URL(fileURLWithPath: name).lastPathComponent)
+    }
+}
