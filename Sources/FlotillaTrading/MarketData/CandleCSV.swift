@@ -16,6 +16,12 @@ public enum CandleCSV {
         public var message: String
 
         public var description: String { "\(file):\(line): \(message)" }
+
+        public init(file: String, line: Int, message: String) {
+            self.file = file
+            self.line = line
+            self.message = message
+        }
     }
 
     public static let header = "timestamp,open,high,low,close,volume"

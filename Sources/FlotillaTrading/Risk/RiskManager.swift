@@ -35,6 +35,14 @@ public struct OrderIntent: Sendable, Equatable {
     public var reducesOnly: Bool
     public var stopLossPct: Double?
     public var takeProfitPct: Double?
+
+    public init(side: Side, size: Size, reducesOnly: Bool, stopLossPct: Double?, takeProfitPct: Double?) {
+        self.side = side
+        self.size = size
+        self.reducesOnly = reducesOnly
+        self.stopLossPct = stopLossPct
+        self.takeProfitPct = takeProfitPct
+    }
 }
 
 /// Sits between every decision and every order: sizes entries, enforces the calendar loss limits,
