@@ -1,6 +1,7 @@
 import ArgumentParser
 import FlotillaCLI
 import FlotillaSpec
+import FlotillaTrading
 import Foundation
 
 #if canImport(Glibc)
@@ -13,7 +14,7 @@ import Foundation
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flotilla-bench", abstract: "Flotilla benchmarks (print figures; run on a release build).",
-        subcommands: [PlanBench.self, GenerateSpecs.self])
+        subcommands: [PlanBench.self, BacktestBench.self, GenerateSpecs.self])
 }
 
 struct PlanBench: ParsableCommand {
@@ -182,5 +183,46 @@ enum BenchProfiles {
               runtime: { strategyInterval: 60s }
 
             """)
+    }
+}
+
+struct BacktestBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backtest",
+        abstract: "Backtest ma_crossover(10, 30) over N seeded synthetic candles and print candles per second.")
+
+    @Option(help: "How many candles.") var candles: Int = 1_000_000
+    @Option(help: "Runs; the best and the median are printed.") var runs: Int = 5
+
+    func run() throws {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let data = Array(SyntheticCandles(seed: 7, start: 100, interval: 60, volatilityPct: 0.2, tick: Fixed(parsing: "0.01")!).prefix(candles))
+        let generated = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        print("flotilla-bench backtest — ma_crossover(10, 30), \(candles) synthetic candles (generated in \(String(format: "%.2f", generated)) s)")
+        var rates: [Double] = []
+        var report: BacktestReport?
+        for _ in 0..<runs {
+            let venue = PaperVenue(cash: 100_000, rules: VenueRules(lotSize: Fixed(parsing: "0.001")!, tickSize: Fixed(parsing: "0.01")!,
+                                                                  makerFee: Fixed(parsing: "0.001")!, takerFee: Fixed(parsing: "0.001")!))
+            var limits = RiskLimits()
+            limits.maxPositionPct = 100
+            limits.stopLossPct = nil
+            limits.takeProfitPct = nil
+            limits.dailyLossLimitPct = 100
+            limits.weeklyLossLimitPct = 100
+            limits.monthlyLossLimitPct = 100
+            limits.emergencyStopLossPct = 100
+            limits.minBalance = 0
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            report = Backtest.run(strategy: LongOnly(MACrossover(fast: 10, slow: 30, sizePct: 100)), candles: data, risk: limits, venue: venue,
+                                  periodsPerYear: 525_600)
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+            rates.append(Double(candles) / seconds)
+        }
+        rates.sort()
+        print(String(format: "candles/s: best %.0f, median %.0f (%d runs)", rates.last!, rates[rates.count / 2], runs))
+        if let report {
+            print("trades \(report.tradeCount), final equity \(report.finalEquity), return \(String(format: "%.2f", report.returnPct)) %")
+        }
     }
 }

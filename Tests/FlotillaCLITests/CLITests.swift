@@ -226,3 +226,41 @@ struct CLITests {
         #expect(lock.err.contains("write a duration"))
     }
 }
+
+@Suite("flotilla backtest")
+struct BacktestCLITests {
+    @Test("backtest runs a shipped example on its bundled data and prints the statistics")
+    func example() async throws {
+        let p = try Project()
+        let r = await p.run("backtest", "-f", p.dir.appendingPathComponent("bots.d/eth-trend.yaml").path)
+        #expect(r.code == 0, "\(r.err)")
+        #expect(r.out.contains("Backtest of eth-trend: ma_crossover on ETH-BTC"))
+        for label in ["Trades", "Win rate", "Return", "Max drawdown", "Sharpe", "Exposure", "Final equity"] {
+            #expect(r.out.contains(label))
+        }
+    }
+
+    @Test("--json prints the documented report; --from and --to narrow the candles")
+    func json() async throws {
+        let p = try Project()
+        let r = await p.run("backtest", "-f", p.dir.appendingPathComponent("bots.d/ltc-rsi.yaml").path, "--json", "--from", "2018-01-15", "--to", "2018-01-20")
+        #expect(r.code == 0, "\(r.err)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        #expect(object["start"] as? String == "2018-01-15T00:00:00Z")
+        #expect((object["end"] as? String)?.hasPrefix("2018-01-20T00:00") == true)
+        for key in ["trades", "tradeCount", "winRatePct", "returnPct", "maxDrawdownPct", "sharpe", "exposurePct", "finalEquity"] {
+            #expect(object[key] != nil, "\(key)")
+        }
+    }
+
+    @Test("a missing data file or a bad date says what to do")
+    func errors() async throws {
+        let p = try Project()
+        let spec = p.dir.appendingPathComponent("bots.d/eth-trend.yaml").path
+        let missing = await p.run("backtest", "-f", spec, "--data", "nowhere.csv")
+        #expect(missing.code == 1)
+        #expect(missing.err.contains("no candle file nowhere.csv"))
+        let date = await p.run("backtest", "-f", spec, "--from", "last tuesday")
+        #expect(date.err.contains("write a date such as"))
+    }
+}

@@ -1,0 +1,142 @@
+import ArgumentParser
+import FlotillaSpec
+import FlotillaTrading
+import Foundation
+
+struct BacktestCommand: ConsoleCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backtest",
+        abstract: "Replay candles through a bot's strategy, risk manager and the paper venue, exactly as a live bot runs them.",
+        discussion: """
+            Fill model: orders placed on a candle's close fill on the next candle — market orders at its open \
+            (plus slippage), limit and stop orders when its range reaches their price; stop-loss and take-profit \
+            orders are placed once the entry fills. The JSON shape is in docs/backtest-json.md.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(name: [.customShort("f"), .customLong("file")], help: "A bot spec file (profiles come from DIR/profiles).")
+    var specFile: String
+
+    @Option(help: "The bot to run when the file holds several.") var bot: String?
+
+    @Option(help: "Candles CSV (timestamp,open,high,low,close,volume). Default: the spec's replay source.")
+    var data: String?
+
+    @Option(help: "First candle time, ISO 8601 (2018-01-12 or 2018-01-12T00:00:00Z).") var from: String?
+    @Option(help: "Last candle time, ISO 8601.") var to: String?
+    @Option(help: "Fee per side, e.g. 0.1% or 0.001.") var fee: String = "0.1%"
+    @Option(name: .customLong("slippage-bps"), help: "Slippage of market and stop fills, basis points.") var slippageBps: Int = 0
+    @Option(help: "Lot size (quantity step).") var lot: String = "0.00000001"
+    @Flag(help: "Print the report as JSON.") var json = false
+
+    func run(console: Console) async throws {
+        let specText: String
+        do {
+            specText = try String(contentsOfFile: specFile, encoding: .utf8)
+        } catch {
+            throw UsageProblem("cannot read \(specFile): \(error.localizedDescription)")
+        }
+        let profiles = try SpecLoader.load(global.layout).profiles
+        let profileSources = profiles.values.map { p in
+            SpecSource(name: p.file, text: (try? String(contentsOf: global.root.appendingPathComponent(p.file), encoding: .utf8)) ?? "", kind: .profile)
+        }
+        let specs = try SpecLoader.load(sources: profileSources + [SpecSource(name: specFile, text: specText, kind: .bot)])
+        let chosen: ResolvedBot
+        if let bot {
+            guard let found = specs.bot(named: bot) else {
+                throw UsageProblem("\(specFile) has no bot \"\(bot)\"\(Suggestion.hint(for: bot, among: specs.bots.map(\.name)))")
+            }
+            chosen = found
+        } else {
+            guard specs.bots.count == 1 else {
+                throw UsageProblem("\(specFile) holds \(specs.bots.count) bots (\(specs.bots.map(\.name).joined(separator: ", "))); choose one with --bot")
+            }
+            chosen = specs.bots[0]
+        }
+
+        var candles = try loadCandles(for: chosen)
+        if let from {
+            guard let t = Self.parseTime(from) else { throw UsageProblem("--from \(from): write a date such as 2018-01-12 or 2018-01-12T06:00:00Z") }
+            candles.removeAll { $0.time < t }
+        }
+        if let to {
+            guard let t = Self.parseTime(to) else { throw UsageProblem("--to \(to): write a date such as 2018-01-20 or 2018-01-20T06:00:00Z") }
+            candles.removeAll { $0.time > t }
+        }
+        guard !candles.isEmpty else { throw UsageProblem("no candles between --from and --to") }
+
+        guard let feeRate = Self.parseFee(fee) else { throw UsageProblem("--fee \(fee): write a fee such as 0.1% or 0.001") }
+        guard let lotSize = Fixed(parsing: lot), lotSize.units > 0 else { throw UsageProblem("--lot \(lot): write a positive quantity step such as 1 or 0.001") }
+        guard let cash = TradingConfig.fixed(chosen.capital.quote) else { throw UsageProblem("capital \(chosen.capital.quote) has more than 8 decimal places") }
+        let venue = PaperVenue(cash: cash, rules: VenueRules(
+            lotSize: lotSize, tickSize: Fixed(units: 1), makerFee: feeRate, takerFee: feeRate, slippageBps: Int64(slippageBps),
+            allowShort: !chosen.strategy.longOnly))
+        let report = TradingConfig.backtest(chosen, candles: candles, venue: venue)
+        if json {
+            console.line(try jsonText(report))
+        } else {
+            console.write(Self.render(report, bot: chosen))
+        }
+    }
+
+    private func loadCandles(for bot: ResolvedBot) throws -> [Candle] {
+        let name: String
+        if let data {
+            name = data
+        } else if case .replay(let file) = bot.market.source.feed {
+            let symbol = bot.market.symbols[0]
+            let parts = symbol.split(separator: "-").map(String.init)
+            name = file.replacingOccurrences(of: "{symbol}", with: symbol).replacingOccurrences(of: "{base}", with: parts[0])
+                .replacingOccurrences(of: "{quote}", with: parts.count > 1 ? parts[1] : "")
+        } else if case .synthetic(let seed, let start, let vol, let drift) = bot.market.source.feed {
+            let candles = SyntheticCandles(
+                seed: UInt64(seed), start: TradingConfig.fixed(start) ?? 100, interval: Int64(bot.market.interval.seconds),
+                volatilityPct: TradingConfig.double(vol), driftPct: TradingConfig.double(drift))
+            return Array(candles.prefix(10_000))
+        } else {
+            throw UsageProblem("pass --data FILE")
+        }
+        let base = URL(fileURLWithPath: specFile).deletingLastPathComponent().path
+        guard let path = BundledData.resolve(name, relativeTo: base) else {
+            throw UsageProblem("no candle file \(name) (neither a path nor one of the bundled files: \(BundledData.names.joined(separator: ", ")))")
+        }
+        do {
+            return try CandleCSV.read(path: path)
+        } catch {
+            throw UsageProblem("\(error)")
+        }
+    }
+
+    static func parseTime(_ text: String) -> Int64? {
+        ISOTime.parse(Array(text.utf8)) ?? ISOTime.parse(Array((text + "T00:00:00Z").utf8))
+    }
+
+    static func parseFee(_ text: String) -> Fixed? {
+        if text.hasSuffix("%") {
+            return Fixed(parsing: text.dropLast()).map { $0.scaled(by: 1, over: 100) }
+        }
+        return Fixed(parsing: text)
+    }
+
+    static func render(_ r: BacktestReport, bot: ResolvedBot) -> String {
+        var out = "Backtest of \(bot.name): \(bot.strategy.kind.rawValue) on \(bot.market.symbols[0]), \(r.start) → \(r.end), \(r.candles) candles\n\n"
+        if !r.trades.isEmpty {
+            let rows = r.trades.map { t in
+                [t.side, t.entryTime, t.entryPrice.description, t.exitTime, t.exitPrice.description, t.quantity.description, t.pnl.description,
+                 String(format: "%.2f%%", t.returnPct)]
+            }
+            out += Table.render(header: ["SIDE", "ENTRY", "PRICE", "EXIT", "PRICE", "QUANTITY", "PNL", "RETURN"], rows: rows) + "\n"
+        }
+        let lines: [(String, String)] = [
+            ("Trades", "\(r.tradeCount)"), ("Win rate", String(format: "%.2f %%", r.winRatePct)),
+            ("Return", String(format: "%.2f %%", r.returnPct)), ("Max drawdown", String(format: "%.2f %%", r.maxDrawdownPct)),
+            ("Sharpe", String(format: "%.2f", r.sharpe)), ("Exposure", String(format: "%.2f %%", r.exposurePct)),
+            ("Starting equity", r.startingEquity.description), ("Final equity", r.finalEquity.description),
+            ("Fees paid", r.feesPaid.description), ("Open position", r.openPosition.description),
+            ("Decisions / rejected", "\(r.decisions) / \(r.rejections.count)"),
+        ]
+        for (k, v) in lines { out += k.padding(toLength: 22, withPad: " ", startingAt: 0) + v + "\n" }
+        return out
+    }
+}

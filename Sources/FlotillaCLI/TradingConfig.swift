@@ -1,0 +1,76 @@
+import FlotillaSpec
+import FlotillaTrading
+import Foundation
+
+/// Turns a resolved spec into what the trading engine runs: the strategy, the risk limits and the
+/// paper venue. The one bridge between specs and trading, shared by backtests and (later) live bots.
+enum TradingConfig {
+    static func double(_ d: Decimal) -> Double { NSDecimalNumber(decimal: d).doubleValue }
+
+    static func fixed(_ d: Decimal) -> Fixed? { Fixed(parsing: d.canonicalText) }
+
+    static func riskLimits(_ bot: ResolvedBot) -> RiskLimits {
+        var l = RiskLimits()
+        l.maxPositionPct = double(bot.number(.maxPositionPct))
+        l.riskPerTradePct = double(bot.number(.riskPerTradePct))
+        l.dailyLossLimitPct = double(bot.number(.dailyLossLimitPct))
+        l.weeklyLossLimitPct = double(bot.number(.weeklyLossLimitPct))
+        l.monthlyLossLimitPct = double(bot.number(.monthlyLossLimitPct))
+        l.maxConcurrentTrades = NSDecimalNumber(decimal: bot.number(.maxConcurrentTrades)).intValue
+        l.stopLossPct = double(bot.number(.stopLossPct))
+        l.takeProfitPct = double(bot.number(.takeProfitPct))
+        l.maxLeverage = double(bot.number(.maxLeverage))
+        l.minBalance = fixed(bot.number(.minBalance)) ?? 0
+        l.emergencyStopLossPct = double(bot.number(.emergencyStopLossPct))
+        l.timeZone = TimeZone(identifier: bot.setting(.timeZone).text ?? "UTC") ?? TimeZone(identifier: "UTC")!
+        return l
+    }
+
+    /// The paper venue's defaults: 0.1 % fees both sides, no slippage, 10⁻⁸ lots and ticks.
+    static let defaultFee = Fixed(parsing: "0.001")!
+
+    /// Runs `body` with the bot's strategy as a concrete type (so the backtest loop specializes).
+    static func withStrategy<R>(_ bot: ResolvedBot, _ body: (any Strategy) -> R) -> R {
+        let p = bot.strategy.params
+        func int(_ name: String) -> Int { NSDecimalNumber(decimal: p[name] ?? 0).intValue }
+        func dbl(_ name: String) -> Double { double(p[name] ?? 0) }
+        let strategy: any Strategy
+        switch bot.strategy.kind {
+        case .maCrossover: strategy = MACrossover(fast: int("fast"), slow: int("slow"))
+        case .rsi: strategy = RSIReversion(period: int("period"), oversold: dbl("oversold"), overbought: dbl("overbought"))
+        case .grid: strategy = Grid(levels: int("levels"), spacingPct: dbl("spacingPct"), orderSizePct: dbl("orderSizePct"))
+        case .momentum: strategy = Momentum(period: int("period"), thresholdPct: dbl("thresholdPct"))
+        case .macdBB:
+            strategy = MACDBollinger(fast: int("fast"), slow: int("slow"), signal: int("signal"), bbPeriod: int("bbPeriod"), bbStdDev: dbl("bbStdDev"))
+        }
+        return body(strategy)
+    }
+
+    /// Backtests with the concrete strategy type, long-only when the spec says so.
+    static func backtest(_ bot: ResolvedBot, candles: [Candle], venue: PaperVenue) -> BacktestReport {
+        let periodsPerYear = 365 * 86_400 / max(1, bot.market.interval.seconds)
+        let risk = riskLimits(bot)
+        func run<S: Strategy>(_ s: S) -> BacktestReport {
+            bot.strategy.longOnly
+                ? Backtest.run(strategy: LongOnly(s), candles: candles, risk: risk, venue: venue, periodsPerYear: periodsPerYear)
+                : Backtest.run(strategy: s, candles: candles, risk: risk, venue: venue, periodsPerYear: periodsPerYear)
+        }
+        return withStrategy(bot) { strategy in
+            switch strategy {
+            case let s as MACrossover: return run(s)
+            case let s as RSIReversion: return run(s)
+            case let s as Grid: return run(s)
+            case let s as Momentum: return run(s)
+            case let s as MACDBollinger: return run(s)
+            default: return run(AnyStrategy(strategy))
+            }
+        }
+    }
+}
+
+/// A type-erased strategy, for kinds without a specialized path.
+struct AnyStrategy: Strategy {
+    var base: any Strategy
+    init(_ base: any Strategy) { self.base = base }
+    mutating func decide(_ candle: Candle, position: PositionView) -> Decision { base.decide(candle, position: position) }
+}
