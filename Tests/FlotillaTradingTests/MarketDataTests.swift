@@ -66,3 +66,37 @@ struct MarketDataTests {
         }
     }
 }
+
+/// A clock that advances only when sleeping: replay tests take no real time.
+final class ManualClock: Clock, @unchecked Sendable {
+    // @unchecked: `current` is only touched under `lock`.
+    struct Instant: InstantProtocol {
+        var offset: Swift.Duration
+        func advanced(by d: Swift.Duration) -> Instant { Instant(offset: offset + d) }
+        func duration(to other: Instant) -> Swift.Duration { other.offset - offset }
+        static func < (a: Instant, b: Instant) -> Bool { a.offset < b.offset }
+    }
+    private let lock = NSLock()
+    private var current = Instant(offset: .zero)
+    var now: Instant { lock.withLock { current } }
+    var minimumResolution: Swift.Duration { .milliseconds(1) }
+    func sleep(until deadline: Instant, tolerance: Swift.Duration?) async throws {
+        lock.withLock { if deadline > current { current = deadline } }
+    }
+}
+
+@Suite("Candle feeds")
+struct CandleFeedTests {
+    @Test("a replay paces candles at the speed factor and resumes from a position")
+    func replayPacing() async throws {
+        let candles = Array(try bundledCandles("ETH_BTC-5m.csv").prefix(5))
+        let clock = ManualClock()
+        var feed = ReplayFeed(candles: candles, speed: 600, clock: clock)
+        var seen: [Candle] = []
+        while let c = try await feed.next() { seen.append(c) }
+        #expect(seen == candles)
+        #expect(clock.now.offset == .milliseconds(2000), "4 gaps of 5 minutes at 600× = 4 × 0.5 s")
+        var resumed = ReplayFeed(candles: candles, speed: nil, clock: ManualClock(), startAt: 3)
+        #expect(try await resumed.next() == candles[3])
+    }
+}
