@@ -31,6 +31,7 @@ let package = Package(
         ),
         .target(name: "FlotillaPlan", dependencies: ["FlotillaSpec"]),
         .target(name: "FlotillaTrading", resources: [.copy("MarketData/Bundled")]),
+        .target(name: "FlotillaEngine", dependencies: ["FlotillaSpec", "FlotillaTrading", "FlotillaStore"]),
         .target(
             name: "FlotillaStore",
             dependencies: [
@@ -58,6 +59,7 @@ let package = Package(
         .testTarget(name: "FlotillaSpecTests", dependencies: ["FlotillaSpec", "FlotillaTesting"]),
         .testTarget(name: "FlotillaPlanTests", dependencies: ["FlotillaPlan", "FlotillaSpec", "FlotillaStore", "FlotillaTesting"]),
         .testTarget(name: "FlotillaTradingTests", dependencies: ["FlotillaTrading", "FlotillaTesting"]),
+        .testTarget(name: "FlotillaEngineTests", dependencies: ["FlotillaEngine", "FlotillaSpec", "FlotillaTesting"]),
         .testTarget(name: "FlotillaStoreTests", dependencies: ["FlotillaStore", "FlotillaSpec", "FlotillaTesting"]),
         .testTarget(
             name: "FlotillaCLITests",

@@ -65,6 +65,12 @@ public enum DeployStrategy: Sendable, Hashable, Codable {
         public var name: Mode
         public var duration: TimeSpan?
         public var analysis: String?
+
+        public init(name: Mode, duration: TimeSpan?, analysis: String?) {
+            self.name = name
+            self.duration = duration
+            self.analysis = analysis
+        }
     }
 
     public enum CanaryStep: Sendable, Hashable, Codable, CustomStringConvertible {
@@ -91,12 +97,26 @@ public enum DeployStrategy: Sendable, Hashable, Codable {
         public var autoPromote: Bool
         /// Blue stays warm this long after the switch so a rollback is instant.
         public var scaleDownDelay: TimeSpan
+
+        public init(previewDuration: TimeSpan, prePromotionAnalysis: String?, postPromotionAnalysis: String?, autoPromote: Bool, scaleDownDelay: TimeSpan) {
+            self.previewDuration = previewDuration
+            self.prePromotionAnalysis = prePromotionAnalysis
+            self.postPromotionAnalysis = postPromotionAnalysis
+            self.autoPromote = autoPromote
+            self.scaleDownDelay = scaleDownDelay
+        }
     }
 
     public struct Rolling: Sendable, Hashable, Codable {
         public var maxUnavailable: Int
         public var maxSurge: Int
         public var minHealthyTime: TimeSpan
+
+        public init(maxUnavailable: Int, maxSurge: Int, minHealthyTime: TimeSpan) {
+            self.maxUnavailable = maxUnavailable
+            self.maxSurge = maxSurge
+            self.minHealthyTime = minHealthyTime
+        }
     }
 
     public static let defaultCanarySteps: [CanaryStep] = [

@@ -1,0 +1,149 @@
+import FlotillaSpec
+import Foundation
+
+/// blue-green: green (the new revision) shadows live blue for `previewDuration`; a pre-promotion
+/// analysis compares them; promotion switches live trading to green at once (blue stops trading,
+/// its positions hand over) while blue stays warm in shadow for `scaleDownDelay`, so a rollback is
+/// instant; a post-promotion analysis can still revert.
+public struct BlueGreenRollout: RolloutMachine {
+    public enum Stage: String, Sendable, Codable {
+        case preview, prePromotionAnalysis, awaitingPromotion, postPromotion, done
+    }
+
+    public private(set) var core: RolloutCore
+    public let config: DeployStrategy.BlueGreen
+    public private(set) var stage: Stage = .preview
+
+    public init(core: RolloutCore, config: DeployStrategy.BlueGreen) {
+        self.core = core
+        self.config = config
+    }
+
+    public var stepDescription: String {
+        switch stage {
+        case .preview: return "green (revision \(core.candidate)) in shadow beside blue for \(config.previewDuration)"
+        case .prePromotionAnalysis: return "pre-promotion analysis"
+        case .awaitingPromotion: return "waiting for promotion"
+        case .postPromotion: return "green live; blue warm for \(config.scaleDownDelay)"
+        case .done: return core.phase == .completed ? "green live, blue stopped" : "blue live, green stopped"
+        }
+    }
+
+    private var switched: Bool { stage == .postPromotion || (stage == .done && core.phase == .completed) }
+
+    public mutating func start(now: Int64) -> [RolloutAction] {
+        core.progressed(at: now)
+        guard core.stable != nil else {
+            stage = .done
+            core.phase = .completed
+            return [.startInstance(revision: core.candidate, mode: .live, capitalPct: 100),
+                    .event(kind: "RolloutCompleted", message: "first revision \(core.candidate) started")]
+        }
+        core.waiting(at: now)
+        return [.startInstance(revision: core.candidate, mode: .shadow, capitalPct: 0),
+                .event(kind: "RolloutStarted", message: "green revision \(core.candidate) shadows blue revision \(core.stable!)")]
+    }
+
+    public mutating func step(_ o: RolloutObservation) -> [RolloutAction] {
+        if core.phase == .aborted, o.command == .retry {
+            stage = .preview
+            core.phase = .progressing
+            return start(now: o.now)
+        }
+        guard !core.isFinished else { return [] }
+        if let reason = core.rollbackReason(o) { return revert(reason) }
+        if o.command == .promoteFull, !switched {
+            return promote(o.now, runPostAnalysis: false)
+        }
+        let result = core.takeAnalysis(o)
+        switch stage {
+        case .preview:
+            guard o.now - core.stepStartedAt >= config.previewDuration.milliseconds else { return [] }
+            core.progressed(at: o.now)
+            if let template = config.prePromotionAnalysis {
+                stage = .prePromotionAnalysis
+                core.awaitingAnalysis = template
+                return [.runAnalysis(template: template, candidate: core.candidate, baseline: core.stable)]
+            }
+            return readyToPromote(o)
+        case .prePromotionAnalysis:
+            if o.command == .promote, core.phase == .paused || core.phase == .degraded { return promote(o.now, runPostAnalysis: true) }
+            guard let result else { return [] }
+            return judge(result, o) { this in this.readyToPromote(o) }
+        case .awaitingPromotion:
+            return readyToPromote(o)
+        case .postPromotion:
+            if let result {
+                if result.phase == .failed { return revert("post-promotion analysis \(result.template) failed: \(result.message)") }
+                if result.phase == .inconclusive {
+                    core.phase = .paused
+                    core.message = "post-promotion analysis inconclusive: \(result.message)"
+                    return [.event(kind: "AnalysisInconclusive", message: core.message)]
+                }
+            }
+            if o.command == .promote, core.phase == .paused { core.phase = .progressing; core.awaitingAnalysis = nil }
+            guard core.awaitingAnalysis == nil, core.phase == .progressing,
+                  o.now - core.stepStartedAt >= config.scaleDownDelay.milliseconds else { return [] }
+            stage = .done
+            core.phase = .completed
+            return [.stopInstance(revision: core.stable!),
+                    .event(kind: "RolloutCompleted", message: "blue revision \(core.stable!) scaled down; green revision \(core.candidate) is stable")]
+        case .done:
+            return []
+        }
+    }
+
+    private mutating func judge(_ result: AnalysisResult, _ o: RolloutObservation, next: (inout Self) -> [RolloutAction]) -> [RolloutAction] {
+        switch result.phase {
+        case .successful:
+            return [.event(kind: "AnalysisSuccessful", message: "\(result.template): \(result.message)")] + next(&self)
+        case .failed:
+            if core.autoRollback { return revert("analysis \(result.template) failed: \(result.message)") }
+            core.phase = .degraded
+            core.message = "analysis \(result.template) failed: \(result.message)"
+            return [.event(kind: "AnalysisFailed", message: core.message)]
+        case .inconclusive:
+            core.phase = .paused
+            core.message = "analysis \(result.template) inconclusive: \(result.message)"
+            return [.event(kind: "AnalysisInconclusive", message: core.message)]
+        }
+    }
+
+    private mutating func readyToPromote(_ o: RolloutObservation) -> [RolloutAction] {
+        if config.autoPromote || o.command == .promote { return promote(o.now, runPostAnalysis: true) }
+        stage = .awaitingPromotion
+        if core.phase != .paused {
+            core.phase = .paused
+            core.message = "green is ready; promote with flotilla rollout promote \(core.bot)"
+            return [.event(kind: "RolloutPaused", message: core.message)]
+        }
+        return []
+    }
+
+    private mutating func promote(_ now: Int64, runPostAnalysis: Bool) -> [RolloutAction] {
+        stage = .postPromotion
+        core.phase = .progressing
+        core.progressed(at: now)
+        core.waiting(at: now)
+        var actions = switchActions(stable: core.stable, candidate: core.candidate, keepStableWarm: true)
+        actions.append(.event(kind: "RolloutPromoted", message: "live trading switched to green revision \(core.candidate); blue stays warm for \(config.scaleDownDelay)"))
+        if runPostAnalysis, let template = config.postPromotionAnalysis {
+            core.awaitingAnalysis = template
+            actions.append(.runAnalysis(template: template, candidate: core.candidate, baseline: core.stable))
+        } else {
+            core.awaitingAnalysis = nil
+        }
+        return actions
+    }
+
+    /// Before the switch, green simply stops (it never had capital); after it, blue takes live
+    /// trading back at once with green's positions.
+    private mutating func revert(_ reason: String) -> [RolloutAction] {
+        let wasLive = switched
+        stage = .done
+        core.phase = .aborted
+        core.message = reason
+        core.awaitingAnalysis = nil
+        return rollbackActions(stable: core.stable, candidate: core.candidate, candidateWasLive: wasLive, reason: reason)
+    }
+}

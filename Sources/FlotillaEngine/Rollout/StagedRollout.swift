@@ -1,0 +1,101 @@
+import FlotillaSpec
+import Foundation
+
+/// staged: the new revision passes through stages — `shadow` (live data, simulated fills, no
+/// capital) for a duration, gated by an analysis — and then `live`, where it takes over from
+/// stable at once (positions hand over, as immediate).
+public struct StagedRollout: RolloutMachine {
+    public private(set) var core: RolloutCore
+    public let stages: [DeployStrategy.Stage]
+    public private(set) var stageIndex = 0
+
+    public init(core: RolloutCore, stages: [DeployStrategy.Stage]) {
+        self.core = core
+        self.stages = stages
+    }
+
+    public var stepDescription: String {
+        guard stageIndex < stages.count, !core.isFinished else { return core.phase == .completed ? "live" : "stopped" }
+        let s = stages[stageIndex]
+        return "stage \(stageIndex + 1)/\(stages.count): \(s.name.rawValue)\(s.duration.map { " for \($0)" } ?? "")"
+    }
+
+    public mutating func start(now: Int64) -> [RolloutAction] {
+        core.progressed(at: now)
+        let first = stages.first?.name ?? .live
+        if first == .live || core.stable == nil { return goLive(now, started: false) }
+        core.waiting(at: now)
+        return [.startInstance(revision: core.candidate, mode: .shadow, capitalPct: 0),
+                .event(kind: "RolloutStarted", message: "revision \(core.candidate) enters stage 1 (shadow)")]
+    }
+
+    public mutating func step(_ o: RolloutObservation) -> [RolloutAction] {
+        if core.phase == .aborted, o.command == .retry {
+            stageIndex = 0
+            core.phase = .progressing
+            return start(now: o.now)
+        }
+        guard !core.isFinished else { return [] }
+        if let reason = core.rollbackReason(o) { return abort(reason) }
+        if o.command == .promoteFull { return goLive(o.now, started: true) }
+        if o.command == .promote, core.phase == .paused || core.phase == .degraded {
+            core.phase = .progressing
+            core.awaitingAnalysis = nil
+            return nextStage(o.now)
+        }
+        if let result = core.takeAnalysis(o) {
+            switch result.phase {
+            case .successful:
+                return [.event(kind: "AnalysisSuccessful", message: "\(result.template): \(result.message)")] + nextStage(o.now)
+            case .failed:
+                if core.autoRollback { return abort("analysis \(result.template) failed: \(result.message)") }
+                core.phase = .degraded
+                core.message = "analysis \(result.template) failed: \(result.message)"
+                return [.event(kind: "AnalysisFailed", message: core.message)]
+            case .inconclusive:
+                core.phase = .paused
+                core.message = "analysis \(result.template) inconclusive: \(result.message)"
+                return [.event(kind: "AnalysisInconclusive", message: core.message)]
+            }
+        }
+        guard core.phase == .progressing, core.awaitingAnalysis == nil, stageIndex < stages.count else { return [] }
+        let stage = stages[stageIndex]
+        guard o.now - core.stepStartedAt >= (stage.duration?.milliseconds ?? 0) else { return [] }
+        core.progressed(at: o.now)
+        if let template = stage.analysis {
+            core.awaitingAnalysis = template
+            return [.runAnalysis(template: template, candidate: core.candidate, baseline: core.stable)]
+        }
+        return nextStage(o.now)
+    }
+
+    private mutating func nextStage(_ now: Int64) -> [RolloutAction] {
+        stageIndex += 1
+        core.progressed(at: now)
+        guard stageIndex < stages.count else { return goLive(now, started: true) }
+        if stages[stageIndex].name == .live { return goLive(now, started: true) }
+        core.waiting(at: now)
+        return [.event(kind: "StageStarted", message: "revision \(core.candidate) enters stage \(stageIndex + 1) (shadow)")]
+    }
+
+    private mutating func goLive(_ now: Int64, started: Bool) -> [RolloutAction] {
+        core.phase = .completed
+        core.awaitingAnalysis = nil
+        stageIndex = stages.count
+        var actions: [RolloutAction] = []
+        if let stable = core.stable {
+            actions += [.stopInstance(revision: stable), .handOverPositions(from: stable, to: core.candidate)]
+        }
+        actions += started
+            ? [.setMode(revision: core.candidate, mode: .live), .setCapital(revision: core.candidate, pct: 100)]
+            : [.startInstance(revision: core.candidate, mode: .live, capitalPct: 100)]
+        return actions + [.event(kind: "RolloutCompleted", message: "revision \(core.candidate) is live")]
+    }
+
+    private mutating func abort(_ reason: String) -> [RolloutAction] {
+        core.phase = .aborted
+        core.message = reason
+        core.awaitingAnalysis = nil
+        return rollbackActions(stable: core.stable, candidate: core.candidate, candidateWasLive: false, reason: reason)
+    }
+}
