@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
         // libyaml's event parser (Debian: libyaml-dev). See Sources/FlotillaSpec/README.md for why
@@ -31,7 +32,13 @@ let package = Package(
         ),
         .target(name: "FlotillaPlan", dependencies: ["FlotillaSpec"]),
         .target(name: "FlotillaTrading", resources: [.copy("MarketData/Bundled")]),
-        .target(name: "FlotillaEngine", dependencies: ["FlotillaSpec", "FlotillaTrading", "FlotillaStore"]),
+        .target(
+            name: "FlotillaEngine",
+            dependencies: [
+                "FlotillaSpec", "FlotillaTrading", "FlotillaStore", "FlotillaPlan",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
         .target(
             name: "FlotillaStore",
             dependencies: [
@@ -42,9 +49,10 @@ let package = Package(
         .target(
             name: "FlotillaCLI",
             dependencies: [
-                "FlotillaSpec", "FlotillaPlan", "FlotillaStore", "FlotillaTrading",
+                "FlotillaSpec", "FlotillaPlan", "FlotillaStore", "FlotillaTrading", "FlotillaEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(name: "flotilla", dependencies: ["FlotillaCLI"]),

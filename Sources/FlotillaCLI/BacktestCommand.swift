@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlotillaEngine
 import FlotillaSpec
 import FlotillaTrading
 import Foundation
@@ -68,11 +69,11 @@ struct BacktestCommand: ConsoleCommand {
 
         guard let feeRate = Self.parseFee(fee) else { throw UsageProblem("--fee \(fee): write a fee such as 0.1% or 0.001") }
         guard let lotSize = Fixed(parsing: lot), lotSize.units > 0 else { throw UsageProblem("--lot \(lot): write a positive quantity step such as 1 or 0.001") }
-        guard let cash = TradingConfig.fixed(chosen.capital.quote) else { throw UsageProblem("capital \(chosen.capital.quote) has more than 8 decimal places") }
+        guard let cash = TradingBridge.fixed(chosen.capital.quote) else { throw UsageProblem("capital \(chosen.capital.quote) has more than 8 decimal places") }
         let venue = PaperVenue(cash: cash, rules: VenueRules(
             lotSize: lotSize, tickSize: Fixed(units: 1), makerFee: feeRate, takerFee: feeRate, slippageBps: Int64(slippageBps),
             allowShort: !chosen.strategy.longOnly))
-        let report = TradingConfig.backtest(chosen, candles: candles, venue: venue)
+        let report = TradingBridge.backtest(chosen, candles: candles, venue: venue)
         if json {
             console.line(try jsonText(report))
         } else {
@@ -91,8 +92,8 @@ struct BacktestCommand: ConsoleCommand {
                 .replacingOccurrences(of: "{quote}", with: parts.count > 1 ? parts[1] : "")
         } else if case .synthetic(let seed, let start, let vol, let drift) = bot.market.source.feed {
             let candles = SyntheticCandles(
-                seed: UInt64(seed), start: TradingConfig.fixed(start) ?? 100, interval: Int64(bot.market.interval.seconds),
-                volatilityPct: TradingConfig.double(vol), driftPct: TradingConfig.double(drift))
+                seed: UInt64(seed), start: TradingBridge.fixed(start) ?? 100, interval: Int64(bot.market.interval.seconds),
+                volatilityPct: TradingBridge.double(vol), driftPct: TradingBridge.double(drift))
             return Array(candles.prefix(10_000))
         } else {
             throw UsageProblem("pass --data FILE")

@@ -63,6 +63,50 @@ enum Migrations {
                 CREATE INDEX events_by_bot ON events (bot, id);
                 """)
         }
+        migrator.registerMigration("v2-runtime") { db in
+            try db.execute(sql: """
+                ALTER TABLE instances ADD COLUMN mode TEXT NOT NULL DEFAULT 'live' CHECK (mode IN ('live', 'shadow'));
+                ALTER TABLE instances ADD COLUMN capital_pct TEXT NOT NULL DEFAULT '0';
+                ALTER TABLE instances ADD COLUMN venue_json TEXT;
+                ALTER TABLE instances ADD COLUMN candles_seen INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE instances ADD COLUMN heartbeat_at INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE instances ADD COLUMN metrics_json TEXT;
+
+                CREATE TABLE rollouts (
+                    bot TEXT PRIMARY KEY NOT NULL,
+                    candidate INTEGER NOT NULL CHECK (candidate > 0),
+                    stable INTEGER,
+                    strategy TEXT NOT NULL,
+                    phase TEXT NOT NULL,
+                    state_json TEXT NOT NULL,
+                    updated_at INTEGER NOT NULL
+                );
+
+                CREATE TABLE rollout_commands (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    bot TEXT NOT NULL,
+                    command TEXT NOT NULL,
+                    argument INTEGER,
+                    created_at INTEGER NOT NULL,
+                    consumed_at INTEGER
+                );
+                CREATE INDEX rollout_commands_pending ON rollout_commands (bot, consumed_at);
+
+                CREATE TABLE fills (
+                    instance TEXT NOT NULL,
+                    client_order_id TEXT NOT NULL,
+                    time INTEGER NOT NULL,
+                    fill_json TEXT NOT NULL,
+                    PRIMARY KEY (instance, client_order_id)
+                );
+
+                CREATE TABLE bot_controls (
+                    bot TEXT PRIMARY KEY NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('running', 'paused', 'stopped')),
+                    updated_at INTEGER NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -192,3 +192,25 @@ struct PaperVenueTests {
         #expect(fills.map(\.clientOrderId) == ["b"])
     }
 }
+
+@Suite("Capital and position handover")
+struct HandoverTests {
+    @Test("handing a position to another instance moves quantity and cost at no fee, and both ledgers still balance")
+    func handover() {
+        var stable = PaperVenue(cash: 1000, rules: VenueRules(lotSize: 1, takerFee: Fixed(parsing: "0.001")!))
+        stable.submit(clientOrderId: "a", side: .buy, quantity: 5, time: 0)
+        _ = stable.process(candle(60, 100, 100, 100, 100))
+        var canary = PaperVenue(cash: 0, rules: stable.rules)
+        let moved = stable.handOverPosition()
+        canary.receivePosition(quantity: moved.quantity, costBasis: moved.costBasis)
+        let cashMoved = stable.cash
+        stable.transfer(cash: -cashMoved)
+        canary.transfer(cash: cashMoved)
+        for v in [stable, canary] {
+            #expect(v.cash + v.costBasis == v.startingCash + v.realizedPnL - v.feesPaid)
+        }
+        #expect(canary.position == 5 && stable.position == 0)
+        #expect(canary.equity(at: 110) + stable.equity(at: 110) == Fixed(1000) - Fixed(parsing: "0.5")! + Fixed(50))
+        #expect(canary.averageEntryPrice == 100, "the entry price survives the handover")
+    }
+}

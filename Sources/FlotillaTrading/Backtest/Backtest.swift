@@ -20,6 +20,24 @@ public struct BotTrader<S: Strategy>: Sendable {
 
     public var position: PositionView { PositionView(quantity: venue.position, entryPrice: venue.averageEntryPrice) }
 
+    /// Feeds candles to the strategy without trading: rebuilds indicator state after a restart.
+    public mutating func warmUp(_ candles: some Sequence<Candle>) {
+        for candle in candles { _ = strategy.decide(candle, position: position) }
+    }
+
+    /// A paused bot: orders still fill and the risk limits still watch, but the strategy only
+    /// observes (its indicators stay current) and places nothing.
+    public mutating func observeOnly(_ candle: Candle) -> [Fill] {
+        let fills = venue.process(candle)
+        for fill in fills { afterFill(fill, candle: candle) }
+        _ = risk.observe(equity: venue.equity(at: candle.close), at: candle.time)
+        _ = strategy.decide(candle, position: position)
+        return fills
+    }
+
+    /// Replaces the venue state (capital moves, position handovers, compaction).
+    public mutating func replaceVenue(_ venue: PaperVenue) { self.venue = venue }
+
     /// One candle: match orders placed on the previous one, mark to market, check the risk limits,
     /// then let the strategy decide on the closed candle and place what the risk manager allows.
     public mutating func step(_ candle: Candle) -> [Fill] {

@@ -10,7 +10,8 @@
 /// `cash + position × mark`. A value type: the state saves and restores as JSON.
 public struct PaperVenue: Sendable, Codable, Equatable {
     public let rules: VenueRules
-    public let startingCash: Fixed
+    /// Cash put in: the starting cash plus transfers in, minus transfers out.
+    public private(set) var startingCash: Fixed
     public private(set) var cash: Fixed
     /// Base quantity held: positive long, negative short.
     public private(set) var position: Fixed = .zero
@@ -204,6 +205,46 @@ public struct PaperVenue: Sendable, Codable, Equatable {
             costBasis += signedNotional - closingNotional
         }
         return realized
+    }
+
+    /// Forgets closed orders and fills beyond the newest `keep` (the store keeps every fill), so a
+    /// long-running instance's saved state stays small. Open orders are always kept.
+    public mutating func compact(keep: Int = 200) {
+        if fills.count > keep { fills.removeFirst(fills.count - keep) }
+        let closed = orders.values.filter { $0.status != .open }.sorted { $0.id < $1.id }
+        guard closed.count > keep else { return }
+        for order in closed.prefix(closed.count - keep) {
+            orders[order.id] = nil
+            clientOrderIds[order.clientOrderId] = nil
+        }
+    }
+
+    // MARK: Transfers between instances (capital splits and position handovers)
+
+    /// Moves cash in (positive) or out (negative), as a capital reallocation. Not a trade: no fee,
+    /// no PnL; the contribution moves with it so the accounting identity holds.
+    public mutating func transfer(cash amount: Fixed) {
+        cash += amount
+        startingCash += amount
+    }
+
+    /// Hands the whole open position, with its cost basis, to another instance at the current mark:
+    /// no round-trip trade, no fees. Working orders are cancelled. The cost basis leaves with the
+    /// position, so the contribution leaves with it too.
+    public mutating func handOverPosition() -> (quantity: Fixed, costBasis: Fixed) {
+        cancelAll()
+        let out = (position, costBasis)
+        position = .zero
+        startingCash -= costBasis
+        costBasis = .zero
+        return out
+    }
+
+    /// Takes over a position handed over by another instance.
+    public mutating func receivePosition(quantity: Fixed, costBasis: Fixed) {
+        position += quantity
+        self.costBasis += costBasis
+        startingCash += costBasis
     }
 
     // MARK: Marks

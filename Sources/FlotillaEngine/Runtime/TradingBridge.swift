@@ -4,12 +4,12 @@ import Foundation
 
 /// Turns a resolved spec into what the trading engine runs: the strategy, the risk limits and the
 /// paper venue. The one bridge between specs and trading, shared by backtests and (later) live bots.
-enum TradingConfig {
-    static func double(_ d: Decimal) -> Double { NSDecimalNumber(decimal: d).doubleValue }
+public enum TradingBridge {
+    public static func double(_ d: Decimal) -> Double { NSDecimalNumber(decimal: d).doubleValue }
 
-    static func fixed(_ d: Decimal) -> Fixed? { Fixed(parsing: d.canonicalText) }
+    public static func fixed(_ d: Decimal) -> Fixed? { Fixed(parsing: d.canonicalText) }
 
-    static func riskLimits(_ bot: ResolvedBot) -> RiskLimits {
+    public static func riskLimits(_ bot: ResolvedBot) -> RiskLimits {
         var l = RiskLimits()
         l.maxPositionPct = double(bot.number(.maxPositionPct))
         l.riskPerTradePct = double(bot.number(.riskPerTradePct))
@@ -27,10 +27,15 @@ enum TradingConfig {
     }
 
     /// The paper venue's defaults: 0.1 % fees both sides, no slippage, 10⁻⁸ lots and ticks.
-    static let defaultFee = Fixed(parsing: "0.001")!
+    public static let defaultFee = Fixed(parsing: "0.001")!
+
+    /// The bot's strategy, long-only when the spec says so, type-erased for instances.
+    public static func strategy(_ bot: ResolvedBot) -> AnyStrategy {
+        withStrategy(bot) { s in bot.strategy.longOnly ? AnyStrategy(LongOnly(AnyStrategy(s))) : AnyStrategy(s) }
+    }
 
     /// Runs `body` with the bot's strategy as a concrete type (so the backtest loop specializes).
-    static func withStrategy<R>(_ bot: ResolvedBot, _ body: (any Strategy) -> R) -> R {
+    public static func withStrategy<R>(_ bot: ResolvedBot, _ body: (any Strategy) -> R) -> R {
         let p = bot.strategy.params
         func int(_ name: String) -> Int { NSDecimalNumber(decimal: p[name] ?? 0).intValue }
         func dbl(_ name: String) -> Double { double(p[name] ?? 0) }
@@ -47,7 +52,7 @@ enum TradingConfig {
     }
 
     /// Backtests with the concrete strategy type, long-only when the spec says so.
-    static func backtest(_ bot: ResolvedBot, candles: [Candle], venue: PaperVenue) -> BacktestReport {
+    public static func backtest(_ bot: ResolvedBot, candles: [Candle], venue: PaperVenue) -> BacktestReport {
         let periodsPerYear = 365 * 86_400 / max(1, bot.market.interval.seconds)
         let risk = riskLimits(bot)
         func run<S: Strategy>(_ s: S) -> BacktestReport {
@@ -68,9 +73,9 @@ enum TradingConfig {
     }
 }
 
-/// A type-erased strategy, for kinds without a specialized path.
-struct AnyStrategy: Strategy {
+/// A type-erased strategy.
+public struct AnyStrategy: Strategy {
     var base: any Strategy
-    init(_ base: any Strategy) { self.base = base }
-    mutating func decide(_ candle: Candle, position: PositionView) -> Decision { base.decide(candle, position: position) }
+    public init(_ base: any Strategy) { self.base = base }
+    public mutating func decide(_ candle: Candle, position: PositionView) -> Decision { base.decide(candle, position: position) }
 }

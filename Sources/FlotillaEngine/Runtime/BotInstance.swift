@@ -1,0 +1,196 @@
+import FlotillaSpec
+import FlotillaStore
+import FlotillaTrading
+import Foundation
+
+/// Instance lifecycle phases: pending → starting → running ⇄ paused → stopping → stopped, and failed.
+public enum InstancePhase: String, Sendable, Codable {
+    case pending, starting, running, paused, stopping, stopped, failed
+}
+
+/// A running copy of one revision on one symbol: its own paper venue, strategy and risk manager.
+/// One actor per instance; the fleet advances it as its candles come due and persists what changed.
+public actor BotInstance {
+    public nonisolated let id: String
+    public nonisolated let bot: String
+    public nonisolated let revision: Int
+    public nonisolated let symbol: String
+    let spec: ResolvedBot
+    private(set) var mode: InstanceMode
+    private(set) var capitalPct: Decimal
+    private(set) var phase: InstancePhase = .starting
+    private(set) var reason: String?
+    private var trader: BotTrader<AnyStrategy>
+    private let candles: [Candle]
+    private(set) var candlesSeen: Int
+    private var persistedFills: Int
+    /// Wall time (ms) at which candle 0 would have been due, for pacing at the replay speed.
+    private var epochMs: Int64
+    private let speed: Double
+    private var heartbeatAt: Int64 = 0
+    private var peakEquity: Double = 0
+    private var maxDrawdownPct: Double = 0
+
+    init(spec: ResolvedBot, revision: Int, symbol: String, mode: InstanceMode, capitalPct: Decimal, candles: [Candle],
+         venue: PaperVenue, candlesSeen: Int, nowMs: Int64) {
+        self.id = BotInstance.id(bot: spec.name, revision: revision, symbol: symbol)
+        self.bot = spec.name
+        self.revision = revision
+        self.symbol = symbol
+        self.spec = spec
+        self.mode = mode
+        self.capitalPct = capitalPct
+        self.candles = candles
+        self.candlesSeen = min(candlesSeen, candles.count)
+        self.persistedFills = venue.fills.count
+        self.speed = max(0.000_001, NSDecimalNumber(decimal: spec.market.source.speed).doubleValue)
+        var trader = BotTrader(strategy: TradingBridge.strategy(spec), risk: TradingBridge.riskLimits(spec), venue: venue, idPrefix: "\(spec.name)-r\(revision)-\(symbol)")
+        // Indicators are rebuilt from the candles already seen (their state is not persisted).
+        trader.warmUp(candles[max(0, self.candlesSeen - 500)..<self.candlesSeen])
+        self.trader = trader
+        let firstTime = candles.first?.time ?? 0
+        let resumeTime = self.candlesSeen < candles.count ? candles[self.candlesSeen].time : firstTime
+        self.epochMs = nowMs - Int64(Double(resumeTime - firstTime) * 1000 / speed)
+        self.phase = .running
+    }
+
+    public static func id(bot: String, revision: Int, symbol: String) -> String { "\(bot)/r\(revision)/\(symbol)" }
+
+    /// Processes every candle that is due by `nowMs`; returns the state to persist when anything changed.
+    func advance(nowMs: Int64) -> (state: InstanceState, newFills: [(String, Int64, String)])? {
+        heartbeatAt = nowMs
+        guard phase == .running || phase == .paused else { return nil }
+        let firstTime = candles.first?.time ?? 0
+        var processed = 0
+        while candlesSeen < candles.count {
+            let due = epochMs + Int64(Double(candles[candlesSeen].time - firstTime) * 1000 / speed)
+            guard due <= nowMs else { break }
+            let candle = candles[candlesSeen]
+            if phase == .paused {
+                _ = trader.observeOnly(candle)
+            } else {
+                _ = trader.step(candle)
+            }
+            candlesSeen += 1
+            processed += 1
+            let equity = trader.venue.equity(at: candle.close).double
+            peakEquity = max(peakEquity, equity)
+            if peakEquity > 0 { maxDrawdownPct = max(maxDrawdownPct, (peakEquity - equity) / peakEquity * 100) }
+        }
+        if candlesSeen >= candles.count && reason == nil { reason = "replay finished" }
+        guard processed > 0 else { return nil }
+        return snapshot()
+    }
+
+    func snapshot() -> (state: InstanceState, newFills: [(String, Int64, String)]) {
+        let fills = trader.venue.fills
+        let fresh = fills.count > persistedFills ? fills[persistedFills...] : []
+        let encoder = JSONEncoder()
+        let newFills = fresh.map { f in (f.clientOrderId, f.time, String(decoding: (try? encoder.encode(f)) ?? Data(), as: UTF8.self)) }
+        var venue = trader.venue
+        venue.compact()
+        persistedFills = min(fills.count, venue.fills.count)
+        trader.replaceVenue(venue)
+        return (state(venueJSON: String(decoding: (try? encoder.encode(venue)) ?? Data(), as: UTF8.self)), Array(newFills))
+    }
+
+    func state(venueJSON: String?) -> InstanceState {
+        InstanceState(
+            id: id, bot: bot, revision: revision, symbol: symbol, phase: phase.rawValue, reason: reason, mode: mode.rawValue,
+            capitalPct: capitalPct.canonicalText, venueJSON: venueJSON, candlesSeen: candlesSeen, heartbeatAt: heartbeatAt,
+            metricsJSON: (try? JSONEncoder().encode(metrics)).map { String(decoding: $0, as: UTF8.self) })
+    }
+
+    /// The trading metrics analysis judges: since the instance started.
+    var metrics: InstanceMetrics {
+        let venue = trader.venue
+        let mark = candlesSeen > 0 ? candles[candlesSeen - 1].close : Fixed.zero
+        let contributed = venue.startingCash.double
+        let equity = venue.equity(at: mark).double
+        let closed = venue.fills.filter { !$0.realizedPnL.isZero }
+        return InstanceMetrics(
+            trades: closed.count, wins: closed.filter { $0.realizedPnL.units > 0 }.count,
+            realizedPnL: venue.realizedPnL.description, unrealizedPnL: venue.unrealizedPnL(at: mark).description,
+            equity: venue.equity(at: mark).description, returnPct: contributed > 0 ? (equity - contributed) / contributed * 100 : 0,
+            maxDrawdownPct: maxDrawdownPct, decisions: trader.decisions, rejects: trader.rejections.count,
+            slippageBps: venue.fills.isEmpty ? 0 : venue.fills.map(\.slippageBps).reduce(0, +) / Double(venue.fills.count),
+            position: venue.position.description, cash: venue.cash.description)
+    }
+
+    var lastClose: Fixed { candlesSeen > 0 ? candles[candlesSeen - 1].close : (candles.first?.open ?? .zero) }
+
+    // MARK: Commands from the fleet
+
+    func setPhase(_ phase: InstancePhase, reason: String? = nil) {
+        self.phase = phase
+        self.reason = reason
+    }
+
+    /// Stop placing orders, cancel working orders.
+    func stop(reason: String) -> InstanceState {
+        var venue = trader.venue
+        venue.cancelAll()
+        trader.replaceVenue(venue)
+        phase = .stopped
+        self.reason = reason
+        return snapshot().state
+    }
+
+    func setMode(_ mode: InstanceMode) {
+        if self.mode == .shadow && mode == .live {
+            // Shadow fills were simulated on notional capital: live trading starts from an empty account
+            // that receives real capital and positions.
+            trader.replaceVenue(PaperVenue(cash: .zero, rules: trader.venue.rules))
+            persistedFills = 0
+        }
+        self.mode = mode
+    }
+
+    func setCapitalPct(_ pct: Decimal) { capitalPct = pct }
+
+    func handOverPosition() -> (quantity: Fixed, costBasis: Fixed) {
+        var venue = trader.venue
+        let out = venue.handOverPosition()
+        trader.replaceVenue(venue)
+        return out
+    }
+
+    func receivePosition(quantity: Fixed, costBasis: Fixed) {
+        var venue = trader.venue
+        venue.receivePosition(quantity: quantity, costBasis: costBasis)
+        trader.replaceVenue(venue)
+    }
+
+    /// Moves cash in or out; returns what actually moved (an instance can't give cash it doesn't have).
+    func transfer(cash: Fixed) -> Fixed {
+        var venue = trader.venue
+        let amount = cash.units < 0 ? -min(cash.magnitude, max(.zero, venue.cash)) : cash
+        venue.transfer(cash: amount)
+        trader.replaceVenue(venue)
+        return amount
+    }
+
+    var equity: Fixed { trader.venue.equity(at: lastClose) }
+    var cash: Fixed { trader.venue.cash }
+}
+
+/// What `get bots`, analysis and (later) /metrics read about an instance.
+public struct InstanceMetrics: Sendable, Codable, Equatable {
+    public var trades: Int
+    public var wins: Int
+    public var realizedPnL: String
+    public var unrealizedPnL: String
+    public var equity: String
+    public var returnPct: Double
+    public var maxDrawdownPct: Double
+    public var decisions: Int
+    public var rejects: Int
+    public var slippageBps: Double
+    public var position: String
+    public var cash: String
+
+    public var tradingMetrics: TradingMetrics {
+        TradingMetrics(closedTrades: trades, returnOnCapitalPct: returnPct, maxDrawdownPct: maxDrawdownPct, venueCalls: decisions, venueErrors: 0,
+                       ordersSubmitted: decisions, ordersRejected: rejects, slippageBps: slippageBps)
+    }
+}

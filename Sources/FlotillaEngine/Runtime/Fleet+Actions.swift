@@ -1,0 +1,131 @@
+import FlotillaSpec
+import FlotillaStore
+import FlotillaTrading
+import Foundation
+
+/// Carrying out a deploy strategy's actions on the running instances.
+///
+/// Capital: the bot's capital not held by any instance sits in the rollout's reserve. Starting a
+/// live instance or raising its share draws on the reserve; lowering a share or stopping an
+/// instance returns cash to it; after each batch the reserve is swept into the live instances below
+/// their share. Positions move between instances directly (`handOverPositions`), at their cost,
+/// with no trade and no fee; a handover to an instance that starts later in the same batch waits
+/// for it.
+extension Fleet {
+    func execute(_ actions: [RolloutAction], bot: String, nowMs: Int64) async throws {
+        var pendingHandovers: [String: (Fixed, Fixed)] = [:]  // symbol → position waiting for its instance
+        var touched = Set<String>()
+        for action in actions {
+            switch action {
+            case .event, .runAnalysis:
+                continue
+            case .startInstance(let revision, let mode, let pct, let symbol):
+                guard let spec = try spec(bot: bot, revision: revision) else { throw EngineError.missingRevision(bot: bot, revision: revision) }
+                let symbols = symbol.map { [$0] } ?? spec.market.symbols
+                for s in symbols {
+                    let id = BotInstance.id(bot: bot, revision: revision, symbol: s)
+                    if let existing = instances[id] {
+                        await existing.setPhase(.running)
+                        await existing.setMode(mode)
+                        await existing.setCapitalPct(pct)
+                        touched.insert(id)
+                        continue
+                    }
+                    let capital = TradingBridge.fixed(spec.capital.quote) ?? .zero
+                    // Shadow instances trade notional capital; live ones start empty and draw on the reserve.
+                    let cash = mode == .shadow ? capital.scaled(by: 1, over: Int64(spec.market.symbols.count)) : .zero
+                    let instance = BotInstance(
+                        spec: spec, revision: revision, symbol: s, mode: mode, capitalPct: pct, candles: try data.candles(for: spec, symbol: s),
+                        venue: PaperVenue(cash: cash, rules: Self.paperRules(spec)), candlesSeen: await startingCandle(bot: bot, symbol: s, spec: spec),
+                        nowMs: nowMs)
+                    instances[id] = instance
+                    if let (q, c) = pendingHandovers.removeValue(forKey: s) { await instance.receivePosition(quantity: q, costBasis: c) }
+                    touched.insert(id)
+                }
+            case .setCapital(let revision, let pct, let symbol):
+                for i in matching(bot: bot, revision: revision, symbol: symbol) {
+                    await i.setCapitalPct(pct)
+                    touched.insert(i.id)
+                }
+            case .setMode(let revision, let mode, let symbol):
+                for i in matching(bot: bot, revision: revision, symbol: symbol) {
+                    await i.setMode(mode)
+                    touched.insert(i.id)
+                }
+            case .handOverPositions(let from, let to, let symbol):
+                for source in matching(bot: bot, revision: from, symbol: symbol) {
+                    let (q, c) = await source.handOverPosition()
+                    touched.insert(source.id)
+                    guard !q.isZero else { continue }
+                    let targetID = BotInstance.id(bot: bot, revision: to, symbol: source.symbol)
+                    if let target = instances[targetID] {
+                        if await target.mode == .shadow { await target.setMode(.live) }
+                        await target.receivePosition(quantity: q, costBasis: c)
+                        touched.insert(targetID)
+                    } else {
+                        pendingHandovers[source.symbol] = (q, c)
+                    }
+                }
+            case .stopInstance(let revision, let symbol):
+                for i in matching(bot: bot, revision: revision, symbol: symbol) {
+                    if await i.mode == .live {
+                        let cash = await i.transfer(cash: -(await i.cash))
+                        envelopes[bot]?.reserve += -cash
+                    }
+                    let state = await i.stop(reason: "replaced by a rollout")
+                    try store.saveInstance(state)
+                    instances[i.id] = nil
+                    touched.remove(i.id)
+                }
+            }
+        }
+        try await rebalance(bot: bot)
+        var states: [InstanceState] = []
+        for id in touched { if let i = instances[id] { states.append(await i.snapshot().state) } }
+        if !states.isEmpty { try store.saveInstances(states) }
+    }
+
+    /// A new instance starts at the candle the bot's other instances on that symbol have reached,
+    /// so a canary and its stable see the same market at the same moment.
+    private func startingCandle(bot: String, symbol: String, spec: ResolvedBot) async -> Int {
+        var seen = 0
+        for i in instances.values where i.bot == bot && i.symbol == symbol { seen = max(seen, await i.candlesSeen) }
+        return seen
+    }
+
+    private func matching(bot: String, revision: Int, symbol: String?) -> [BotInstance] {
+        instances.values.filter { $0.bot == bot && $0.revision == revision && (symbol == nil || $0.symbol == symbol) }
+    }
+
+    /// Moves cash so that each live instance holds its share of the bot's equity: instances above
+    /// their share give cash to the reserve, then the reserve goes to those below theirs.
+    func rebalance(bot: String) async throws {
+        guard var envelope = envelopes[bot] else { return }
+        var live: [(BotInstance, Decimal, Fixed)] = []
+        for i in instances.values where i.bot == bot {
+            guard await i.mode == .live, await i.phase != .stopped else { continue }
+            live.append((i, await i.capitalPct, await i.equity))
+        }
+        guard !live.isEmpty else { return }
+        let total = live.reduce(envelope.reserve) { $0 + $1.2 }
+        var deficits: [(BotInstance, Fixed)] = []
+        for (i, pct, equity) in live {
+            let target = total.scaled(by: Int64(NSDecimalNumber(decimal: pct * 1_000_000).int64Value), over: 100_000_000, rounding: .down)
+            if equity > target {
+                let moved = await i.transfer(cash: target - equity)
+                envelope.reserve += -moved
+            } else if target > equity {
+                deficits.append((i, target - equity))
+            }
+        }
+        let need = deficits.reduce(Fixed.zero) { $0 + $1.1 }
+        if need.units > 0, envelope.reserve.units > 0 {
+            let available = min(envelope.reserve, need)
+            for (i, deficit) in deficits {
+                let share = available.multiplied(by: deficit.divided(by: need, rounding: .down), rounding: .down)
+                envelope.reserve -= await i.transfer(cash: share)
+            }
+        }
+        envelopes[bot] = envelope
+    }
+}

@@ -1,0 +1,274 @@
+import FlotillaPlan
+import FlotillaSpec
+import FlotillaStore
+import FlotillaTrading
+import Foundation
+import Logging
+
+/// What the engine persists per bot besides instances: the rollout, the capital not allocated to
+/// any instance (the reserve), and the analysis it is measuring.
+struct RolloutEnvelope: Codable {
+    var rollout: Rollout
+    var reserve: Fixed
+    var analysis: PendingAnalysis?
+
+    struct PendingAnalysis: Codable {
+        var template: String
+        var candidate: Int
+        var baseline: Int?
+        var startedAt: Int64
+    }
+}
+
+/// The running fleet: every bot's instances and rollouts. A level-based reconciler — each pass
+/// compares the whole desired state in the store with what runs and converges, executing the
+/// deploy strategies' actions after persisting them.
+public actor Fleet {
+    let store: StateStore
+    let data: MarketDataCache
+    let logger: Logger
+    var instances: [String: BotInstance] = [:]
+    var envelopes: [String: RolloutEnvelope] = [:]
+    var specCache: [String: ResolvedBot] = [:]  // "bot@revision" → spec
+    /// How long an analysis measures before it is judged (wall time).
+    public var analysisWindowMs: Int64 = 60_000
+    public private(set) var lastReconcileMs: Int64 = 0
+    public private(set) var recovered = false
+    var lastErrors: [String: String] = [:]
+
+    public init(store: StateStore, dataDirectory: String?, logger: Logger) {
+        self.store = store
+        self.data = MarketDataCache(baseDirectory: dataDirectory)
+        self.logger = logger
+    }
+
+    public var instanceCount: Int { instances.count }
+
+    // MARK: Recovery
+
+    /// Rebuilds instances and rollouts from the store after a start or a crash: each instance
+    /// resumes with its venue state (orders, fills, balances, position) from the first unseen candle.
+    public func recover(nowMs: Int64) async throws {
+        for stored in try store.rollouts() {
+            if let envelope = try? JSONDecoder().decode(RolloutEnvelope.self, from: Data(stored.stateJSON.utf8)) {
+                envelopes[stored.bot] = envelope
+            }
+        }
+        for state in try store.runtimeInstances() where state.phase != InstancePhase.stopped.rawValue {
+            guard let spec = try spec(bot: state.bot, revision: state.revision) else { continue }
+            let venue = state.venueJSON.flatMap { try? JSONDecoder().decode(PaperVenue.self, from: Data($0.utf8)) }
+                ?? PaperVenue(cash: .zero, rules: Self.paperRules(spec))
+            let candles = try data.candles(for: spec, symbol: state.symbol)
+            let instance = BotInstance(
+                spec: spec, revision: state.revision, symbol: state.symbol, mode: InstanceMode(rawValue: state.mode) ?? .live,
+                capitalPct: Decimal(string: state.capitalPct) ?? 0, candles: candles, venue: venue, candlesSeen: state.candlesSeen, nowMs: nowMs)
+            if state.phase == InstancePhase.paused.rawValue { await instance.setPhase(.paused) }
+            instances[state.id] = instance
+        }
+        recovered = true
+        if !instances.isEmpty {
+            try store.recordEvent(bot: nil, kind: "Recovered", message: "resumed \(instances.count) instance(s) and \(envelopes.count) rollout(s) from the store")
+        }
+    }
+
+    func spec(bot: String, revision: Int) throws -> ResolvedBot? {
+        let key = "\(bot)@\(revision)"
+        if let hit = specCache[key] { return hit }
+        guard let rev = try store.revisions(of: bot).first(where: { $0.number == revision }) else { return nil }
+        let spec = try rev.spec()
+        specCache[key] = spec
+        return spec
+    }
+
+    static func paperRules(_ spec: ResolvedBot) -> VenueRules {
+        VenueRules(lotSize: Fixed(units: 1), tickSize: Fixed(units: 1), makerFee: TradingBridge.defaultFee, takerFee: TradingBridge.defaultFee,
+                   allowShort: !spec.strategy.longOnly)
+    }
+
+    // MARK: Ticking
+
+    /// Advances every instance through the candles due by now and persists what changed.
+    public func tick(nowMs: Int64) async throws {
+        for instance in instances.values {
+            if let (state, fills) = await instance.advance(nowMs: nowMs) {
+                try store.saveInstance(state, newFills: fills.map { ($0.0, $0.1, $0.2) })
+            }
+        }
+    }
+
+    // MARK: Reconciling
+
+    /// One level-based pass over every bot.
+    public func reconcile(nowMs: Int64) async throws {
+        let commands = Dictionary(grouping: try store.takeRolloutCommands(), by: \.bot)
+        let controls = try store.botControls()
+        let (_, desired) = try store.desiredState()
+        var desiredNames = Set<String>()
+        for applied in desired {
+            guard let spec = applied.spec else { continue }
+            desiredNames.insert(applied.name)
+            if specCache["\(applied.name)@\(applied.revision)"] == nil {
+                specCache["\(applied.name)@\(applied.revision)"] = (try self.spec(bot: applied.name, revision: applied.revision)) ?? spec
+            }
+            do {
+                try await reconcile(bot: applied, spec: spec, control: controls[applied.name] ?? "running", commands: commands[applied.name] ?? [], nowMs: nowMs)
+                lastErrors[applied.name] = nil
+            } catch {
+                // One bot's problem (a missing data file) never stops the others; said once, not every pass.
+                let message = "\(error)"
+                if lastErrors[applied.name] != message {
+                    lastErrors[applied.name] = message
+                    logger.error("reconcile failed", metadata: ["bot.name": "\(applied.name)", "error": "\(message)"])
+                    try? store.recordEvent(bot: applied.name, kind: "ReconcileError", revision: applied.revision, message: message)
+                }
+            }
+        }
+        for (bot, _) in envelopes where !desiredNames.contains(bot) {
+            try await remove(bot: bot)
+        }
+        lastReconcileMs = nowMs
+    }
+
+    private func reconcile(bot applied: AppliedBot, spec: ResolvedBot, control: String, commands: [PendingCommand], nowMs: Int64) async throws {
+        let bot = applied.name
+        let mine = instances.values.filter { $0.bot == bot }
+        switch control {
+        case "stopped":
+            for i in mine {
+                guard await i.phase != .stopped else { continue }
+                let state = await i.stop(reason: "stopped by a person")
+                try store.saveInstance(state)
+            }
+            return
+        case "paused":
+            for i in mine {
+                if await i.phase == .running { await i.setPhase(.paused, reason: "paused by a person") }
+            }
+        default:
+            for i in mine {
+                let phase = await i.phase, reason = await i.reason
+                if phase == .paused || (phase == .stopped && reason == "stopped by a person") { await i.setPhase(.running) }
+            }
+        }
+
+        var command: RolloutCommand?
+        var undoTo: Int?
+        for c in commands {
+            if c.command == "undo" { undoTo = c.argument } else { command = RolloutCommand(rawValue: c.command) }
+        }
+
+        var envelope = envelopes[bot]
+        var actions: [RolloutAction] = []
+        if let target = undoTo, var current = envelope {
+            let serving = current.rollout.phase == .completed ? current.rollout.core.candidate : (current.rollout.core.stable ?? current.rollout.core.candidate)
+            actions += current.rollout.supersede(by: target, now: nowMs)
+            var undo = Rollout.undo(bot: bot, current: serving, to: target)
+            actions += undo.start(now: nowMs)
+            current.rollout = undo
+            current.analysis = nil
+            envelope = current
+            try store.pinRevision(bot: bot, revision: target)
+        } else if var current = envelope, current.rollout.core.candidate != applied.revision {
+            // A new revision: abandon the one in flight on the fast path, then roll out the new one.
+            let stable = current.rollout.phase == .completed ? current.rollout.core.candidate : current.rollout.core.stable
+            actions += current.rollout.supersede(by: applied.revision, now: nowMs)
+            var next = Rollout(bot: spec, stable: stable, candidate: applied.revision)
+            actions += next.start(now: nowMs)
+            current.rollout = next
+            current.analysis = nil
+            envelope = current
+        } else if var current = envelope {
+            var observation = RolloutObservation(now: nowMs, command: command)
+            observation.unhealthy = Set(await failedRevisions(bot: bot))
+            if let pending = current.analysis, nowMs - pending.startedAt >= analysisWindowMs {
+                observation.analysis = await judge(pending, spec: spec)
+                current.analysis = nil
+            }
+            actions += current.rollout.step(observation)
+            envelope = current
+        } else {
+            var first = Rollout(bot: spec, stable: nil, candidate: applied.revision)
+            actions += first.start(now: nowMs)
+            envelope = RolloutEnvelope(rollout: first, reserve: TradingBridge.fixed(spec.capital.quote) ?? .zero, analysis: nil)
+        }
+        guard var envelope else { return }
+        for action in actions {
+            if case .runAnalysis(let template, let candidate, let baseline) = action {
+                envelope.analysis = .init(template: template, candidate: candidate, baseline: baseline, startedAt: nowMs)
+            }
+        }
+        guard !actions.isEmpty || envelopes[bot] == nil else { return }
+        // Persist first, then act: after a crash the rollout resumes from this state.
+        try persist(bot: bot, envelope: envelope, actions: actions)
+        envelopes[bot] = envelope
+        try await execute(actions, bot: bot, nowMs: nowMs)
+        try persist(bot: bot, envelope: envelopes[bot]!, actions: [])
+    }
+
+    private func persist(bot: String, envelope: RolloutEnvelope, actions: [RolloutAction]) throws {
+        let json = String(decoding: try JSONEncoder().encode(envelope), as: UTF8.self)
+        let r = envelope.rollout
+        let events: [(kind: String, message: String)] = actions.compactMap {
+            if case .event(let kind, let message) = $0 { return (kind, message) } else { return nil }
+        }
+        try store.saveRollout(
+            StoredRollout(bot: bot, candidate: r.core.candidate, stable: r.core.stable, strategy: r.strategyName, phase: r.phase.rawValue,
+                          stateJSON: json, updatedAt: Date()),
+            events: events, revision: r.core.candidate)
+    }
+
+    private func failedRevisions(bot: String) async -> [Int] {
+        var out: [Int] = []
+        for i in instances.values where i.bot == bot {
+            if await i.phase == .failed { out.append(i.revision) }
+        }
+        return out
+    }
+
+    private func judge(_ pending: RolloutEnvelope.PendingAnalysis, spec: ResolvedBot) async -> AnalysisResult {
+        let template = spec.deploy.analysisTemplates[pending.template] ?? AnalysisTemplate.builtInDefault
+        func metrics(_ revision: Int?) async -> TradingMetrics? {
+            guard let revision else { return nil }
+            var total: TradingMetrics?
+            for i in instances.values where i.bot == spec.name && i.revision == revision {
+                let m = await i.metrics.tradingMetrics
+                total = total.map { TradingMetrics(
+                    closedTrades: $0.closedTrades + m.closedTrades, returnOnCapitalPct: ($0.returnOnCapitalPct + m.returnOnCapitalPct) / 2,
+                    maxDrawdownPct: max($0.maxDrawdownPct, m.maxDrawdownPct), venueCalls: $0.venueCalls + m.venueCalls,
+                    venueErrors: $0.venueErrors + m.venueErrors, ordersSubmitted: $0.ordersSubmitted + m.ordersSubmitted,
+                    ordersRejected: $0.ordersRejected + m.ordersRejected, slippageBps: max($0.slippageBps, m.slippageBps)) } ?? m
+            }
+            return total
+        }
+        let candidate = await metrics(pending.candidate) ?? TradingMetrics()
+        let stable = await metrics(pending.baseline)
+        let result = Analysis.evaluate(template: pending.template, template, candidate: candidate, stable: stable)
+        try? store.recordEvent(bot: spec.name, kind: "Analysis\(result.phase.rawValue)", revision: pending.candidate, message: "\(pending.template): \(result.message)")
+        return result
+    }
+
+    private func remove(bot: String) async throws {
+        for (id, i) in instances where i.bot == bot {
+            let state = await i.stop(reason: "bot deleted")
+            try store.saveInstance(state)
+            instances[id] = nil
+        }
+        envelopes[bot] = nil
+        try store.deleteRollout(bot: bot)
+        try store.recordEvent(bot: bot, kind: "BotRemoved", message: "instances stopped (open positions stay recorded)")
+    }
+
+    // MARK: Shutdown
+
+    /// Stops every instance (no new orders, working orders cancelled) and persists it.
+    public func shutdown() async throws {
+        for i in instances.values {
+            let state = await i.stop(reason: "flotilla up stopped")
+            var resumable = state
+            resumable.phase = InstancePhase.running.rawValue  // resumes on the next start
+            resumable.reason = "stopped with flotilla up; resumes on restart"
+            try store.saveInstance(resumable)
+        }
+        try store.recordEvent(bot: nil, kind: "Shutdown", message: "stopped \(instances.count) instance(s); orders cancelled, state persisted")
+    }
+}

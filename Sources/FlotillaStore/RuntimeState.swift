@@ -1,0 +1,231 @@
+import FlotillaSpec
+import Foundation
+import GRDB
+
+/// The lifecycle engine's state in the store: instances with their venue state, rollouts, the
+/// commands people send them, fills, and per-bot run controls. Each method is one transaction.
+public struct InstanceState: Sendable, Codable, Equatable {
+    public var id: String
+    public var bot: String
+    public var revision: Int
+    public var symbol: String
+    public var phase: String
+    public var reason: String?
+    public var mode: String
+    public var capitalPct: String
+    /// The paper venue's state (orders, fills, balances, position) as JSON.
+    public var venueJSON: String?
+    /// Candles processed: where the replay resumes after a restart.
+    public var candlesSeen: Int
+    public var heartbeatAt: Int64
+    public var metricsJSON: String?
+
+    public init(id: String, bot: String, revision: Int, symbol: String, phase: String, reason: String? = nil, mode: String, capitalPct: String,
+                venueJSON: String? = nil, candlesSeen: Int = 0, heartbeatAt: Int64 = 0, metricsJSON: String? = nil) {
+        self.id = id
+        self.bot = bot
+        self.revision = revision
+        self.symbol = symbol
+        self.phase = phase
+        self.reason = reason
+        self.mode = mode
+        self.capitalPct = capitalPct
+        self.venueJSON = venueJSON
+        self.candlesSeen = candlesSeen
+        self.heartbeatAt = heartbeatAt
+        self.metricsJSON = metricsJSON
+    }
+
+    static func from(_ row: Row) -> InstanceState {
+        InstanceState(
+            id: row["id"], bot: row["bot"], revision: row["revision"], symbol: row["symbol"], phase: row["phase"], reason: row["reason"],
+            mode: row["mode"], capitalPct: row["capital_pct"], venueJSON: row["venue_json"], candlesSeen: row["candles_seen"],
+            heartbeatAt: row["heartbeat_at"], metricsJSON: row["metrics_json"])
+    }
+}
+
+public struct StoredRollout: Sendable, Equatable {
+    public var bot: String
+    public var candidate: Int
+    public var stable: Int?
+    public var strategy: String
+    public var phase: String
+    public var stateJSON: String
+    public var updatedAt: Date
+
+    public init(bot: String, candidate: Int, stable: Int?, strategy: String, phase: String, stateJSON: String, updatedAt: Date) {
+        self.bot = bot
+        self.candidate = candidate
+        self.stable = stable
+        self.strategy = strategy
+        self.phase = phase
+        self.stateJSON = stateJSON
+        self.updatedAt = updatedAt
+    }
+}
+
+public struct PendingCommand: Sendable, Equatable {
+    public var id: Int64
+    public var bot: String
+    public var command: String
+    public var argument: Int?
+}
+
+extension StateStore {
+    // MARK: Instances
+
+    public func runtimeInstances(bot: String? = nil) throws -> [InstanceState] {
+        try writer.read { db in
+            let sql = "SELECT * FROM instances" + (bot == nil ? "" : " WHERE bot = ?") + " ORDER BY bot, revision, symbol"
+            return try Row.fetchAll(db, sql: sql, arguments: bot.map { [$0] } ?? []).map(InstanceState.from)
+        }
+    }
+
+    /// Writes an instance's state and its new fills in one transaction. A fill already recorded
+    /// (same instance and client order id) is not recorded twice.
+    public func saveInstance(_ state: InstanceState, newFills: [(clientOrderId: String, time: Int64, json: String)] = []) throws {
+        try writer.write { db in
+            try Self.upsert(db, state)
+            for fill in newFills {
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO fills (instance, client_order_id, time, fill_json) VALUES (?, ?, ?, ?)",
+                    arguments: [state.id, fill.clientOrderId, fill.time, fill.json])
+            }
+        }
+    }
+
+    /// Writes several instances at once (capital moves and handovers change two at a time).
+    public func saveInstances(_ states: [InstanceState], event: (bot: String, kind: String, revision: Int?, message: String)? = nil) throws {
+        try writer.write { db in
+            for state in states { try Self.upsert(db, state) }
+            if let event {
+                var record = EventRecord(time: Self.now(), bot: event.bot, kind: event.kind, revision: event.revision, message: event.message, details: nil)
+                try record.insert(db)
+            }
+        }
+    }
+
+    static func upsert(_ db: Database, _ s: InstanceState) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO instances (id, bot, revision, symbol, phase, reason, updated_at, mode, capital_pct, venue_json, candles_seen, heartbeat_at, metrics_json)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET phase = excluded.phase, reason = excluded.reason, updated_at = excluded.updated_at,
+                    mode = excluded.mode, capital_pct = excluded.capital_pct, venue_json = excluded.venue_json,
+                    candles_seen = excluded.candles_seen, heartbeat_at = excluded.heartbeat_at, metrics_json = excluded.metrics_json
+                """,
+            arguments: [s.id, s.bot, s.revision, s.symbol, s.phase, s.reason, now(), s.mode, s.capitalPct, s.venueJSON, s.candlesSeen, s.heartbeatAt, s.metricsJSON])
+    }
+
+    public func deleteInstance(id: String) throws {
+        try writer.write { db in try db.execute(sql: "DELETE FROM instances WHERE id = ?", arguments: [id]) }
+    }
+
+    public func fillCount(instance: String? = nil) throws -> Int {
+        try writer.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM fills" + (instance == nil ? "" : " WHERE instance = ?"), arguments: instance.map { [$0] } ?? []) ?? 0
+        }
+    }
+
+    public func fills(instance: String) throws -> [String] {
+        try writer.read { db in try String.fetchAll(db, sql: "SELECT fill_json FROM fills WHERE instance = ? ORDER BY time, client_order_id", arguments: [instance]) }
+    }
+
+    // MARK: Rollouts
+
+    public func rollouts() throws -> [StoredRollout] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM rollouts ORDER BY bot").map(Self.rollout)
+        }
+    }
+
+    public func rollout(bot: String) throws -> StoredRollout? {
+        try writer.read { db in try Row.fetchOne(db, sql: "SELECT * FROM rollouts WHERE bot = ?", arguments: [bot]).map(Self.rollout) }
+    }
+
+    static func rollout(_ row: Row) -> StoredRollout {
+        StoredRollout(
+            bot: row["bot"], candidate: row["candidate"], stable: row["stable"], strategy: row["strategy"], phase: row["phase"],
+            stateJSON: row["state_json"], updatedAt: Date(timeIntervalSince1970: Double(row["updated_at"] as Int64) / 1000))
+    }
+
+    /// Persists a rollout's state with the events of the step that produced it, in one transaction,
+    /// before the engine acts on the step's actions.
+    public func saveRollout(_ r: StoredRollout, events: [(kind: String, message: String)], revision: Int?) throws {
+        try writer.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO rollouts (bot, candidate, stable, strategy, phase, state_json, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (bot) DO UPDATE SET candidate = excluded.candidate, stable = excluded.stable, strategy = excluded.strategy,
+                        phase = excluded.phase, state_json = excluded.state_json, updated_at = excluded.updated_at
+                    """,
+                arguments: [r.bot, r.candidate, r.stable, r.strategy, r.phase, r.stateJSON, Self.now()])
+            for e in events {
+                var record = EventRecord(time: Self.now(), bot: r.bot, kind: e.kind, revision: revision, message: e.message, details: nil)
+                try record.insert(db)
+            }
+        }
+    }
+
+    public func deleteRollout(bot: String) throws {
+        try writer.write { db in try db.execute(sql: "DELETE FROM rollouts WHERE bot = ?", arguments: [bot]) }
+    }
+
+    // MARK: Commands from people
+
+    public func sendRolloutCommand(bot: String, command: String, argument: Int? = nil) throws {
+        try writer.write { db in
+            try db.execute(
+                sql: "INSERT INTO rollout_commands (bot, command, argument, created_at) VALUES (?, ?, ?, ?)",
+                arguments: [bot, command, argument, Self.now()])
+            var record = EventRecord(time: Self.now(), bot: bot, kind: "CommandReceived", revision: argument, message: "\(command) requested", details: nil)
+            try record.insert(db)
+        }
+    }
+
+    /// Takes the pending commands (each is consumed once).
+    public func takeRolloutCommands() throws -> [PendingCommand] {
+        try writer.write { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT id, bot, command, argument FROM rollout_commands WHERE consumed_at IS NULL ORDER BY id")
+            try db.execute(sql: "UPDATE rollout_commands SET consumed_at = ? WHERE consumed_at IS NULL", arguments: [Self.now()])
+            return rows.map { PendingCommand(id: $0["id"], bot: $0["bot"], command: $0["command"], argument: $0["argument"]) }
+        }
+    }
+
+    // MARK: Bot controls (start / stop / pause / resume)
+
+    public func setBotControl(bot: String, state: String) throws {
+        try writer.write { db in
+            try db.execute(
+                sql: "INSERT INTO bot_controls (bot, state, updated_at) VALUES (?, ?, ?) ON CONFLICT (bot) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+                arguments: [bot, state, Self.now()])
+            var record = EventRecord(time: Self.now(), bot: bot, kind: "BotControl", revision: nil, message: "set to \(state)", details: nil)
+            try record.insert(db)
+        }
+    }
+
+    public func botControls() throws -> [String: String] {
+        try writer.read { db in
+            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT bot, state FROM bot_controls").map { ($0["bot"] as String, $0["state"] as String) })
+        }
+    }
+}
+
+extension StateStore {
+    /// `rollout undo`: points the bot's desired state at an earlier revision (its stored spec), as
+    /// kubectl does; the files now differ from the state until they are edited to match.
+    public func pinRevision(bot: String, revision: Int) throws {
+        try writer.write { db in
+            guard let rev = try RevisionRecord.filter(Column("bot") == bot && Column("number") == revision).fetchOne(db) else {
+                throw StoreError.missingBot("\(bot) revision \(revision)")
+            }
+            let spec = try JSONDecoder().decode(ResolvedBot.self, from: Data(rev.specJSON.utf8))
+            try db.execute(
+                sql: "UPDATE bots SET spec_json = ?, spec_hash = ?, revision = ?, revision_hash = ?, updated_at = ? WHERE name = ?",
+                arguments: [rev.specJSON, spec.specHash, revision, rev.hash, Self.now(), bot])
+            try db.execute(sql: "UPDATE state_meta SET serial = serial + 1 WHERE id = 1")
+            var event = EventRecord(time: Self.now(), bot: bot, kind: "RolledBack", revision: revision, message: "undo: desired state pinned to revision \(revision)", details: nil)
+            try event.insert(db)
+        }
+    }
+}
