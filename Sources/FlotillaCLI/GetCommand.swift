@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlotillaEngine
 import FlotillaPlan
 import FlotillaSpec
 import FlotillaStore
@@ -35,6 +36,9 @@ struct GetCommand: ConsoleCommand {
         var capital: String
         var revision: Int?
         var status: String
+        var instances: String
+        var rollout: String
+        var equity: String
     }
 
     func run(console: Console) async throws {
@@ -42,6 +46,11 @@ struct GetCommand: ConsoleCommand {
         let store = try global.openStoreIfExists()
         let (_, applied) = try store.desiredState(decode: { _, _ in false })
         let appliedByName = Dictionary(uniqueKeysWithValues: applied.map { ($0.name, $0) })
+        let runtime = Dictionary(grouping: try store.runtimeInstances().filter { $0.phase != "stopped" }, by: \.bot)
+        let rollouts = Dictionary(uniqueKeysWithValues: try store.rollouts().map { ($0.bot, $0) })
+        func row(_ bot: ResolvedBot) -> BotRow {
+            self.row(bot, applied: appliedByName[bot.name], instances: runtime[bot.name] ?? [], rollout: rollouts[bot.name])
+        }
 
         if let name {
             guard let bot = specs.bot(named: name) else {
@@ -52,11 +61,11 @@ struct GetCommand: ConsoleCommand {
             switch output {
             case .yaml: console.write(SpecYAML.render(bot, revision: revision, showSources: showSources))
             case .json: console.line(try jsonText(bot))
-            case .table: console.write(table([row(bot, applied: appliedByName[name])]))
+            case .table: console.write(table([row(bot)]))
             }
             return
         }
-        let rows = specs.bots.map { row($0, applied: appliedByName[$0.name]) }
+        let rows = specs.bots.map { row($0) }
         switch output {
         case .json: console.line(try jsonText(rows))
         case .yaml:
@@ -67,21 +76,32 @@ struct GetCommand: ConsoleCommand {
         }
     }
 
-    private func row(_ bot: ResolvedBot, applied: AppliedBot?) -> BotRow {
+    private func row(_ bot: ResolvedBot, applied: AppliedBot?, instances: [InstanceState], rollout stored: StoredRollout?) -> BotRow {
         let status: String
         if let applied {
             status = applied.specHash == bot.specHash ? "applied" : "changed (plan)"
         } else {
             status = "not applied"
         }
+        let phases = Dictionary(grouping: instances, by: \.phase).map { "\($0.value.count) \($0.key)" }.sorted().joined(separator: ", ")
+        var equity = Decimal(0)
+        for i in instances {
+            if let m = i.metricsJSON.flatMap({ try? JSONDecoder().decode(InstanceMetrics.self, from: Data($0.utf8)) }), i.mode == "live" {
+                equity += Decimal(string: m.equity) ?? 0
+            }
+        }
+        let rollout = stored.map { "\($0.phase) r\($0.candidate)" } ?? "-"
         return BotRow(
             name: bot.name, profile: bot.profile, strategy: bot.strategy.kind.rawValue, deploy: bot.deploy.strategy.name.rawValue,
-            capital: bot.capital.quote.canonicalText, revision: applied?.revision, status: status)
+            capital: bot.capital.quote.canonicalText, revision: applied?.revision, status: status, instances: phases.isEmpty ? "-" : phases,
+            rollout: rollout, equity: instances.isEmpty ? "-" : equity.canonicalText)
     }
 
     private func table(_ rows: [BotRow]) -> String {
-        let header = ["NAME", "PROFILE", "STRATEGY", "DEPLOY", "CAPITAL", "REVISION", "STATUS"]
-        let cells = rows.map { [$0.name, $0.profile, $0.strategy, $0.deploy, $0.capital, $0.revision.map(String.init) ?? "-", $0.status] }
+        let header = ["NAME", "PROFILE", "STRATEGY", "DEPLOY", "CAPITAL", "EQUITY", "REVISION", "ROLLOUT", "INSTANCES", "STATUS"]
+        let cells = rows.map {
+            [$0.name, $0.profile, $0.strategy, $0.deploy, $0.capital, $0.equity, $0.revision.map(String.init) ?? "-", $0.rollout, $0.instances, $0.status]
+        }
         return Table.render(header: header, rows: cells)
     }
 }

@@ -13,8 +13,11 @@ import Foundation
 /// for it.
 extension Fleet {
     func execute(_ actions: [RolloutAction], bot: String, nowMs: Int64) async throws {
-        var pendingHandovers: [String: (Fixed, Fixed)] = [:]  // symbol → position waiting for its instance
+        var pendingHandovers: [String: (source: String, quantity: Fixed, cost: Fixed)] = [:]  // symbol → position waiting for its instance
         var touched = Set<String>()
+        // Stopped instances leave the fleet at the end of the batch: a handover after the stop
+        // (immediate: stop, hand over, start) still finds their positions.
+        var stopped: [String] = []
         for action in actions {
             switch action {
             case .event, .runAnalysis:
@@ -39,7 +42,9 @@ extension Fleet {
                         venue: PaperVenue(cash: cash, rules: Self.paperRules(spec)), candlesSeen: await startingCandle(bot: bot, symbol: s, spec: spec),
                         nowMs: nowMs)
                     instances[id] = instance
-                    if let (q, c) = pendingHandovers.removeValue(forKey: s) { await instance.receivePosition(quantity: q, costBasis: c) }
+                    if let pending = pendingHandovers.removeValue(forKey: s) {
+                        await instance.receivePosition(quantity: pending.quantity, costBasis: pending.cost)
+                    }
                     touched.insert(id)
                 }
             case .setCapital(let revision, let pct, let symbol):
@@ -63,7 +68,7 @@ extension Fleet {
                         await target.receivePosition(quantity: q, costBasis: c)
                         touched.insert(targetID)
                     } else {
-                        pendingHandovers[source.symbol] = (q, c)
+                        pendingHandovers[source.symbol] = (source.id, q, c)
                     }
                 }
             case .stopInstance(let revision, let symbol):
@@ -72,17 +77,22 @@ extension Fleet {
                         let cash = await i.transfer(cash: -(await i.cash))
                         envelopes[bot]?.reserve += -cash
                     }
-                    let state = await i.stop(reason: "replaced by a rollout")
-                    try store.saveInstance(state)
-                    instances[i.id] = nil
-                    touched.remove(i.id)
+                    _ = await i.stop(reason: "replaced by a rollout")
+                    stopped.append(i.id)
+                    touched.insert(i.id)
                 }
             }
+        }
+        for (symbol, pending) in pendingHandovers {
+            // No instance took it: it must not vanish. It goes back to where it came from.
+            await instances[pending.source]?.receivePosition(quantity: pending.quantity, costBasis: pending.cost)
+            try store.recordEvent(bot: bot, kind: "HandoverReturned", message: "position \(pending.quantity) on \(symbol) had no instance to go to; it stays with \(pending.source)")
         }
         try await rebalance(bot: bot)
         var states: [InstanceState] = []
         for id in touched { if let i = instances[id] { states.append(await i.snapshot().state) } }
         if !states.isEmpty { try store.saveInstances(states) }
+        for id in stopped where await instances[id]?.phase == .stopped { instances[id] = nil }
     }
 
     /// A new instance starts at the candle the bot's other instances on that symbol have reached,

@@ -1,0 +1,56 @@
+import FlotillaStore
+import Foundation
+
+/// What `rollout status` shows, read from the store (works while `flotilla up` runs elsewhere).
+public struct RolloutStatus: Sendable, Codable {
+    public struct InstanceLine: Sendable, Codable {
+        public var revision: Int
+        public var symbol: String
+        public var phase: String
+        public var mode: String
+        public var capitalPct: String
+        public var equity: String?
+        public var trades: Int?
+        public var candlesSeen: Int
+    }
+
+    public var bot: String
+    public var strategy: String
+    public var stable: Int?
+    public var candidate: Int
+    public var phase: String
+    public var step: String
+    public var message: String
+    public var lastAnalysis: AnalysisResult?
+    public var instances: [InstanceLine]
+    public var healthy: Bool
+    public var finished: Bool
+
+    public static func load(bot: String, store: StateStore) throws -> RolloutStatus? {
+        guard let stored = try store.rollout(bot: bot),
+              let envelope = try? JSONDecoder().decode(RolloutEnvelope.self, from: Data(stored.stateJSON.utf8))
+        else { return nil }
+        let r = envelope.rollout
+        let lines = try store.runtimeInstances(bot: bot).filter { $0.phase != "stopped" }.map { i -> InstanceLine in
+            let metrics = i.metricsJSON.flatMap { try? JSONDecoder().decode(InstanceMetrics.self, from: Data($0.utf8)) }
+            return InstanceLine(revision: i.revision, symbol: i.symbol, phase: i.phase, mode: i.mode, capitalPct: i.capitalPct,
+                                equity: metrics?.equity, trades: metrics?.trades, candlesSeen: i.candlesSeen)
+        }
+        return RolloutStatus(
+            bot: bot, strategy: r.strategyName, stable: r.core.stable, candidate: r.core.candidate, phase: r.phase.rawValue,
+            step: r.stepDescription, message: r.core.message, lastAnalysis: r.core.lastAnalysis, instances: lines,
+            healthy: r.phase.isHealthy, finished: r.phase == .completed || r.phase == .aborted)
+    }
+
+    public var text: String {
+        var out = "Rollout \(bot): \(strategy), revision \(stable.map(String.init) ?? "–") → \(candidate)\n"
+        out += "  Phase:     \(phase)\n"
+        out += "  Step:      \(step)\n"
+        if !message.isEmpty { out += "  Message:   \(message)\n" }
+        if let a = lastAnalysis { out += "  Analysis:  \(a.template) \(a.phase.rawValue): \(a.message)\n" }
+        for i in instances {
+            out += "  Instance:  r\(i.revision) \(i.symbol) \(i.phase) \(i.mode) capital \(i.capitalPct)% equity \(i.equity ?? "-") trades \(i.trades ?? 0) candles \(i.candlesSeen)\n"
+        }
+        return out
+    }
+}
