@@ -67,7 +67,10 @@ let package = Package(
         .testTarget(name: "FlotillaSpecTests", dependencies: ["FlotillaSpec", "FlotillaTesting"]),
         .testTarget(name: "FlotillaPlanTests", dependencies: ["FlotillaPlan", "FlotillaSpec", "FlotillaStore", "FlotillaTesting"]),
         .testTarget(name: "FlotillaTradingTests", dependencies: ["FlotillaTrading", "FlotillaTesting"]),
-        .testTarget(name: "FlotillaEngineTests", dependencies: ["FlotillaEngine", "FlotillaSpec", "FlotillaTesting"]),
+        .testTarget(
+            name: "FlotillaEngineTests",
+            dependencies: ["FlotillaEngine", "FlotillaSpec", "FlotillaStore", "FlotillaTrading", "FlotillaTesting",
+                           .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "FlotillaStoreTests", dependencies: ["FlotillaStore", "FlotillaSpec", "FlotillaTesting"]),
         .testTarget(
             name: "FlotillaCLITests",

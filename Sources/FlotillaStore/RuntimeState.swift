@@ -151,8 +151,9 @@ extension StateStore {
 
     /// Persists a rollout's state with the events of the step that produced it, in one transaction,
     /// before the engine acts on the step's actions.
-    public func saveRollout(_ r: StoredRollout, events: [(kind: String, message: String)], revision: Int?) throws {
+    public func saveRollout(_ r: StoredRollout, events: [(kind: String, message: String)], revision: Int?, instances: [InstanceState] = []) throws {
         try writer.write { db in
+            for state in instances { try Self.upsert(db, state) }
             try db.execute(
                 sql: """
                     INSERT INTO rollouts (bot, candidate, stable, strategy, phase, state_json, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)

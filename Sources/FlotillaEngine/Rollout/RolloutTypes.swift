@@ -11,7 +11,7 @@ public enum InstanceMode: String, Sendable, Codable, Equatable {
 ///
 /// `symbol` narrows an action to one instance of a fan-out bot (the rolling strategy); nil means
 /// every instance of the revision.
-public enum RolloutAction: Sendable, Equatable {
+public enum RolloutAction: Sendable, Equatable, Codable {
     case startInstance(revision: Int, mode: InstanceMode, capitalPct: Decimal, symbol: String? = nil)
     /// Moves capital between the two revisions; `pct` is the revision's share of the bot's capital.
     case setCapital(revision: Int, pct: Decimal, symbol: String? = nil)

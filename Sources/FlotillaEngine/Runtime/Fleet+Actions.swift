@@ -12,7 +12,9 @@ import Foundation
 /// with no trade and no fee; a handover to an instance that starts later in the same batch waits
 /// for it.
 extension Fleet {
-    func execute(_ actions: [RolloutAction], bot: String, nowMs: Int64) async throws {
+    /// Carries out `actions` in memory and returns the instance states to persist — together with
+    /// the rollout, in one transaction, so the reserve and the instances never disagree.
+    func execute(_ actions: [RolloutAction], bot: String, nowMs: Int64) async throws -> [InstanceState] {
         var pendingHandovers: [String: (source: String, quantity: Fixed, cost: Fixed)] = [:]  // symbol → position waiting for its instance
         var touched = Set<String>()
         // Stopped instances leave the fleet at the end of the batch: a handover after the stop
@@ -91,8 +93,8 @@ extension Fleet {
         try await rebalance(bot: bot)
         var states: [InstanceState] = []
         for id in touched { if let i = instances[id] { states.append(await i.snapshot().state) } }
-        if !states.isEmpty { try store.saveInstances(states) }
         for id in stopped where await instances[id]?.phase == .stopped { instances[id] = nil }
+        return states
     }
 
     /// A new instance starts at the candle the bot's other instances on that symbol have reached,

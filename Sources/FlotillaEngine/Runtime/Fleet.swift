@@ -11,6 +11,9 @@ struct RolloutEnvelope: Codable {
     var rollout: Rollout
     var reserve: Fixed
     var analysis: PendingAnalysis?
+    /// Actions persisted but not yet confirmed done: replayed after a crash (every action is
+    /// idempotent), then cleared.
+    var pendingActions: [RolloutAction]? = nil
 
     struct PendingAnalysis: Codable {
         var template: String
@@ -64,6 +67,13 @@ public actor Fleet {
                 capitalPct: Decimal(string: state.capitalPct) ?? 0, candles: candles, venue: venue, candlesSeen: state.candlesSeen, nowMs: nowMs)
             if state.phase == InstancePhase.paused.rawValue { await instance.setPhase(.paused) }
             instances[state.id] = instance
+        }
+        for (bot, envelope) in envelopes {
+            guard let pending = envelope.pendingActions, !pending.isEmpty else { continue }
+            let states = try await execute(pending, bot: bot, nowMs: nowMs)
+            envelopes[bot]?.pendingActions = nil
+            try persist(bot: bot, envelope: envelopes[bot]!,
+                        actions: [.event(kind: "ActionsReplayed", message: "carried out \(pending.count) action(s) interrupted by a crash")], instances: states)
         }
         recovered = true
         if !instances.isEmpty {
@@ -198,14 +208,17 @@ public actor Fleet {
             }
         }
         guard !actions.isEmpty || envelopes[bot] == nil else { return }
-        // Persist first, then act: after a crash the rollout resumes from this state.
+        // Persist first, then act: after a crash the rollout resumes from this state and the
+        // actions are carried out again (they are idempotent).
+        envelope.pendingActions = actions.isEmpty ? nil : actions
         try persist(bot: bot, envelope: envelope, actions: actions)
         envelopes[bot] = envelope
-        try await execute(actions, bot: bot, nowMs: nowMs)
-        try persist(bot: bot, envelope: envelopes[bot]!, actions: [])
+        let states = try await execute(actions, bot: bot, nowMs: nowMs)
+        envelopes[bot]?.pendingActions = nil
+        try persist(bot: bot, envelope: envelopes[bot]!, actions: [], instances: states)
     }
 
-    private func persist(bot: String, envelope: RolloutEnvelope, actions: [RolloutAction]) throws {
+    private func persist(bot: String, envelope: RolloutEnvelope, actions: [RolloutAction], instances: [InstanceState] = []) throws {
         let json = String(decoding: try JSONEncoder().encode(envelope), as: UTF8.self)
         let r = envelope.rollout
         let events: [(kind: String, message: String)] = actions.compactMap {
@@ -214,7 +227,7 @@ public actor Fleet {
         try store.saveRollout(
             StoredRollout(bot: bot, candidate: r.core.candidate, stable: r.core.stable, strategy: r.strategyName, phase: r.phase.rawValue,
                           stateJSON: json, updatedAt: Date()),
-            events: events, revision: r.core.candidate)
+            events: events, revision: r.core.candidate, instances: instances)
     }
 
     private func failedRevisions(bot: String) async -> [Int] {

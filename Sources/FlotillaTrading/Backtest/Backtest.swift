@@ -7,7 +7,6 @@ public struct BotTrader<S: Strategy>: Sendable {
     public private(set) var venue: PaperVenue
     public private(set) var decisions = 0
     public private(set) var rejections: [(time: Int64, reason: String)] = []
-    private var sequence = 0
     private var openTrades = 0
     private let idPrefix: String
 
@@ -66,9 +65,10 @@ public struct BotTrader<S: Strategy>: Sendable {
         return fills
     }
 
+    /// Client order ids are derived from the candle that caused the order, so replaying candles
+    /// after a crash produces the same ids and the venue recognizes orders it already has.
     private mutating func place(_ intent: OrderIntent, time: Int64, tag: String) -> PaperVenue.Submission {
-        sequence += 1
-        let id = "\(idPrefix)-\(sequence)-\(tag)"
+        let id = "\(idPrefix)-\(time)-\(tag)"
         pendingProtection[id] = (intent.stopLossPct, intent.takeProfitPct)
         switch intent.size {
         case .base(let q): return venue.submit(clientOrderId: id, side: intent.side, quantity: q, time: time)
@@ -98,14 +98,12 @@ public struct BotTrader<S: Strategy>: Sendable {
         if let s = stopPct, s > 0 {
             let price = fill.price.scaled(by: Int64((long ? 100 - s : 100 + s) * 1_000_000), over: 100_000_000)
                 .rounded(toMultipleOf: tick, long ? .down : .up)
-            sequence += 1
-            venue.submit(clientOrderId: "\(idPrefix)-\(sequence)-stop", side: exitSide, type: .stop(price), quantity: fill.quantity, time: candle.time)
+            venue.submit(clientOrderId: "\(idPrefix)-\(fill.time)-\(fill.orderId)-stop", side: exitSide, type: .stop(price), quantity: fill.quantity, time: candle.time)
         }
         if let t = takePct, t > 0 {
             let price = fill.price.scaled(by: Int64((long ? 100 + t : 100 - t) * 1_000_000), over: 100_000_000)
                 .rounded(toMultipleOf: tick, long ? .up : .down)
-            sequence += 1
-            venue.submit(clientOrderId: "\(idPrefix)-\(sequence)-take", side: exitSide, type: .limit(price), quantity: fill.quantity, time: candle.time)
+            venue.submit(clientOrderId: "\(idPrefix)-\(fill.time)-\(fill.orderId)-take", side: exitSide, type: .limit(price), quantity: fill.quantity, time: candle.time)
         }
     }
 }
