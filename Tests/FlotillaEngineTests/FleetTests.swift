@@ -57,6 +57,23 @@ struct FleetTests {
         #expect(equity == 1000, "splitting capital creates and loses nothing")
         let status = try #require(try RolloutStatus.load(bot: "test-bot", store: h.store))
         #expect(status.phase == "Paused")
+        let ledger = try #require(try Fleet.capitalLedger(bot: "test-bot", store: h.store))
+        #expect(ledger.accounted == ledger.capital)
+    }
+
+    @Test("an in-place capital change moves money into the instances, exactly")
+    func capitalChange() async throws {
+        let h = try FleetHarness()
+        try h.apply(canaryBot)
+        try await h.fleet.reconcile(nowMs: 1_000)
+        let bot = try #require(try Fixtures.resolve(Fixtures.botYAML(["{ pause: 30m }": "{ pause: {} }", "quote: 1000": "quote: 1500"])).first)
+        let lock = try h.store.acquireApplyLock(operation: "test", timeout: 1)
+        _ = try h.store.apply([.update(bot)], expectedSerial: try h.store.stateSerial(), lock: lock)
+        try h.store.releaseApplyLock(lock)
+        try await h.fleet.reconcile(nowMs: 2_000)
+        #expect(try h.metrics(try h.instances()[0]).equity == "1500")
+        let ledger = try #require(try Fleet.capitalLedger(bot: "test-bot", store: h.store))
+        #expect(ledger.accounted == ledger.capital && ledger.capital == Fixed(1500))
     }
 
     @Test("abort returns the canary's capital to stable exactly; the rollout is Aborted, stable serves")
@@ -75,6 +92,8 @@ struct FleetTests {
         #expect(try RolloutStatus.load(bot: "test-bot", store: h.store)?.phase == "Aborted")
         let events = try h.store.events(bot: "test-bot").map(\.kind)
         #expect(events.contains("RolloutAborted"))
+        let ledger = try #require(try Fleet.capitalLedger(bot: "test-bot", store: h.store))
+        #expect(ledger.accounted == ledger.capital, "nothing lost, nothing doubled")
     }
 
     @Test("immediate hands an open position to the new revision at its cost, with no trade and no fee")

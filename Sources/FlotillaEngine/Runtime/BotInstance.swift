@@ -31,9 +31,9 @@ public actor BotInstance {
     private var peakEquity: Double = 0
     private var maxDrawdownPct: Double = 0
 
-    init(spec: ResolvedBot, revision: Int, symbol: String, mode: InstanceMode, capitalPct: Decimal, candles: [Candle],
+    init(id: String, spec: ResolvedBot, revision: Int, symbol: String, mode: InstanceMode, capitalPct: Decimal, candles: [Candle],
          venue: PaperVenue, candlesSeen: Int, nowMs: Int64) {
-        self.id = BotInstance.id(bot: spec.name, revision: revision, symbol: symbol)
+        self.id = id
         self.bot = spec.name
         self.revision = revision
         self.symbol = symbol
@@ -54,7 +54,11 @@ public actor BotInstance {
         self.phase = .running
     }
 
-    public static func id(bot: String, revision: Int, symbol: String) -> String { "\(bot)/r\(revision)/\(symbol)" }
+    /// `eth-trend/r2/ETH-BTC#1`: every start of a revision on a symbol is a new incarnation with its
+    /// own account, so a stopped instance's ledger is never overwritten.
+    public static func id(bot: String, revision: Int, symbol: String, incarnation: Int) -> String {
+        "\(bot)/r\(revision)/\(symbol)#\(incarnation)"
+    }
 
     /// Processes every candle that is due by `nowMs`; returns the state to persist when anything changed.
     func advance(nowMs: Int64) -> (state: InstanceState, newFills: [(String, Int64, String)])? {

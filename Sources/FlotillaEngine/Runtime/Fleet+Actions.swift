@@ -28,19 +28,20 @@ extension Fleet {
                 guard let spec = try spec(bot: bot, revision: revision) else { throw EngineError.missingRevision(bot: bot, revision: revision) }
                 let symbols = symbol.map { [$0] } ?? spec.market.symbols
                 for s in symbols {
-                    let id = BotInstance.id(bot: bot, revision: revision, symbol: s)
-                    if let existing = instances[id] {
+                    if let existing = matching(bot: bot, revision: revision, symbol: s).first {
                         await existing.setPhase(.running)
                         await existing.setMode(mode)
                         await existing.setCapitalPct(pct)
-                        touched.insert(id)
+                        touched.insert(existing.id)
                         continue
                     }
+                    let earlier = try store.runtimeInstances(bot: bot).filter { $0.revision == revision && $0.symbol == s }.count
+                    let id = BotInstance.id(bot: bot, revision: revision, symbol: s, incarnation: earlier + 1)
                     let capital = TradingBridge.fixed(spec.capital.quote) ?? .zero
                     // Shadow instances trade notional capital; live ones start empty and draw on the reserve.
                     let cash = mode == .shadow ? capital.scaled(by: 1, over: Int64(spec.market.symbols.count)) : .zero
                     let instance = BotInstance(
-                        spec: spec, revision: revision, symbol: s, mode: mode, capitalPct: pct, candles: try data.candles(for: spec, symbol: s),
+                        id: id, spec: spec, revision: revision, symbol: s, mode: mode, capitalPct: pct, candles: try data.candles(for: spec, symbol: s),
                         venue: PaperVenue(cash: cash, rules: Self.paperRules(spec)), candlesSeen: await startingCandle(bot: bot, symbol: s, spec: spec),
                         nowMs: nowMs)
                     instances[id] = instance
@@ -64,11 +65,10 @@ extension Fleet {
                     let (q, c) = await source.handOverPosition()
                     touched.insert(source.id)
                     guard !q.isZero else { continue }
-                    let targetID = BotInstance.id(bot: bot, revision: to, symbol: source.symbol)
-                    if let target = instances[targetID] {
+                    if let target = matching(bot: bot, revision: to, symbol: source.symbol).first {
                         if await target.mode == .shadow { await target.setMode(.live) }
                         await target.receivePosition(quantity: q, costBasis: c)
-                        touched.insert(targetID)
+                        touched.insert(target.id)
                     } else {
                         pendingHandovers[source.symbol] = (source.id, q, c)
                     }
@@ -90,7 +90,7 @@ extension Fleet {
             await instances[pending.source]?.receivePosition(quantity: pending.quantity, costBasis: pending.cost)
             try store.recordEvent(bot: bot, kind: "HandoverReturned", message: "position \(pending.quantity) on \(symbol) had no instance to go to; it stays with \(pending.source)")
         }
-        try await rebalance(bot: bot)
+        touched.formUnion(try await rebalance(bot: bot))
         var states: [InstanceState] = []
         for id in touched { if let i = instances[id] { states.append(await i.snapshot().state) } }
         for id in stopped where await instances[id]?.phase == .stopped { instances[id] = nil }
@@ -105,27 +105,31 @@ extension Fleet {
         return seen
     }
 
+    /// The bot's instances of a revision (on one symbol), stopped ones of this batch included.
     private func matching(bot: String, revision: Int, symbol: String?) -> [BotInstance] {
-        instances.values.filter { $0.bot == bot && $0.revision == revision && (symbol == nil || $0.symbol == symbol) }
+        instances.values.filter { $0.bot == bot && $0.revision == revision && (symbol == nil || $0.symbol == symbol) }.sorted { $0.id < $1.id }
     }
 
     /// Moves cash so that each live instance holds its share of the bot's equity: instances above
     /// their share give cash to the reserve, then the reserve goes to those below theirs.
-    func rebalance(bot: String) async throws {
-        guard var envelope = envelopes[bot] else { return }
+    /// Returns the ids of the instances whose cash moved.
+    func rebalance(bot: String) async throws -> Set<String> {
+        guard var envelope = envelopes[bot] else { return [] }
+        var moved = Set<String>()
         var live: [(BotInstance, Decimal, Fixed)] = []
         for i in instances.values where i.bot == bot {
             guard await i.mode == .live, await i.phase != .stopped else { continue }
             live.append((i, await i.capitalPct, await i.equity))
         }
-        guard !live.isEmpty else { return }
+        guard !live.isEmpty else { return [] }
         let total = live.reduce(envelope.reserve) { $0 + $1.2 }
         var deficits: [(BotInstance, Fixed)] = []
         for (i, pct, equity) in live {
             let target = total.scaled(by: Int64(NSDecimalNumber(decimal: pct * 1_000_000).int64Value), over: 100_000_000, rounding: .down)
             if equity > target {
-                let moved = await i.transfer(cash: target - equity)
-                envelope.reserve += -moved
+                let amount = await i.transfer(cash: target - equity)
+                envelope.reserve += -amount
+                if !amount.isZero { moved.insert(i.id) }
             } else if target > equity {
                 deficits.append((i, target - equity))
             }
@@ -135,9 +139,12 @@ extension Fleet {
             let available = min(envelope.reserve, need)
             for (i, deficit) in deficits {
                 let share = available.multiplied(by: deficit.divided(by: need, rounding: .down), rounding: .down)
-                envelope.reserve -= await i.transfer(cash: share)
+                let amount = await i.transfer(cash: share)
+                envelope.reserve -= amount
+                if !amount.isZero { moved.insert(i.id) }
             }
         }
         envelopes[bot] = envelope
+        return moved
     }
 }

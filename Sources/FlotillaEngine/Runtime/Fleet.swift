@@ -11,6 +11,9 @@ struct RolloutEnvelope: Codable {
     var rollout: Rollout
     var reserve: Fixed
     var analysis: PendingAnalysis?
+    /// The bot capital the reserve and instances account for; an in-place capital change moves the
+    /// difference into (or out of) the reserve.
+    var capital: Fixed? = nil
     /// Actions persisted but not yet confirmed done: replayed after a crash (every action is
     /// idempotent), then cleared.
     var pendingActions: [RolloutAction]? = nil
@@ -63,7 +66,7 @@ public actor Fleet {
                 ?? PaperVenue(cash: .zero, rules: Self.paperRules(spec))
             let candles = try data.candles(for: spec, symbol: state.symbol)
             let instance = BotInstance(
-                spec: spec, revision: state.revision, symbol: state.symbol, mode: InstanceMode(rawValue: state.mode) ?? .live,
+                id: state.id, spec: spec, revision: state.revision, symbol: state.symbol, mode: InstanceMode(rawValue: state.mode) ?? .live,
                 capitalPct: Decimal(string: state.capitalPct) ?? 0, candles: candles, venue: venue, candlesSeen: state.candlesSeen, nowMs: nowMs)
             if state.phase == InstancePhase.paused.rawValue { await instance.setPhase(.paused) }
             instances[state.id] = instance
@@ -202,12 +205,18 @@ public actor Fleet {
             envelope = RolloutEnvelope(rollout: first, reserve: TradingBridge.fixed(spec.capital.quote) ?? .zero, analysis: nil)
         }
         guard var envelope else { return }
+        let capital = TradingBridge.fixed(spec.capital.quote) ?? .zero
+        if let accounted = envelope.capital, accounted != capital {
+            envelope.reserve += capital - accounted
+            actions.append(.event(kind: "CapitalChanged", message: "capital \(accounted) → \(capital) (in place)"))
+        }
+        envelope.capital = capital
         for action in actions {
             if case .runAnalysis(let template, let candidate, let baseline) = action {
                 envelope.analysis = .init(template: template, candidate: candidate, baseline: baseline, startedAt: nowMs)
             }
         }
-        guard !actions.isEmpty || envelopes[bot] == nil else { return }
+        guard !actions.isEmpty || envelopes[bot] == nil || envelopes[bot]?.capital == nil else { return }
         // Persist first, then act: after a crash the rollout resumes from this state and the
         // actions are carried out again (they are idempotent).
         envelope.pendingActions = actions.isEmpty ? nil : actions
@@ -283,5 +292,23 @@ public actor Fleet {
             try store.saveInstance(resumable)
         }
         try store.recordEvent(bot: nil, kind: "Shutdown", message: "stopped \(instances.count) instance(s); orders cancelled, state persisted")
+    }
+}
+
+extension Fleet {
+    /// Money check for a bot: the capital put into every live (non-shadow) instance it ever ran,
+    /// plus its reserve, equals its capital — exactly. Transfers and handovers move contributions
+    /// between accounts and never create or destroy them.
+    public static func capitalLedger(bot: String, store: StateStore) throws -> (accounted: Fixed, capital: Fixed)? {
+        guard let stored = try store.rollout(bot: bot),
+              let envelope = try? JSONDecoder().decode(RolloutEnvelope.self, from: Data(stored.stateJSON.utf8)),
+              let applied = try store.desiredState().bots.first(where: { $0.name == bot }), let spec = applied.spec
+        else { return nil }
+        var accounted = envelope.reserve
+        for i in try store.runtimeInstances(bot: bot) where i.mode == "live" {
+            guard let json = i.venueJSON, let venue = try? JSONDecoder().decode(PaperVenue.self, from: Data(json.utf8)) else { continue }
+            accounted += venue.startingCash
+        }
+        return (accounted, TradingBridge.fixed(spec.capital.quote) ?? .zero)
     }
 }
