@@ -1,6 +1,7 @@
 import ArgumentParser
 import FlotillaCLI
 import FlotillaSpec
+import FlotillaStore
 import FlotillaTrading
 import Foundation
 
@@ -14,7 +15,7 @@ import Foundation
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flotilla-bench", abstract: "Flotilla benchmarks (print figures; run on a release build).",
-        subcommands: [PlanBench.self, BacktestBench.self, GenerateSpecs.self])
+        subcommands: [PlanBench.self, BacktestBench.self, FleetBench.self, GenerateSpecs.self])
 }
 
 struct PlanBench: ParsableCommand {
@@ -224,5 +225,113 @@ struct BacktestBench: ParsableCommand {
         if let report {
             print("trades \(report.tradeCount), final equity \(report.finalEquity), return \(String(format: "%.2f", report.returnPct)) %")
         }
+    }
+}
+
+struct FleetBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fleet",
+        abstract: "Run `flotilla up` with N paper bots ticking once a second; print ticks/s, CPU %, RSS, start and restart times.")
+
+    @Option(help: "How many bots.") var bots: Int = 1000
+    @Option(help: "How long to measure while they run, seconds.") var seconds: Int = 20
+    @Option(help: "The flotilla executable (default: next to this benchmark).") var flotilla: String?
+
+    func run() throws {
+        let executable = flotilla ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("flotilla").path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-fleet-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("bots.d"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("profiles"), withIntermediateDirectories: true)
+        for (name, text) in BenchProfiles.all {
+            try text.write(to: dir.appendingPathComponent("profiles/\(name).yaml"), atomically: false, encoding: .utf8)
+        }
+        let markets = ["ETH-BTC", "LTC-BTC", "ADA-BTC", "XLM-BTC", "TRX-BTC", "DASH-BTC", "NXT-BTC"]
+        for i in 0..<bots {
+            let symbol = markets[i % markets.count]
+            // speed 300: a 5-minute candle every second, so each bot ticks once a second.
+            try """
+                apiVersion: flotilla/v1
+                kind: Bot
+                metadata: { name: bot-\(i) }
+                spec:
+                  profile: moderate
+                  market: { symbol: \(symbol), interval: 5m, source: { replay: \(symbol.replacingOccurrences(of: "-", with: "_"))-5m.csv, speed: 300 } }
+                  strategy: { kind: ma_crossover, params: { fast: \(5 + i % 10), slow: \(20 + i % 20) } }
+                  capital: { quote: 1000 }
+
+                """.write(to: dir.appendingPathComponent("bots.d/bot-\(i).yaml"), atomically: false, encoding: .utf8)
+        }
+        let statePath = dir.appendingPathComponent(".flotilla/state.db").path
+        print("flotilla-bench fleet — \(bots) paper bots, one candle per bot per second, \(ProcessInfo.processInfo.activeProcessorCount) cores")
+
+        var (pid, startSeconds) = try launch(executable, dir: dir, statePath: statePath)
+        print(String(format: "start → all %d running: %.2f s", bots, startSeconds))
+        let sample = try measure(pid: pid, statePath: statePath, seconds: seconds)
+        print(String(format: "ticks/s: %.0f   CPU: %.1f %% of one core   RSS: %.1f MB (peak %.1f MB)", sample.ticksPerSecond, sample.cpuPercent, sample.rssMB, sample.peakMB))
+
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        (pid, startSeconds) = try launch(executable, dir: dir, statePath: statePath, restart: true)
+        print(String(format: "restart after kill -9 → all %d running again: %.2f s", bots, startSeconds))
+        kill(pid, SIGTERM)
+        let stopStart = Date()
+        waitpid(pid, &status, 0)
+        print(String(format: "SIGTERM → exit %d in %.2f s", (status >> 8) & 0xFF, Date().timeIntervalSince(stopStart)))
+    }
+
+    /// Starts `flotilla up`, returns when every bot's instance has processed a candle since the start.
+    func launch(_ executable: String, dir: URL, statePath: String, restart: Bool = false) throws -> (pid_t, Double) {
+        var pid: pid_t = 0
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let dirPath: String = dir.path
+        let words: [String] = [executable, "up", "--dir", dirPath]
+        let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        let launchedMs = Int64(Date().timeIntervalSince1970 * 1000)
+        let start = Date()
+        guard posix_spawn(&pid, executable, &actions, nil, argv, environ) == 0 else { throw ValidationError("could not start \(executable)") }
+        while Date().timeIntervalSince(start) < 120 {
+            Thread.sleep(forTimeInterval: 0.1)
+            guard FileManager.default.fileExists(atPath: statePath), let store = try? StateStore(path: statePath),
+                  let instances = try? store.runtimeInstances() else { continue }
+            let live = instances.filter { $0.phase == "running" && $0.heartbeatAt >= launchedMs && $0.candlesSeen > 0 }
+            if Set(live.map(\.bot)).count >= bots { return (pid, Date().timeIntervalSince(start)) }
+        }
+        throw ValidationError("the fleet did not come up within 120 s")
+    }
+
+    struct Sample {
+        var ticksPerSecond: Double
+        var cpuPercent: Double
+        var rssMB: Double
+        var peakMB: Double
+    }
+
+    func measure(pid: pid_t, statePath: String, seconds: Int) throws -> Sample {
+        let store = try StateStore(path: statePath)
+        func candles() throws -> Int { try store.runtimeInstances().reduce(0) { $0 + $1.candlesSeen } }
+        func cpuTicks() -> Double {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return 0 }
+            let fields = stat.split(separator: ")").last!.split(separator: " ")
+            return (Double(fields[11]) ?? 0) + (Double(fields[12]) ?? 0)  // utime + stime, clock ticks
+        }
+        func memory(_ key: String) -> Double {
+            guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+                  let line = status.split(separator: "\n").first(where: { $0.hasPrefix(key) }) else { return 0 }
+            return (Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
+        }
+        let c0 = try candles(), t0 = cpuTicks(), start = Date()
+        Thread.sleep(forTimeInterval: Double(seconds))
+        let elapsed = Date().timeIntervalSince(start)
+        let c1 = try candles(), t1 = cpuTicks()
+        let hz = Double(sysconf(Int32(_SC_CLK_TCK)))
+        return Sample(ticksPerSecond: Double(c1 - c0) / elapsed, cpuPercent: (t1 - t0) / hz / elapsed * 100,
+                      rssMB: memory("VmRSS:"), peakMB: memory("VmHWM:"))
     }
 }

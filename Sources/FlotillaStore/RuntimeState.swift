@@ -94,6 +94,20 @@ extension StateStore {
         }
     }
 
+    /// Writes a tick's worth of instance states and their new fills in one transaction.
+    public func saveInstancesAndFills(_ changes: [(InstanceState, [(clientOrderId: String, time: Int64, json: String)])]) throws {
+        try writer.write { db in
+            for (state, fills) in changes {
+                try Self.upsert(db, state)
+                for fill in fills {
+                    try db.execute(
+                        sql: "INSERT OR IGNORE INTO fills (instance, client_order_id, time, fill_json) VALUES (?, ?, ?, ?)",
+                        arguments: [state.id, fill.clientOrderId, fill.time, fill.json])
+                }
+            }
+        }
+    }
+
     /// Writes several instances at once (capital moves and handovers change two at a time).
     public func saveInstances(_ states: [InstanceState], event: (bot: String, kind: String, revision: Int?, message: String)? = nil) throws {
         try writer.write { db in

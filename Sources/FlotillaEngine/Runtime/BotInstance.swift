@@ -92,7 +92,7 @@ public actor BotInstance {
         let encoder = JSONEncoder()
         let newFills = fresh.map { f in (f.clientOrderId, f.time, String(decoding: (try? encoder.encode(f)) ?? Data(), as: UTF8.self)) }
         var venue = trader.venue
-        venue.compact()
+        venue.compact(keep: 20)
         persistedFills = min(fills.count, venue.fills.count)
         trader.replaceVenue(venue)
         return (state(venueJSON: String(decoding: (try? encoder.encode(venue)) ?? Data(), as: UTF8.self)), Array(newFills))

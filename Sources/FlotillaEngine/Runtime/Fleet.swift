@@ -41,6 +41,8 @@ public actor Fleet {
     public private(set) var lastReconcileMs: Int64 = 0
     public private(set) var recovered = false
     var lastErrors: [String: String] = [:]
+    var desiredCache: [String: ResolvedBot] = [:]
+    var failedByBot: [String: Set<Int>] = [:]
 
     public init(store: StateStore, dataDirectory: String?, logger: Logger) {
         self.store = store
@@ -101,12 +103,18 @@ public actor Fleet {
     // MARK: Ticking
 
     /// Advances every instance through the candles due by now and persists what changed.
+    /// Instances advance concurrently (each is its own actor); everything that changed is written
+    /// in one transaction per tick.
     public func tick(nowMs: Int64) async throws {
-        for instance in instances.values {
-            if let (state, fills) = await instance.advance(nowMs: nowMs) {
-                try store.saveInstance(state, newFills: fills.map { ($0.0, $0.1, $0.2) })
-            }
+        let all = Array(instances.values)
+        let changed = await withTaskGroup(of: (InstanceState, [(String, Int64, String)])?.self) { group in
+            for instance in all { group.addTask { await instance.advance(nowMs: nowMs) } }
+            var out: [(InstanceState, [(String, Int64, String)])] = []
+            for await result in group { if let result { out.append(result) } }
+            return out
         }
+        guard !changed.isEmpty else { return }
+        try store.saveInstancesAndFills(changed.map { ($0.0, $0.1.map { (clientOrderId: $0.0, time: $0.1, json: $0.2) }) })
     }
 
     // MARK: Reconciling
@@ -115,7 +123,15 @@ public actor Fleet {
     public func reconcile(nowMs: Int64) async throws {
         let commands = Dictionary(grouping: try store.takeRolloutCommands(), by: \.bot)
         let controls = try store.botControls()
-        let (_, desired) = try store.desiredState()
+        // Specs are decoded only when their hash changed since the last pass.
+        let cachedHashes = desiredCache.mapValues(\.specHash)
+        var (_, desired) = try store.desiredState(decode: { name, hash in cachedHashes[name] != hash })
+        for index in desired.indices {
+            if let spec = desired[index].spec { desiredCache[desired[index].name] = spec } else { desired[index].spec = desiredCache[desired[index].name] }
+        }
+        var failed: [String: Set<Int>] = [:]
+        for i in instances.values where await i.phase == .failed { failed[i.bot, default: []].insert(i.revision) }
+        failedByBot = failed
         var desiredNames = Set<String>()
         for applied in desired {
             guard let spec = applied.spec else { continue }
@@ -192,7 +208,7 @@ public actor Fleet {
             envelope = current
         } else if var current = envelope {
             var observation = RolloutObservation(now: nowMs, command: command)
-            observation.unhealthy = Set(await failedRevisions(bot: bot))
+            observation.unhealthy = failedByBot[bot] ?? []
             if let pending = current.analysis, nowMs - pending.startedAt >= analysisWindowMs {
                 observation.analysis = await judge(pending, spec: spec)
                 current.analysis = nil
@@ -237,14 +253,6 @@ public actor Fleet {
             StoredRollout(bot: bot, candidate: r.core.candidate, stable: r.core.stable, strategy: r.strategyName, phase: r.phase.rawValue,
                           stateJSON: json, updatedAt: Date()),
             events: events, revision: r.core.candidate, instances: instances)
-    }
-
-    private func failedRevisions(bot: String) async -> [Int] {
-        var out: [Int] = []
-        for i in instances.values where i.bot == bot {
-            if await i.phase == .failed { out.append(i.revision) }
-        }
-        return out
     }
 
     private func judge(_ pending: RolloutEnvelope.PendingAnalysis, spec: ResolvedBot) async -> AnalysisResult {
