@@ -30,6 +30,16 @@ public actor BotInstance {
     private var heartbeatAt: Int64 = 0
     private var peakEquity: Double = 0
     private var maxDrawdownPct: Double = 0
+    // Error recovery around venue calls (the seeds'): circuit breaker, retry with backoff, rate
+    // limit, error tracker with auto-pause. Each candle's trading is one venue interaction.
+    private(set) var breaker: CircuitBreaker
+    private var retry: RetryPolicy
+    private var limiter: RateLimiter
+    private(set) var errors: ErrorTracker
+    private var retryAttempt = 0
+    private var retryAtMs: Int64 = 0
+    /// Test hook: the next N venue calls fail (the paper venue itself never does).
+    private var injectedFailures = 0
 
     init(id: String, spec: ResolvedBot, revision: Int, symbol: String, mode: InstanceMode, capitalPct: Decimal, candles: [Candle],
          venue: PaperVenue, candlesSeen: Int, nowMs: Int64) {
@@ -51,7 +61,41 @@ public actor BotInstance {
         let firstTime = candles.first?.time ?? 0
         let resumeTime = self.candlesSeen < candles.count ? candles[self.candlesSeen].time : firstTime
         self.epochMs = nowMs - Int64(Double(resumeTime - firstTime) * 1000 / speed)
+        func ms(_ key: SettingKey) -> Int64 { spec.timeSpan(key).milliseconds }
+        func int(_ key: SettingKey) -> Int { NSDecimalNumber(decimal: spec.number(key)).intValue }
+        breaker = CircuitBreaker(failureThreshold: int(.circuitBreakerFailures), recoveryMs: ms(.circuitBreakerRecovery))
+        retry = RetryPolicy(attempts: int(.retryAttempts), initialMs: ms(.retryInitialDelay), maxMs: ms(.retryMaxDelay),
+                            base: NSDecimalNumber(decimal: spec.number(.retryBackoffBase)).doubleValue)
+        limiter = RateLimiter(calls: int(.rateLimitCalls), periodMs: ms(.rateLimitPeriod))
+        errors = ErrorTracker(windowMs: ms(.errorWindow), autoPauseAfter: int(.autoPauseAfterErrors))
         self.phase = .running
+    }
+
+    func injectVenueFailures(_ count: Int) { injectedFailures += count }
+
+    /// Guards one venue interaction; returns false when it must wait (breaker open, rate limit,
+    /// retry backoff) or failed (then the candle is retried later).
+    private func venueCall(nowMs: Int64) -> Bool {
+        guard nowMs >= retryAtMs, breaker.allow(now: nowMs) else { return false }
+        if case .failure(let limited) = limiter.acquire(now: nowMs) {
+            retryAtMs = nowMs + limited.retryAfterMs
+            return false
+        }
+        if injectedFailures > 0 {
+            injectedFailures -= 1
+            breaker.recordFailure(now: nowMs)
+            if errors.recordError(now: nowMs) {
+                phase = .paused
+                reason = "auto-paused after \(errors.autoPauseAfter) consecutive venue errors; resume with flotilla bot resume \(bot)"
+            }
+            retryAtMs = nowMs + (retry.delay(attempt: retryAttempt) ?? retry.maxMs)
+            retryAttempt = retry.delay(attempt: retryAttempt + 1) == nil ? retryAttempt : retryAttempt + 1
+            return false
+        }
+        breaker.recordSuccess()
+        errors.recordSuccess()
+        retryAttempt = 0
+        return true
     }
 
     /// `eth-trend/r2/ETH-BTC#1`: every start of a revision on a symbol is a new incarnation with its
@@ -70,6 +114,7 @@ public actor BotInstance {
             let due = epochMs + Int64(Double(candles[candlesSeen].time - firstTime) * 1000 / speed)
             guard due <= nowMs else { break }
             let candle = candles[candlesSeen]
+            if phase == .running, !venueCall(nowMs: nowMs) { break }  // the candle waits for the venue
             if phase == .paused {
                 _ = trader.observeOnly(candle)
             } else {
@@ -118,7 +163,8 @@ public actor BotInstance {
             equity: venue.equity(at: mark).description, returnPct: contributed > 0 ? (equity - contributed) / contributed * 100 : 0,
             maxDrawdownPct: maxDrawdownPct, decisions: trader.decisions, rejects: trader.rejections.count,
             slippageBps: venue.fills.isEmpty ? 0 : venue.fills.map(\.slippageBps).reduce(0, +) / Double(venue.fills.count),
-            position: venue.position.description, cash: venue.cash.description)
+            position: venue.position.description, cash: venue.cash.description, errors: errors.consecutive,
+            circuitBreaker: breaker.state.rawValue)
     }
 
     var lastClose: Fixed { candlesSeen > 0 ? candles[candlesSeen - 1].close : (candles.first?.open ?? .zero) }
@@ -128,7 +174,11 @@ public actor BotInstance {
     func setPhase(_ phase: InstancePhase, reason: String? = nil) {
         self.phase = phase
         self.reason = reason
+        if phase == .running { errors.recordSuccess() }
     }
+
+    /// The watchdog's view: a breaker that stays open means the instance can't trade.
+    var isHealthy: Bool { breaker.state != .open || phase != .running }
 
     /// Stop placing orders, cancel working orders.
     func stop(reason: String) -> InstanceState {
@@ -192,9 +242,11 @@ public struct InstanceMetrics: Sendable, Codable, Equatable {
     public var slippageBps: Double
     public var position: String
     public var cash: String
+    public var errors: Int
+    public var circuitBreaker: String
 
     public var tradingMetrics: TradingMetrics {
-        TradingMetrics(closedTrades: trades, returnOnCapitalPct: returnPct, maxDrawdownPct: maxDrawdownPct, venueCalls: decisions, venueErrors: 0,
+        TradingMetrics(closedTrades: trades, returnOnCapitalPct: returnPct, maxDrawdownPct: maxDrawdownPct, venueCalls: decisions + errors, venueErrors: errors,
                        ordersSubmitted: decisions, ordersRejected: rejects, slippageBps: slippageBps)
     }
 }

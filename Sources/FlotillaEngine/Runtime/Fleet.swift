@@ -42,6 +42,7 @@ public actor Fleet {
     public private(set) var recovered = false
     var lastErrors: [String: String] = [:]
     var desiredCache: [String: ResolvedBot] = [:]
+    var watchdog: [String: (tracker: RestartTracker, restartAt: Int64?)] = [:]
     var failedByBot: [String: Set<Int>] = [:]
 
     public init(store: StateStore, dataDirectory: String?, logger: Logger) {
@@ -51,6 +52,11 @@ public actor Fleet {
     }
 
     public var instanceCount: Int { instances.count }
+
+    /// Test hook: makes the next `count` venue calls of a bot's instances fail.
+    public func injectVenueFailures(bot: String, revision: Int? = nil, count: Int) async {
+        for i in instances.values where i.bot == bot && (revision == nil || i.revision == revision) { await i.injectVenueFailures(count) }
+    }
 
     // MARK: Recovery
 
@@ -63,15 +69,7 @@ public actor Fleet {
             }
         }
         for state in try store.runtimeInstances() where state.phase != InstancePhase.stopped.rawValue {
-            guard let spec = try spec(bot: state.bot, revision: state.revision) else { continue }
-            let venue = state.venueJSON.flatMap { try? JSONDecoder().decode(PaperVenue.self, from: Data($0.utf8)) }
-                ?? PaperVenue(cash: .zero, rules: Self.paperRules(spec))
-            let candles = try data.candles(for: spec, symbol: state.symbol)
-            let instance = BotInstance(
-                id: state.id, spec: spec, revision: state.revision, symbol: state.symbol, mode: InstanceMode(rawValue: state.mode) ?? .live,
-                capitalPct: Decimal(string: state.capitalPct) ?? 0, candles: candles, venue: venue, candlesSeen: state.candlesSeen, nowMs: nowMs)
-            if state.phase == InstancePhase.paused.rawValue { await instance.setPhase(.paused) }
-            instances[state.id] = instance
+            if let instance = try await restore(state, nowMs: nowMs) { instances[state.id] = instance }
         }
         for (bot, envelope) in envelopes {
             guard let pending = envelope.pendingActions, !pending.isEmpty else { continue }
@@ -83,6 +81,52 @@ public actor Fleet {
         recovered = true
         if !instances.isEmpty {
             try store.recordEvent(bot: nil, kind: "Recovered", message: "resumed \(instances.count) instance(s) and \(envelopes.count) rollout(s) from the store")
+        }
+    }
+
+    /// An instance rebuilt from its persisted state (recovery, watchdog restarts).
+    func restore(_ state: InstanceState, nowMs: Int64) async throws -> BotInstance? {
+        guard let spec = try spec(bot: state.bot, revision: state.revision) else { return nil }
+        let venue = state.venueJSON.flatMap { try? JSONDecoder().decode(PaperVenue.self, from: Data($0.utf8)) }
+            ?? PaperVenue(cash: .zero, rules: Self.paperRules(spec))
+        let instance = BotInstance(
+            id: state.id, spec: spec, revision: state.revision, symbol: state.symbol, mode: InstanceMode(rawValue: state.mode) ?? .live,
+            capitalPct: Decimal(string: state.capitalPct) ?? 0, candles: try data.candles(for: spec, symbol: state.symbol), venue: venue,
+            candlesSeen: state.candlesSeen, nowMs: nowMs)
+        if state.phase == InstancePhase.paused.rawValue { await instance.setPhase(.paused, reason: state.reason) }
+        if state.phase == InstancePhase.failed.rawValue { await instance.setPhase(.failed, reason: state.reason) }
+        return instance
+    }
+
+    /// The watchdog: an instance whose circuit breaker stays open is restarted from its persisted
+    /// state with exponential backoff; too many restarts in a window is a crash loop, and the
+    /// instance is marked failed (a rollout then rolls its revision back).
+    func watch(nowMs: Int64) async throws {
+        for (id, instance) in instances {
+            let healthy = await instance.isHealthy
+            if healthy, watchdog[id]?.restartAt == nil { continue }
+            var entry = watchdog[id] ?? (RestartTracker(), nil)
+            if let due = entry.restartAt {
+                guard nowMs >= due else { continue }
+                entry.restartAt = nil
+                watchdog[id] = entry
+                guard let state = try store.runtimeInstances(bot: instance.bot).first(where: { $0.id == id }),
+                      let fresh = try await restore(state, nowMs: nowMs) else { continue }
+                instances[id] = fresh
+                try store.recordEvent(bot: instance.bot, kind: "InstanceRestarted", revision: instance.revision, message: "\(id) restarted by the watchdog")
+                continue
+            }
+            switch entry.tracker.unhealthy(now: nowMs) {
+            case .restartAt(let at):
+                entry.restartAt = at
+                try store.recordEvent(bot: instance.bot, kind: "InstanceUnhealthy", revision: instance.revision,
+                                      message: "\(id): circuit breaker open; restart in \((at - nowMs) / 1000) s")
+            case .crashLoop(let restarts):
+                await instance.setPhase(.failed, reason: "crash loop: \(restarts) restarts within \(entry.tracker.loopWindowMs / 60_000) min")
+                try store.saveInstance(await instance.snapshot().state)
+                try store.recordEvent(bot: instance.bot, kind: "CrashLoop", revision: instance.revision, message: "\(id) marked failed after \(restarts) restarts")
+            }
+            watchdog[id] = entry
         }
     }
 
@@ -129,6 +173,7 @@ public actor Fleet {
         for index in desired.indices {
             if let spec = desired[index].spec { desiredCache[desired[index].name] = spec } else { desired[index].spec = desiredCache[desired[index].name] }
         }
+        try await watch(nowMs: nowMs)
         var failed: [String: Set<Int>] = [:]
         for i in instances.values where await i.phase == .failed { failed[i.bot, default: []].insert(i.revision) }
         failedByBot = failed
