@@ -95,3 +95,30 @@ struct StrategyTests {
         #expect(s.decide(c, position: PositionView(quantity: 2)).action == .close)
     }
 }
+
+@Suite("Strategy interval")
+struct StrategyIntervalTests {
+    struct AlwaysLong: Strategy {
+        var seen = 0
+        mutating func decide(_ candle: Candle, position: PositionView) -> Decision {
+            seen += 1
+            return position.isFlat ? Decision(.long, sizePct: 1, rationale: "go") : Decision(.close, rationale: "out")
+        }
+    }
+
+    @Test("decisions are acted on at most once per strategy interval of market time; the strategy still sees every candle")
+    func interval() {
+        let candles = series((0..<60).map { 100 + Double($0 % 3) })  // one a minute
+        var limits = RiskLimits.unlimited
+        limits.maxPositionPct = 10
+        var every = BotTrader(strategy: AlwaysLong(), risk: limits, venue: PaperVenue(cash: 10_000))
+        var fiveMinutes = BotTrader(strategy: AlwaysLong(), risk: limits, venue: PaperVenue(cash: 10_000), decisionIntervalSeconds: 300)
+        for c in candles {
+            _ = every.step(c)
+            _ = fiveMinutes.step(c)
+        }
+        #expect(every.decisions == 60)
+        #expect(fiveMinutes.decisions == 12)
+        #expect(fiveMinutes.strategy.seen == 60)
+    }
+}

@@ -54,7 +54,9 @@ public actor BotInstance {
         self.candlesSeen = min(candlesSeen, candles.count)
         self.persistedFills = venue.fills.count
         self.speed = max(0.000_001, NSDecimalNumber(decimal: spec.market.source.speed).doubleValue)
-        var trader = BotTrader(strategy: TradingBridge.strategy(spec), risk: TradingBridge.riskLimits(spec), venue: venue, idPrefix: "\(spec.name)-r\(revision)-\(symbol)")
+        var trader = BotTrader(
+            strategy: TradingBridge.strategy(spec), risk: TradingBridge.riskLimits(spec), venue: venue, idPrefix: "\(spec.name)-r\(revision)-\(symbol)",
+            decisionIntervalSeconds: TradingBridge.decisionInterval(spec))
         // Indicators are rebuilt from the candles already seen (their state is not persisted).
         trader.warmUp(candles[max(0, self.candlesSeen - 500)..<self.candlesSeen])
         self.trader = trader

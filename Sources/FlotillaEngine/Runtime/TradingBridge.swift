@@ -26,6 +26,9 @@ public enum TradingBridge {
         return l
     }
 
+    /// The profile's strategy interval, in seconds of market time.
+    public static func decisionInterval(_ bot: ResolvedBot) -> Int64 { bot.timeSpan(.strategyInterval).milliseconds / 1000 }
+
     /// The paper venue's defaults: 0.1 % fees both sides, no slippage, 10⁻⁸ lots and ticks.
     public static let defaultFee = Fixed(parsing: "0.001")!
 
@@ -55,10 +58,11 @@ public enum TradingBridge {
     public static func backtest(_ bot: ResolvedBot, candles: [Candle], venue: PaperVenue) -> BacktestReport {
         let periodsPerYear = 365 * 86_400 / max(1, bot.market.interval.seconds)
         let risk = riskLimits(bot)
+        let interval = decisionInterval(bot)
         func run<S: Strategy>(_ s: S) -> BacktestReport {
             bot.strategy.longOnly
-                ? Backtest.run(strategy: LongOnly(s), candles: candles, risk: risk, venue: venue, periodsPerYear: periodsPerYear)
-                : Backtest.run(strategy: s, candles: candles, risk: risk, venue: venue, periodsPerYear: periodsPerYear)
+                ? Backtest.run(strategy: LongOnly(s), candles: candles, risk: risk, venue: venue, periodsPerYear: periodsPerYear, decisionIntervalSeconds: interval)
+                : Backtest.run(strategy: s, candles: candles, risk: risk, venue: venue, periodsPerYear: periodsPerYear, decisionIntervalSeconds: interval)
         }
         return withStrategy(bot) { strategy in
             switch strategy {

@@ -9,12 +9,17 @@ public struct BotTrader<S: Strategy>: Sendable {
     public private(set) var rejections: [(time: Int64, reason: String)] = []
     private var openTrades = 0
     private let idPrefix: String
+    /// The profile's strategy interval in market time: the strategy sees every candle (its
+    /// indicators stay current) but its decisions are acted on at most this often.
+    private let decisionInterval: Int64?
+    private var lastDecisionTime: Int64?
 
-    public init(strategy: S, risk: RiskLimits, venue: PaperVenue, idPrefix: String = "bt") {
+    public init(strategy: S, risk: RiskLimits, venue: PaperVenue, idPrefix: String = "bt", decisionIntervalSeconds: Int64? = nil) {
         self.strategy = strategy
         self.risk = RiskManager(limits: risk, lotSize: venue.rules.lotSize)
         self.venue = venue
         self.idPrefix = idPrefix
+        self.decisionInterval = decisionIntervalSeconds
     }
 
     public var position: PositionView { PositionView(quantity: venue.position, entryPrice: venue.averageEntryPrice) }
@@ -53,6 +58,8 @@ public struct BotTrader<S: Strategy>: Sendable {
         }
         let decision = strategy.decide(candle, position: position)
         guard decision.action != .hold else { return fills }
+        if let interval = decisionInterval, let last = lastDecisionTime, candle.time - last < interval { return fills }
+        lastDecisionTime = candle.time
         decisions += 1
         let account = AccountView(time: candle.time, price: candle.close, cash: venue.cash, equity: equity, position: venue.position, openTrades: openTrades)
         let verdict = risk.evaluate(decision, account: account)
@@ -111,9 +118,10 @@ public struct BotTrader<S: Strategy>: Sendable {
 /// Replays candles through a `BotTrader` as fast as possible and reports the usual statistics.
 public enum Backtest {
     public static func run<S: Strategy>(
-        strategy: S, candles: some Sequence<Candle>, risk: RiskLimits, venue: PaperVenue, periodsPerYear: Double
+        strategy: S, candles: some Sequence<Candle>, risk: RiskLimits, venue: PaperVenue, periodsPerYear: Double,
+        decisionIntervalSeconds: Int64? = nil
     ) -> BacktestReport {
-        var trader = BotTrader(strategy: strategy, risk: risk, venue: venue)
+        var trader = BotTrader(strategy: strategy, risk: risk, venue: venue, decisionIntervalSeconds: decisionIntervalSeconds)
         var recorder = Recorder(startingEquity: venue.startingCash)
         var last: Candle?
         for candle in candles {
