@@ -14,6 +14,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     ],
     targets: [
         // libyaml's event parser (Debian: libyaml-dev). See Sources/FlotillaSpec/README.md for why
@@ -44,12 +46,13 @@ let package = Package(
             dependencies: [
                 "FlotillaSpec",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .target(
             name: "FlotillaCLI",
             dependencies: [
-                "FlotillaSpec", "FlotillaPlan", "FlotillaStore", "FlotillaTrading", "FlotillaEngine",
+                "FlotillaSpec", "FlotillaPlan", "FlotillaStore", "FlotillaTrading", "FlotillaEngine", "FlotillaServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -63,6 +66,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .target(
+            name: "FlotillaServer",
+            dependencies: [
+                "FlotillaEngine", "FlotillaStore", "FlotillaSpec", "FlotillaPlan", "FlotillaTrading",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         .target(name: "FlotillaTesting", dependencies: ["FlotillaSpec"]),
         .testTarget(name: "FlotillaSpecTests", dependencies: ["FlotillaSpec", "FlotillaTesting"]),
         .testTarget(name: "FlotillaPlanTests", dependencies: ["FlotillaPlan", "FlotillaSpec", "FlotillaStore", "FlotillaTesting"]),
@@ -71,6 +82,13 @@ let package = Package(
             name: "FlotillaEngineTests",
             dependencies: ["FlotillaEngine", "FlotillaSpec", "FlotillaStore", "FlotillaTrading", "FlotillaTesting",
                            .product(name: "Logging", package: "swift-log")]),
+        .testTarget(
+            name: "FlotillaServerTests",
+            dependencies: [
+                "FlotillaServer", "FlotillaEngine", "FlotillaStore", "FlotillaSpec", "FlotillaTesting",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(name: "FlotillaStoreTests", dependencies: ["FlotillaStore", "FlotillaSpec", "FlotillaTesting"]),
         .testTarget(
             name: "FlotillaCLITests",

@@ -290,7 +290,7 @@ struct FleetBench: ParsableCommand {
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
         let dirPath: String = dir.path
-        let words: [String] = [executable, "up", "--dir", dirPath]
+        let words: [String] = [executable, "up", "--dir", dirPath, "--listen", "127.0.0.1:0"]
         let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         let launchedMs = Int64(Date().timeIntervalSince1970 * 1000)

@@ -31,7 +31,7 @@ public struct FlotillaCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             ValidateCommand.self, PlanCommand.self, ApplyCommand.self, GetCommand.self, EventsCommand.self,
-            UpCommand.self, RolloutCommand.self, BotCommand.self, BacktestCommand.self, StrategiesCommand.self, SchemaCommand.self,
+            UpCommand.self, RolloutCommand.self, BotCommand.self, TokenCommand.self, AuditCommand.self, BacktestCommand.self, StrategiesCommand.self, SchemaCommand.self,
         ]
     )
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FlotillaEngine
+import FlotillaServer
 import FlotillaSpec
 import FlotillaStore
 import Foundation
@@ -20,8 +21,16 @@ struct UpCommand: ConsoleCommand {
 
     @Option(help: "How often the reconciler runs, e.g. 250ms.") var interval: String = "250ms"
     @Flag(name: .customLong("no-watch"), help: "Don't follow bots.d/ and profiles/; run what is applied.") var noWatch = false
+    @Option(help: "HOST:PORT for the HTTP API, /metrics and the dashboard (port 0 picks a free one).") var listen: String = "127.0.0.1:8080"
+    @Flag(name: .customLong("metrics-need-token"), help: "Require a token for /metrics too.") var metricsNeedToken = false
+
+    var listenAddress: (host: String, port: Int)? {
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port) else { return nil }
+        return (String(listen[..<colon]), port)
+    }
 
     func validate() throws {
+        guard listenAddress != nil else { throw ValidationError("--listen \(listen): write HOST:PORT, e.g. 127.0.0.1:8080") }
         guard let span = TimeSpan(parsing: interval), span.milliseconds >= 10 else {
             throw ValidationError("--interval \(interval): write a duration of at least 10ms, e.g. 250ms")
         }
@@ -32,6 +41,11 @@ struct UpCommand: ConsoleCommand {
         var logger = Logger(label: "flotilla")
         logger.logLevel = .info
         let store = try global.openStore()
+        let (host, port) = listenAddress!
+        let loopback = host == "127.0.0.1" || host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        if !loopback, !(try store.hasTokens()) {
+            throw UsageProblem("refusing to listen on \(host) while no API token exists: anyone who can reach it could trade. Create one with flotilla token create --role admin, or listen on 127.0.0.1")
+        }
         let watcher = SpecWatcher(layout: global.layout, store: store, logger: logger)
         // GitOps: the files are the desired state; apply them before anything runs.
         if let plan = watcher.applyFiles(reason: "flotilla up") {
@@ -46,6 +60,9 @@ struct UpCommand: ConsoleCommand {
             .init(service: FleetService(fleet: fleet, interval: TimeSpan(parsing: interval)!.duration, logger: logger))
         ]
         if !noWatch { services.append(.init(service: watcher)) }
+        let server = ServerContext(store: store, layout: global.layout, fleet: fleet, openMetrics: !metricsNeedToken)
+        services.append(.init(service: buildApplication(server, host: host, port: port, logger: logger)))
+        console.line("HTTP API, /metrics and the dashboard on http://\(listen)/")
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         console.line("flotilla up: stopped; orders cancelled, state persisted.")

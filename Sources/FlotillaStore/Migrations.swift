@@ -107,6 +107,29 @@ enum Migrations {
                 );
                 """)
         }
+        migrator.registerMigration("v3-control-plane") { db in
+            try db.execute(sql: """
+                CREATE TABLE tokens (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    role TEXT NOT NULL CHECK (role IN ('viewer', 'operator', 'admin')),
+                    hash TEXT NOT NULL UNIQUE CHECK (length(hash) = 64),
+                    description TEXT NOT NULL DEFAULT '',
+                    created_at INTEGER NOT NULL,
+                    expires_at INTEGER,
+                    revoked_at INTEGER
+                );
+
+                CREATE TABLE audit (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    time INTEGER NOT NULL,
+                    principal TEXT NOT NULL,
+                    method TEXT NOT NULL,
+                    path TEXT NOT NULL,
+                    status INTEGER NOT NULL,
+                    result TEXT NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -141,6 +141,17 @@ extension StateStore {
         }
     }
 
+    /// Fills per instance and side ("buy"/"sell"), counted in SQL.
+    public func fillCountsBySide() throws -> [String: [String: Int]] {
+        try writer.read { db in
+            var out: [String: [String: Int]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT instance, json_extract(fill_json, '$.side') AS side, COUNT(*) AS n FROM fills GROUP BY 1, 2") {
+                out[row["instance"] as String, default: [:]][(row["side"] as String?) ?? "?"] = row["n"]
+            }
+            return out
+        }
+    }
+
     public func fills(instance: String) throws -> [String] {
         try writer.read { db in try String.fetchAll(db, sql: "SELECT fill_json FROM fills WHERE instance = ? ORDER BY time, client_order_id", arguments: [instance]) }
     }

@@ -48,7 +48,7 @@ struct CrashRecoveryTests {
         for trial in 0..<20 {
             let process = Process()
             process.executableURL = try flotillaExecutable()
-            process.arguments = ["up", "--dir", dir.path, "--interval", "50ms"]
+            process.arguments = ["up", "--dir", dir.path, "--interval", "50ms", "--listen", "127.0.0.1:0"]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
@@ -92,7 +92,7 @@ struct CrashRecoveryTests {
         let recoveredBefore = try StateStore(path: statePath).events(limit: 1000).filter { $0.kind == "Recovered" }.count
         let process = Process()
         process.executableURL = try flotillaExecutable()
-        process.arguments = ["up", "--dir", dir.path]
+        process.arguments = ["up", "--dir", dir.path, "--listen", "127.0.0.1:0"]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

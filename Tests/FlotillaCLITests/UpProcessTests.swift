@@ -29,7 +29,7 @@ struct UpProcessTests {
         let project = try Project()
         let process = Process()
         process.executableURL = try flotillaExecutable()
-        process.arguments = ["up", "--dir", project.dir.path]
+        process.arguments = ["up", "--dir", project.dir.path, "--listen", "127.0.0.1:0"]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

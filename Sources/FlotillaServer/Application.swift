@@ -1,0 +1,179 @@
+import FlotillaEngine
+import FlotillaPlan
+import FlotillaSpec
+import FlotillaStore
+import Foundation
+import Hummingbird
+import Logging
+
+/// Every route the server answers, as OpenAPI paths. `openapi.yaml` must describe each one (a test
+/// checks), and `buildApplication` registers exactly these.
+public enum APIRoutes {
+    public static let all: [(method: String, path: String)] = [
+        ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"), ("GET", "/"), ("GET", "/openapi.yaml"),
+        ("GET", "/api/v1/bots"), ("GET", "/api/v1/bots/{name}"), ("DELETE", "/api/v1/bots/{name}"),
+        ("POST", "/api/v1/bots/{name}/{action}"), ("GET", "/api/v1/bots/{name}/health"),
+        ("GET", "/api/v1/bots/{name}/fills"), ("GET", "/api/v1/bots/{name}/positions"),
+        ("GET", "/api/v1/rollouts/{name}"), ("POST", "/api/v1/rollouts/{name}/{action}"),
+        ("GET", "/api/v1/events"), ("GET", "/api/v1/strategies"), ("GET", "/api/v1/profiles"), ("GET", "/api/v1/profiles/{name}"),
+        ("POST", "/api/v1/plans"), ("GET", "/api/v1/audit"),
+    ]
+}
+
+/// The HTTP side of `flotilla up`, used as it is by `up` and by the tests.
+public func buildApplication(_ server: ServerContext, host: String = "127.0.0.1", port: Int = 8080, logger: Logger)
+    -> some ApplicationProtocol
+{
+    let router = Router(context: FlotillaRequestContext.self)
+    router.add(middleware: AuthMiddleware(server: server))
+    let store = server.store
+
+    router.get("/healthz") { _, _ in try await Health.liveness(server) }
+    router.get("/readyz") { _, _ in try await Health.readiness(server) }
+    router.get("/metrics") { _, _ in JSON.text(try MetricsText.render(store: store), type: "text/plain; version=0.0.4") }
+    router.get("/") { _, _ in JSON.text(Dashboard.html, type: "text/html; charset=utf-8") }
+    router.get("/openapi.yaml") { _, _ in JSON.text(OpenAPIDocument.yaml, type: "application/yaml") }
+
+    let api = router.group("api/v1")
+    api.get("bots") { request, _ in
+        var selector: [String: String] = [:]
+        if let text = request.uri.queryParameters.get("selector") {
+            for part in text.split(separator: ",") {
+                let kv = part.split(separator: "=", maxSplits: 1).map(String.init)
+                guard kv.count == 2, !kv[0].isEmpty else { throw APIError.badRequest("selector \"\(part)\": write key=value[,key=value]") }
+                selector[kv[0]] = kv[1]
+            }
+        }
+        return try JSON.response(try BotView.all(store: store, selector: selector))
+    }
+    api.get("bots/:name") { _, context in try JSON.response(try bot(context, store)) }
+    api.get("bots/:name/health") { _, context in try JSON.response(BotHealth.of(try bot(context, store).instances)) }
+    api.get("bots/:name/fills") { request, context in
+        let view = try bot(context, store)
+        let limit = min(1000, Int(request.uri.queryParameters.get("limit") ?? "") ?? 100)
+        var fills: [String] = []
+        for i in try store.runtimeInstances(bot: view.name) { fills += try store.fills(instance: i.id) }
+        let objects = fills.suffix(limit).compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) }
+        let data = try JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys])
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+    api.get("bots/:name/positions") { _, context in
+        struct Position: Encodable { var instance: String; var symbol: String; var quantity: String; var cash: String; var equity: String }
+        let view = try bot(context, store)
+        return try JSON.response(view.instances.map {
+            Position(instance: $0.id, symbol: $0.symbol, quantity: $0.metrics?.position ?? "0", cash: $0.metrics?.cash ?? "0", equity: $0.metrics?.equity ?? "0")
+        })
+    }
+    api.post("bots/:name/:action") { _, context in
+        let view = try bot(context, store)
+        let action = try context.parameters.require("action")
+        let states = ["start": "running", "resume": "running", "stop": "stopped", "pause": "paused", "restart": "running", "reset-errors": "running"]
+        guard let state = states[action] else {
+            throw APIError.badRequest("unknown action \"\(action)\"\(Suggestion.hint(for: action, among: states.keys)); use \(states.keys.sorted().joined(separator: ", "))")
+        }
+        if action == "restart" { try store.setBotControl(bot: view.name, state: "stopped") }
+        try store.setBotControl(bot: view.name, state: state)
+        return try JSON.response(["bot": view.name, "action": action, "state": state], status: .accepted)
+    }
+    api.delete("bots/:name") { _, context in
+        let view = try bot(context, store)
+        let lock = try store.acquireApplyLock(operation: "DELETE /api/v1/bots/\(view.name)", timeout: 10)
+        defer { try? store.releaseApplyLock(lock) }
+        _ = try store.apply([.delete(name: view.name)], expectedSerial: try store.stateSerial(), lock: lock)
+        return try JSON.response(["bot": view.name, "deleted": "true"])
+    }
+    api.get("rollouts/:name") { _, context in
+        let view = try bot(context, store)
+        guard let status = try RolloutStatus.load(bot: view.name, store: store) else { throw APIError.notFound("bot \(view.name) has no rollout yet") }
+        return try JSON.response(status)
+    }
+    api.post("rollouts/:name/:action") { request, context in
+        let view = try bot(context, store)
+        let action = try context.parameters.require("action")
+        switch action {
+        case "promote", "abort", "retry":
+            let full = request.uri.queryParameters.get("full") == "true"
+            try store.sendRolloutCommand(bot: view.name, command: action == "promote" && full ? "promoteFull" : action)
+        case "undo":
+            let kept = try store.revisions(of: view.name).map(\.number)
+            let target = Int(request.uri.queryParameters.get("toRevision") ?? "") ?? kept.filter { $0 < view.revision }.max()
+            guard let target, kept.contains(target), target != view.revision else {
+                throw APIError.badRequest("no kept revision to undo to; kept: \(kept.sorted())")
+            }
+            try store.sendRolloutCommand(bot: view.name, command: "undo", argument: target)
+        default:
+            throw APIError.badRequest("unknown action \"\(action)\"; use promote, abort, retry or undo")
+        }
+        return try JSON.response(["bot": view.name, "action": action], status: .accepted)
+    }
+    api.get("events") { request, _ in
+        let limit = max(1, min(1000, Int(request.uri.queryParameters.get("limit") ?? "") ?? 100))
+        var events = try store.events(bot: request.uri.queryParameters.get("bot").map { String($0) }, limit: 10_000)
+        if let kind = request.uri.queryParameters.get("kind") { events = events.filter { $0.kind == kind } }
+        if let before = request.uri.queryParameters.get("before").flatMap({ Int64($0) }) { events = events.filter { $0.id < before } }
+        return try JSON.response(Array(events.suffix(limit)))
+    }
+    api.get("strategies") { _, _ in
+        struct Parameter: Encodable { var name: String; var defaultValue: String; var help: String }
+        struct Kind: Encodable { var kind: String; var summary: String; var parameters: [Parameter] }
+        return try JSON.response(StrategyKind.allCases.map { k in
+            Kind(kind: k.rawValue, summary: k.summary, parameters: k.parameters.map { Parameter(name: $0.name, defaultValue: $0.defaultValue.canonicalText, help: $0.help) })
+        })
+    }
+    api.get("profiles") { _, _ in
+        let specs = try loadProfiles(server)
+        return try JSON.response(specs.keys.sorted())
+    }
+    api.get("profiles/:name") { _, context in
+        let name = try context.parameters.require("name")
+        guard let profile = try loadProfiles(server)[name] else { throw APIError.notFound("no profile \"\(name)\"") }
+        var settings: [String: String] = [:]
+        for key in SettingKey.allCases { settings[key.path] = (profile.settings[key]?.value ?? key.defaultValue).description }
+        let base: [String: String] = ["name": profile.name, "description": profile.description, "file": profile.file]
+        return try JSON.response(base.merging(settings) { a, _ in a })
+    }
+    api.post("plans") { request, context in
+        let body = try await request.body.collect(upTo: server.maxBodyBytes)
+        let specs: SpecSet
+        do {
+            if body.readableBytes == 0 {
+                specs = try SpecLoader.load(server.layout)
+            } else {
+                struct Posted: Decodable { var files: [String: String] }
+                guard let posted = try? JSONDecoder().decode(Posted.self, from: Data(buffer: body)) else {
+                    throw APIError.badRequest("post {\"files\": {\"bots.d/NAME.yaml\": \"<yaml>\", \"profiles/NAME.yaml\": \"<yaml>\"}} or nothing to plan the project's files")
+                }
+                specs = try SpecLoader.load(sources: posted.files.map { SpecSource(name: $0.key, text: $0.value, kind: $0.key.hasPrefix("profiles/") ? .profile : .bot) })
+            }
+        } catch let failure as ValidationFailure {
+            throw APIError(.unprocessableContent, "invalid_specs", "\(failure.diagnostics.count) problem(s); nothing was planned",
+                           details: Dictionary(failure.diagnostics.prefix(50).enumerated().map { ("\($0.offset)", $0.element.description) }) { a, _ in a })
+        }
+        var hashes: [String: String] = [:]
+        for b in specs.bots { hashes[b.name] = b.specHash }
+        let (serial, actual) = try store.desiredState(decode: { name, hash in hashes[name] != hash })
+        let plan = Planner.plan(desired: specs.bots, actual: actual, stateSerial: serial, inputs: specs.fileHashes)
+        _ = context
+        return try JSON.response(plan)
+    }
+    api.get("audit") { request, _ in
+        try JSON.response(try store.audit(limit: max(1, min(1000, Int(request.uri.queryParameters.get("limit") ?? "") ?? 100))))
+    }
+
+    return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "flotilla"), logger: logger)
+}
+
+private func bot(_ context: FlotillaRequestContext, _ store: StateStore) throws -> BotView {
+    let name = try context.parameters.require("name")
+    guard Name.problem(with: name) == nil else { throw APIError.badRequest("\"\(name.prefix(70))\" is not a bot name") }
+    guard let view = try BotView.all(store: store).first(where: { $0.name == name }) else { throw APIError.notFound("no bot \"\(name)\"") }
+    return view
+}
+
+private func loadProfiles(_ server: ServerContext) throws -> [String: ProfileSpec] {
+    do {
+        return try SpecLoader.load(server.layout).profiles
+    } catch {
+        throw APIError(.unprocessableContent, "invalid_specs", "the project's files are invalid: \(error.diagnostics.first?.description ?? "")")
+    }
+}

@@ -1,0 +1,111 @@
+import FlotillaEngine
+import FlotillaSpec
+import FlotillaStore
+import Foundation
+
+/// The JSON the API returns for a bot: desired state, rollout and instances together.
+struct BotView: Codable, Sendable {
+    struct InstanceView: Codable, Sendable {
+        var id: String
+        var revision: Int
+        var symbol: String
+        var phase: String
+        var reason: String?
+        var mode: String
+        var capitalPct: String
+        var candlesSeen: Int
+        var heartbeatAgeSeconds: Double?
+        var metrics: InstanceMetrics?
+    }
+    struct RolloutView: Codable, Sendable {
+        var strategy: String
+        var phase: String
+        var stable: Int?
+        var candidate: Int
+        var step: String
+        var message: String
+        var lastAnalysis: AnalysisResult?
+    }
+
+    var name: String
+    var labels: [String: String]
+    var revision: Int
+    var profile: String
+    var strategy: String
+    var deploy: String
+    var capital: String
+    var equity: String
+    var control: String
+    var health: String
+    var rollout: RolloutView?
+    var instances: [InstanceView]
+
+    static func all(store: StateStore, selector: [String: String] = [:]) throws -> [BotView] {
+        let (_, bots) = try store.desiredState()
+        let instances = Dictionary(grouping: try store.runtimeInstances().filter { $0.phase != "stopped" }, by: \.bot)
+        let controls = try store.botControls()
+        let now = Date().timeIntervalSince1970 * 1000
+        return bots.compactMap { applied -> BotView? in
+            guard let spec = applied.spec, selector.allSatisfy({ spec.labels[$0.key] == $0.value }) else { return nil }
+            let mine = instances[applied.name] ?? []
+            let views = mine.map { i in
+                InstanceView(
+                    id: i.id, revision: i.revision, symbol: i.symbol, phase: i.phase, reason: i.reason, mode: i.mode, capitalPct: i.capitalPct,
+                    candlesSeen: i.candlesSeen, heartbeatAgeSeconds: i.heartbeatAt > 0 ? (now - Double(i.heartbeatAt)) / 1000 : nil,
+                    metrics: i.metricsJSON.flatMap { try? JSONDecoder().decode(InstanceMetrics.self, from: Data($0.utf8)) })
+            }
+            var equity = Decimal(0)
+            for v in views where v.mode == "live" { equity += Decimal(string: v.metrics?.equity ?? "0") ?? 0 }
+            let status = try? RolloutStatus.load(bot: applied.name, store: store)
+            return BotView(
+                name: applied.name, labels: spec.labels, revision: applied.revision, profile: spec.profile, strategy: spec.strategy.kind.rawValue,
+                deploy: spec.deploy.strategy.name.rawValue, capital: spec.capital.quote.canonicalText, equity: equity.canonicalText,
+                control: controls[applied.name] ?? "running", health: BotHealth.of(views).status,
+                rollout: status.map { RolloutView(strategy: $0.strategy, phase: $0.phase, stable: $0.stable, candidate: $0.candidate, step: $0.step,
+                                                  message: $0.message, lastAnalysis: $0.lastAnalysis) },
+                instances: views)
+        }
+    }
+}
+
+/// The seeds' per-bot health: a score 0–100 from its parts, and a status.
+struct BotHealth: Codable, Sendable {
+    struct Part: Codable, Sendable {
+        var name: String
+        var score: Double
+        var weight: Double
+        var detail: String
+    }
+    var score: Double
+    var status: String
+    var parts: [Part]
+    var anomalies: [String]
+
+    static func of(_ instances: [BotView.InstanceView]) -> BotHealth {
+        guard !instances.isEmpty else {
+            return BotHealth(score: 0, status: "dead", parts: [Part(name: "instances", score: 0, weight: 1, detail: "no instance runs")], anomalies: [])
+        }
+        let heartbeat = instances.compactMap(\.heartbeatAgeSeconds).max() ?? .infinity
+        let heartbeatScore = heartbeat < 5 ? 100 : heartbeat < 30 ? 50 : 0
+        let errors = instances.map { $0.metrics?.errors ?? 0 }.max() ?? 0
+        let errorScore = max(0, 100 - Double(errors) * 10)
+        let open = instances.contains { $0.metrics?.circuitBreaker == "open" }
+        let halfOpen = instances.contains { $0.metrics?.circuitBreaker == "half-open" }
+        let breakerScore: Double = open ? 0 : halfOpen ? 50 : 100
+        let failed = instances.contains { $0.phase == "failed" }
+        let drawdown = instances.map { $0.metrics?.maxDrawdownPct ?? 0 }.max() ?? 0
+        let riskScore = max(0, 100 - drawdown * 5)
+        let parts = [
+            Part(name: "heartbeat", score: Double(heartbeatScore), weight: 0.35, detail: heartbeat.isFinite ? String(format: "%.1f s ago", heartbeat) : "never"),
+            Part(name: "errors", score: errorScore, weight: 0.2, detail: "\(errors) consecutive venue error(s)"),
+            Part(name: "circuitBreaker", score: breakerScore, weight: 0.25, detail: open ? "open" : halfOpen ? "half-open" : "closed"),
+            Part(name: "risk", score: riskScore, weight: 0.2, detail: String(format: "max drawdown %.2f %%", drawdown)),
+        ]
+        let score = failed ? 0 : parts.reduce(0) { $0 + $1.score * $1.weight }
+        let status = heartbeat >= 30 ? "dead" : score >= 80 ? "healthy" : score >= 50 ? "degraded" : "unhealthy"
+        var anomalies: [String] = []
+        if drawdown > 10 { anomalies.append("drawdown above 10 %") }
+        if errors > 0 { anomalies.append("venue errors") }
+        return BotHealth(score: score, status: failed ? "unhealthy" : status, parts: parts, anomalies: anomalies)
+    }
+}

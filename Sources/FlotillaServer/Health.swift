@@ -1,0 +1,57 @@
+import FlotillaStore
+import Foundation
+import Hummingbird
+
+/// `/healthz` (alive, loops ticking) and `/readyz` (store open, migrations done, recovery finished,
+/// reconciler passed recently, venues reachable), each listing its components.
+enum Health {
+    struct Component: Encodable {
+        var status: String
+        var detail: String
+    }
+    struct Report: Encodable {
+        var status: String
+        var uptimeSeconds: Double
+        var components: [String: Component]
+    }
+
+    static func liveness(_ server: ServerContext) async throws -> Response {
+        var components: [String: Component] = ["process": Component(status: "ok", detail: "pid \(getpid())")]
+        if let fleet = server.fleet {
+            let age = (Date().timeIntervalSince1970 * 1000 - Double(await fleet.lastReconcileMs)) / 1000
+            let recovered = await fleet.recovered
+            components["reconciler"] = Component(
+                status: !recovered || age < 10 ? "ok" : "stalled", detail: recovered ? String(format: "last pass %.2f s ago", age) : "recovering")
+        }
+        return try report(components, server)
+    }
+
+    static func readiness(_ server: ServerContext) async throws -> Response {
+        var components: [String: Component] = [:]
+        do {
+            let migrations = try server.store.appliedMigrations()
+            components["store"] = Component(status: "ok", detail: "serial \(try server.store.stateSerial())")
+            components["migrations"] = Component(
+                status: migrations.contains("v3-control-plane") ? "ok" : "pending", detail: migrations.joined(separator: ", "))
+        } catch {
+            components["store"] = Component(status: "down", detail: "\(error)")
+        }
+        if let fleet = server.fleet {
+            let recovered = await fleet.recovered
+            components["recovery"] = Component(status: recovered ? "ok" : "pending", detail: recovered ? "finished" : "restoring instances")
+            let age = (Date().timeIntervalSince1970 * 1000 - Double(await fleet.lastReconcileMs)) / 1000
+            components["reconciler"] = Component(status: age < 2 ? "ok" : "stale", detail: String(format: "last pass %.2f s ago", age))
+        } else {
+            components["reconciler"] = Component(status: "down", detail: "no fleet runs in this process")
+        }
+        components["venue.paper"] = Component(status: "ok", detail: "in-process")
+        return try report(components, server)
+    }
+
+    static func report(_ components: [String: Component], _ server: ServerContext) throws -> Response {
+        let ok = components.values.allSatisfy { $0.status == "ok" }
+        return try JSON.response(
+            Report(status: ok ? "ok" : "unavailable", uptimeSeconds: Date().timeIntervalSince(server.startedAt), components: components),
+            status: ok ? .ok : .serviceUnavailable)
+    }
+}

@@ -1,0 +1,91 @@
+/// The OpenAPI description of every route (`GET /openapi.yaml`). A test checks that each route in
+/// `APIRoutes.all` appears here with its method.
+public enum OpenAPIDocument {
+    public static let yaml = #"""
+openapi: 3.1.0
+info:
+  title: Flotilla
+  version: "1"
+  description: >
+    The HTTP API of `flotilla up`. JSON in and out. Errors: {"error": {"code", "message", "details"}}.
+    Bearer tokens (`flotilla token create --role viewer|operator|admin`); while no token exists the API is open
+    (the server then only binds loopback). viewer reads, operator acts on bots and rollouts, admin plans and audits.
+components:
+  securitySchemes:
+    bearer: { type: http, scheme: bearer }
+  schemas:
+    Error:
+      type: object
+      properties:
+        error:
+          type: object
+          properties: { code: { type: string }, message: { type: string }, details: { type: object } }
+security: [ { bearer: [] } ]
+paths:
+  /healthz:
+    get: { summary: Liveness — the process is alive and its loops tick, security: [], responses: { "200": { description: ok }, "503": { description: stalled } } }
+  /readyz:
+    get: { summary: Readiness — store, migrations, recovery, reconciler, venues, security: [], responses: { "200": { description: ready }, "503": { description: not ready } } }
+  /metrics:
+    get: { summary: Prometheus text exposition (trading_bot_* and flotilla_* series), security: [], responses: { "200": { description: metrics } } }
+  /:
+    get: { summary: The dashboard page, security: [], responses: { "200": { description: HTML } } }
+  /openapi.yaml:
+    get: { summary: This document, security: [], responses: { "200": { description: YAML } } }
+  /api/v1/bots:
+    get:
+      summary: List bots with their rollout, instances and health
+      parameters: [ { name: selector, in: query, schema: { type: string }, description: "key=value[,key=value]" } ]
+      responses: { "200": { description: bots }, "400": { description: bad selector }, "401": { description: no token }, "403": { description: role } }
+  /api/v1/bots/{name}:
+    parameters: [ { name: name, in: path, required: true, schema: { type: string } } ]
+    get: { summary: One bot, responses: { "200": { description: bot }, "404": { description: unknown bot } } }
+    delete: { summary: Delete the bot from the desired state (operator), responses: { "200": { description: deleted }, "404": { description: unknown bot } } }
+  /api/v1/bots/{name}/{action}:
+    parameters:
+      - { name: name, in: path, required: true, schema: { type: string } }
+      - { name: action, in: path, required: true, schema: { enum: [start, stop, pause, resume, restart, reset-errors] } }
+    post: { summary: Control a bot (operator), responses: { "202": { description: requested }, "400": { description: unknown action }, "404": { description: unknown bot } } }
+  /api/v1/bots/{name}/health:
+    parameters: [ { name: name, in: path, required: true, schema: { type: string } } ]
+    get: { summary: "Health score 0–100 with its parts, status healthy / degraded / unhealthy / dead, anomalies", responses: { "200": { description: health } } }
+  /api/v1/bots/{name}/fills:
+    parameters: [ { name: name, in: path, required: true, schema: { type: string } }, { name: limit, in: query, schema: { type: integer } } ]
+    get: { summary: The bot's fills, newest last, responses: { "200": { description: fills } } }
+  /api/v1/bots/{name}/positions:
+    parameters: [ { name: name, in: path, required: true, schema: { type: string } } ]
+    get: { summary: Positions and balances per instance, responses: { "200": { description: positions } } }
+  /api/v1/rollouts/{name}:
+    parameters: [ { name: name, in: path, required: true, schema: { type: string } } ]
+    get: { summary: The bot's rollout (steps, capital split, analysis), responses: { "200": { description: rollout }, "404": { description: none } } }
+  /api/v1/rollouts/{name}/{action}:
+    parameters:
+      - { name: name, in: path, required: true, schema: { type: string } }
+      - { name: action, in: path, required: true, schema: { enum: [promote, abort, retry, undo] } }
+      - { name: full, in: query, schema: { type: boolean }, description: "promote: skip the remaining steps" }
+      - { name: toRevision, in: query, schema: { type: integer }, description: "undo: the revision (default: the previous)" }
+    post: { summary: Steer a rollout (operator), responses: { "202": { description: requested }, "400": { description: bad action or revision } } }
+  /api/v1/events:
+    get:
+      summary: Events, newest last, filterable and paginated
+      parameters:
+        - { name: bot, in: query, schema: { type: string } }
+        - { name: kind, in: query, schema: { type: string } }
+        - { name: limit, in: query, schema: { type: integer, maximum: 1000 } }
+        - { name: before, in: query, schema: { type: integer }, description: "only events with a smaller id (the next page)" }
+      responses: { "200": { description: events } }
+  /api/v1/strategies:
+    get: { summary: Strategy kinds and parameters, responses: { "200": { description: kinds } } }
+  /api/v1/profiles:
+    get: { summary: Profile names, responses: { "200": { description: names } } }
+  /api/v1/profiles/{name}:
+    parameters: [ { name: name, in: path, required: true, schema: { type: string } } ]
+    get: { summary: A profile's resolved settings, responses: { "200": { description: profile }, "404": { description: unknown profile } } }
+  /api/v1/plans:
+    post:
+      summary: Plan the project's files, or posted files {"files": {"bots.d/x.yaml": "..."}} (admin)
+      responses: { "200": { description: the plan (docs/plan-json.md) }, "413": { description: body too large }, "422": { description: invalid specs } }
+  /api/v1/audit:
+    get: { summary: The audit log of every mutating call (admin), responses: { "200": { description: entries } } }
+"""#
+}

@@ -1,0 +1,88 @@
+import FlotillaEngine
+import FlotillaSpec
+import FlotillaStore
+import Foundation
+import Hummingbird
+
+/// What the HTTP side works with: the state store (shared with the CLI), the project files, and
+/// (inside `flotilla up`) the running fleet for readiness.
+public struct ServerContext: Sendable {
+    public var store: StateStore
+    public var layout: ProjectLayout
+    public var fleet: Fleet?
+    /// Serve /metrics without a token (Prometheus scrapers usually have none).
+    public var openMetrics: Bool
+    /// Largest request body accepted.
+    public var maxBodyBytes: Int
+    public var startedAt: Date
+
+    public init(store: StateStore, layout: ProjectLayout, fleet: Fleet? = nil, openMetrics: Bool = true, maxBodyBytes: Int = 1 << 20) {
+        self.store = store
+        self.layout = layout
+        self.fleet = fleet
+        self.openMetrics = openMetrics
+        self.maxBodyBytes = maxBodyBytes
+        self.startedAt = Date()
+    }
+}
+
+/// The request context: who is calling.
+public struct FlotillaRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public var principal: Principal?
+
+    public init(source: Source) {
+        coreContext = .init(source: source)
+        principal = nil
+    }
+}
+
+public struct Principal: Sendable {
+    public var name: String
+    public var role: APIToken.Role
+}
+
+/// Every error that reaches HTTP: `{"error": {"code", "message", "details"}}` with its status.
+public struct APIError: HTTPResponseError {
+    public var status: HTTPResponse.Status
+    public var code: String
+    public var message: String
+    public var details: [String: String]
+
+    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, details: [String: String] = [:]) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        try JSON.response(ErrorBody(error: .init(code: code, message: message, details: details)), status: status)
+    }
+
+    static func notFound(_ what: String) -> APIError { APIError(.notFound, "not_found", what) }
+    static func badRequest(_ what: String) -> APIError { APIError(.badRequest, "bad_request", what) }
+}
+
+struct ErrorBody: Codable {
+    struct Inner: Codable { var code: String; var message: String; var details: [String: String] }
+    var error: Inner
+}
+
+enum JSON {
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        e.dateEncodingStrategy = .iso8601
+        return e
+    }()
+
+    static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let data = try encoder.encode(value)
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func text(_ text: String, type: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: type], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}
