@@ -236,6 +236,9 @@ struct FleetBench: ParsableCommand {
     @Option(help: "How many bots.") var bots: Int = 1000
     @Option(help: "How long to measure while they run, seconds.") var seconds: Int = 20
     @Option(help: "The flotilla executable (default: next to this benchmark).") var flotilla: String?
+    @Flag(help: "Also drive GET /api/v1/bots/{name} and /metrics with wrk (Debian's) while the bots tick.") var http = false
+
+    var port: Int { 20_000 + Int(getpid() % 20_000) }
 
     func run() throws {
         let executable = flotilla ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("flotilla").path
@@ -269,6 +272,7 @@ struct FleetBench: ParsableCommand {
         print(String(format: "start → all %d running: %.2f s", bots, startSeconds))
         let sample = try measure(pid: pid, statePath: statePath, seconds: seconds)
         print(String(format: "ticks/s: %.0f   CPU: %.1f %% of one core   RSS: %.1f MB (peak %.1f MB)", sample.ticksPerSecond, sample.cpuPercent, sample.rssMB, sample.peakMB))
+        if http { try driveHTTP() }
 
         kill(pid, SIGKILL)
         var status: Int32 = 0
@@ -290,7 +294,7 @@ struct FleetBench: ParsableCommand {
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
         let dirPath: String = dir.path
-        let words: [String] = [executable, "up", "--dir", dirPath, "--listen", "127.0.0.1:0"]
+        let words: [String] = [executable, "up", "--dir", dirPath, "--listen", "127.0.0.1:\(port)"]
         let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         let launchedMs = Int64(Date().timeIntervalSince1970 * 1000)
@@ -304,6 +308,37 @@ struct FleetBench: ParsableCommand {
             if Set(live.map(\.bot)).count >= bots { return (pid, Date().timeIntervalSince(start)) }
         }
         throw ValidationError("the fleet did not come up within 120 s")
+    }
+
+    /// wrk on one bot's route, and timed scrapes of /metrics, while the fleet runs.
+    func driveHTTP() throws {
+        func shell(_ command: String) -> String {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/sh")
+            p.arguments = ["-c", command]
+            let out = Pipe()
+            p.standardOutput = out
+            p.standardError = out
+            try? p.run()
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            return String(decoding: data, as: UTF8.self)
+        }
+        let wrk = shell("wrk -t2 -c32 -d10s --latency http://127.0.0.1:\(port)/api/v1/bots/bot-7")
+        let rps = wrk.split(separator: "\n").first { $0.hasPrefix("Requests/sec") }.map(String.init) ?? "Requests/sec: ?"
+        let percentiles = wrk.split(separator: "\n").filter { line in ["50%", "90%", "99%"].contains { line.trimmingCharacters(in: .whitespaces).hasPrefix($0) } }
+            .map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")
+        print("GET /api/v1/bots/{name} (wrk -t2 -c32 10s): \(rps.replacingOccurrences(of: "Requests/sec:", with: "").trimmingCharacters(in: .whitespaces)) req/s; latency \(percentiles)")
+        var times: [Double] = []
+        for _ in 0..<20 {
+            let t = shell("curl -s -o /dev/null -w '%{time_total}' http://127.0.0.1:\(port)/metrics")
+            if let v = Double(t) { times.append(v * 1000) }
+        }
+        times.sort()
+        let lines = shell("curl -s http://127.0.0.1:\(port)/metrics | wc -l").trimmingCharacters(in: .whitespacesAndNewlines)
+        if !times.isEmpty {
+            print(String(format: "GET /metrics (%@ lines): median %.1f ms, max %.1f ms over %d scrapes", lines, times[times.count / 2], times.last!, times.count))
+        }
     }
 
     struct Sample {

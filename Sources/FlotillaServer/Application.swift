@@ -27,6 +27,7 @@ public func buildApplication(_ server: ServerContext, host: String = "127.0.0.1"
     let router = Router(context: FlotillaRequestContext.self)
     router.add(middleware: AuthMiddleware(server: server))
     let store = server.store
+    let cache = ViewCache(store: store)
 
     router.get("/healthz") { _, _ in try await Health.liveness(server) }
     router.get("/readyz") { _, _ in try await Health.readiness(server) }
@@ -44,9 +45,15 @@ public func buildApplication(_ server: ServerContext, host: String = "127.0.0.1"
                 selector[kv[0]] = kv[1]
             }
         }
-        return try JSON.response(try BotView.all(store: store, selector: selector))
+        let views = try cache.all().filter { view in selector.allSatisfy { view.labels[$0.key] == $0.value } }
+        return try JSON.response(views)
     }
-    api.get("bots/:name") { _, context in try JSON.response(try bot(context, store)) }
+    api.get("bots/:name") { _, context in
+        let name = try context.parameters.require("name")
+        guard Name.problem(with: name) == nil else { throw APIError.badRequest("\"\(name.prefix(70))\" is not a bot name") }
+        guard let data = try cache.json(for: name) else { throw APIError.notFound("no bot \"\(name)\"") }
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
     api.get("bots/:name/health") { _, context in try JSON.response(BotHealth.of(try bot(context, store).instances)) }
     api.get("bots/:name/fills") { request, context in
         let view = try bot(context, store)
@@ -73,6 +80,7 @@ public func buildApplication(_ server: ServerContext, host: String = "127.0.0.1"
         }
         if action == "restart" { try store.setBotControl(bot: view.name, state: "stopped") }
         try store.setBotControl(bot: view.name, state: state)
+        cache.invalidate()
         return try JSON.response(["bot": view.name, "action": action, "state": state], status: .accepted)
     }
     api.delete("bots/:name") { _, context in
@@ -80,6 +88,7 @@ public func buildApplication(_ server: ServerContext, host: String = "127.0.0.1"
         let lock = try store.acquireApplyLock(operation: "DELETE /api/v1/bots/\(view.name)", timeout: 10)
         defer { try? store.releaseApplyLock(lock) }
         _ = try store.apply([.delete(name: view.name)], expectedSerial: try store.stateSerial(), lock: lock)
+        cache.invalidate()
         return try JSON.response(["bot": view.name, "deleted": "true"])
     }
     api.get("rollouts/:name") { _, context in
@@ -166,7 +175,7 @@ public func buildApplication(_ server: ServerContext, host: String = "127.0.0.1"
 private func bot(_ context: FlotillaRequestContext, _ store: StateStore) throws -> BotView {
     let name = try context.parameters.require("name")
     guard Name.problem(with: name) == nil else { throw APIError.badRequest("\"\(name.prefix(70))\" is not a bot name") }
-    guard let view = try BotView.all(store: store).first(where: { $0.name == name }) else { throw APIError.notFound("no bot \"\(name)\"") }
+    guard let view = try BotView.one(name, store: store) else { throw APIError.notFound("no bot \"\(name)\"") }
     return view
 }
 

@@ -36,7 +36,7 @@ struct AuthMiddleware: RouterMiddleware {
     }
 
     private func authenticate(_ request: Request) throws -> Principal {
-        guard try server.store.hasTokens() else { return Principal(name: "anonymous (no tokens exist)", role: .admin) }
+        guard try TokenPresence.shared.exists(server.store) else { return Principal(name: "anonymous (no tokens exist)", role: .admin) }
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
             audit(request, nil, status: 401, result: "missing token")
             throw APIError(.unauthorized, "unauthorized", "a bearer token is required: Authorization: Bearer <token> (flotilla token create)")
@@ -67,5 +67,23 @@ struct AuthMiddleware: RouterMiddleware {
     private func audit(_ request: Request, _ principal: Principal?, status: Int, result: String) {
         try? server.store.recordAudit(
             principal: principal?.name ?? "unauthenticated", method: request.method.rawValue, path: request.uri.path, status: status, result: result)
+    }
+}
+
+/// Whether any token exists, re-read at most every second (the open-API check runs on every
+/// request; a token created with the CLI takes effect within a second). Individual tokens, and
+/// their revocation, are still checked on every request.
+final class TokenPresence: @unchecked Sendable {
+    // @unchecked: guarded by `lock`.
+    static let shared = TokenPresence()
+    private let lock = NSLock()
+    private var cached: (value: Bool, at: Date, store: ObjectIdentifier)?
+
+    func exists(_ store: StateStore) throws -> Bool {
+        let id = ObjectIdentifier(store)
+        if let c = lock.withLock({ cached }), c.store == id, Date().timeIntervalSince(c.at) < 1 { return c.value }
+        let value = try store.hasTokens()
+        lock.withLock { cached = (value, Date(), id) }
+        return value
     }
 }

@@ -40,10 +40,28 @@ struct BotView: Codable, Sendable {
     var rollout: RolloutView?
     var instances: [InstanceView]
 
-    static func all(store: StateStore, selector: [String: String] = [:]) throws -> [BotView] {
-        let (_, bots) = try store.desiredState()
-        let instances = Dictionary(grouping: try store.runtimeInstances().filter { $0.phase != "stopped" }, by: \.bot)
-        let controls = try store.botControls()
+    /// One bot, reading only its own rows.
+    static func one(_ name: String, store: StateStore) throws -> BotView? {
+        guard let applied = try store.desiredBot(named: name) else { return nil }
+        let rollouts = try store.rollout(bot: name).map { [name: $0] } ?? [:]
+        return try build([applied], instances: [name: try store.runtimeInstances(bot: name, withVenue: false).filter { $0.phase != "stopped" }],
+                         controls: try store.botControls(), rollouts: rollouts, selector: [:]).first
+    }
+
+    /// Every bot, in a handful of queries. `specs` caches decoded specs by hash across calls.
+    static func all(store: StateStore, selector: [String: String] = [:], specs: SpecCache? = nil) throws -> [BotView] {
+        let known = specs?.hashes ?? [:]
+        var (_, bots) = try store.desiredState(decode: { name, hash in known[name] != hash })
+        for i in bots.indices {
+            if let spec = bots[i].spec { specs?.remember(spec) } else { bots[i].spec = specs?.spec(bots[i].name) }
+        }
+        let instances = Dictionary(grouping: try store.runtimeInstances(withVenue: false).filter { $0.phase != "stopped" }, by: \.bot)
+        let rollouts = Dictionary(uniqueKeysWithValues: try store.rollouts().map { ($0.bot, $0) })
+        return try build(bots, instances: instances, controls: try store.botControls(), rollouts: rollouts, selector: selector)
+    }
+
+    static func build(_ bots: [AppliedBot], instances: [String: [InstanceState]], controls: [String: String], rollouts: [String: StoredRollout],
+                      selector: [String: String]) throws -> [BotView] {
         let now = Date().timeIntervalSince1970 * 1000
         return bots.compactMap { applied -> BotView? in
             guard let spec = applied.spec, selector.allSatisfy({ spec.labels[$0.key] == $0.value }) else { return nil }
@@ -56,13 +74,12 @@ struct BotView: Codable, Sendable {
             }
             var equity = Decimal(0)
             for v in views where v.mode == "live" { equity += Decimal(string: v.metrics?.equity ?? "0") ?? 0 }
-            let status = try? RolloutStatus.load(bot: applied.name, store: store)
+            let status = rollouts[applied.name].flatMap { RolloutSummaries.shared.summary($0) }
             return BotView(
                 name: applied.name, labels: spec.labels, revision: applied.revision, profile: spec.profile, strategy: spec.strategy.kind.rawValue,
                 deploy: spec.deploy.strategy.name.rawValue, capital: spec.capital.quote.canonicalText, equity: equity.canonicalText,
                 control: controls[applied.name] ?? "running", health: BotHealth.of(views).status,
-                rollout: status.map { RolloutView(strategy: $0.strategy, phase: $0.phase, stable: $0.stable, candidate: $0.candidate, step: $0.step,
-                                                  message: $0.message, lastAnalysis: $0.lastAnalysis) },
+                rollout: status,
                 instances: views)
         }
     }
@@ -107,5 +124,35 @@ struct BotHealth: Codable, Sendable {
         if drawdown > 10 { anomalies.append("drawdown above 10 %") }
         if errors > 0 { anomalies.append("venue errors") }
         return BotHealth(score: score, status: failed ? "unhealthy" : status, parts: parts, anomalies: anomalies)
+    }
+}
+
+/// Decoded specs by bot, reused while their hash is unchanged.
+final class SpecCache: @unchecked Sendable {
+    // @unchecked: `specs` is only touched under `lock`.
+    private let lock = NSLock()
+    private var specs: [String: ResolvedBot] = [:]
+
+    var hashes: [String: String] { lock.withLock { specs.mapValues(\.specHash) } }
+    func remember(_ spec: ResolvedBot) { lock.withLock { specs[spec.name] = spec } }
+    func spec(_ name: String) -> ResolvedBot? { lock.withLock { specs[name] } }
+}
+
+/// Rollout summaries decoded once per stored change (a rollout's row changes rarely; decoding a
+/// thousand of them on every view rebuild dominated its cost).
+final class RolloutSummaries: @unchecked Sendable {
+    // @unchecked: `cache` is only touched under `lock`.
+    static let shared = RolloutSummaries()
+    private let lock = NSLock()
+    private var cache: [String: (updatedAt: Date, view: BotView.RolloutView?)] = [:]
+
+    func summary(_ stored: StoredRollout) -> BotView.RolloutView? {
+        if let hit = lock.withLock({ cache[stored.bot] }), hit.updatedAt == stored.updatedAt { return hit.view }
+        let view = RolloutStatus.from(stored, instances: []).map {
+            BotView.RolloutView(strategy: $0.strategy, phase: $0.phase, stable: $0.stable, candidate: $0.candidate, step: $0.step,
+                                message: $0.message, lastAnalysis: $0.lastAnalysis)
+        }
+        lock.withLock { cache[stored.bot] = (stored.updatedAt, view) }
+        return view
     }
 }

@@ -74,9 +74,12 @@ public struct PendingCommand: Sendable, Equatable {
 extension StateStore {
     // MARK: Instances
 
-    public func runtimeInstances(bot: String? = nil) throws -> [InstanceState] {
+    /// Instances as stored. `withVenue: false` leaves out the venue state (orders, fills): what
+    /// status pages and /metrics read, many times a second.
+    public func runtimeInstances(bot: String? = nil, withVenue: Bool = true) throws -> [InstanceState] {
         try writer.read { db in
-            let sql = "SELECT * FROM instances" + (bot == nil ? "" : " WHERE bot = ?") + " ORDER BY bot, revision, symbol"
+            let columns = withVenue ? "*" : "id, bot, revision, symbol, phase, reason, mode, capital_pct, NULL AS venue_json, candles_seen, heartbeat_at, metrics_json"
+            let sql = "SELECT \(columns) FROM instances" + (bot == nil ? "" : " WHERE bot = ?") + " ORDER BY bot, revision, symbol"
             return try Row.fetchAll(db, sql: sql, arguments: bot.map { [$0] } ?? []).map(InstanceState.from)
         }
     }
@@ -138,6 +141,17 @@ extension StateStore {
     public func fillCount(instance: String? = nil) throws -> Int {
         try writer.read { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM fills" + (instance == nil ? "" : " WHERE instance = ?"), arguments: instance.map { [$0] } ?? []) ?? 0
+        }
+    }
+
+    /// Events per kind among kinds starting with `prefix`.
+    public func eventCounts(prefix: String) throws -> [String: Int] {
+        try writer.read { db in
+            var out: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT kind, COUNT(*) AS n FROM events WHERE kind LIKE ? GROUP BY kind", arguments: [prefix + "%"]) {
+                out[row["kind"] as String] = row["n"]
+            }
+            return out
         }
     }
 

@@ -85,6 +85,16 @@ public final class StateStore: Sendable {
         }
     }
 
+    /// One applied bot, decoded.
+    public func desiredBot(named name: String) throws -> AppliedBot? {
+        try writer.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT name, spec_hash, revision, revision_hash, file, spec_json FROM bots WHERE name = ?", arguments: [name])
+            else { return nil }
+            let spec = try JSONDecoder().decode(ResolvedBot.self, from: Data((row[5] as String).utf8))
+            return AppliedBot(name: row[0], specHash: row[1], revision: row[2], revisionHash: row[3], file: row[4], spec: spec)
+        }
+    }
+
     public func revisions(of bot: String) throws -> [Revision] {
         try writer.read { db in
             try RevisionRecord.filter(Column("bot") == bot).order(Column("number").desc).fetchAll(db).map(Revision.init)

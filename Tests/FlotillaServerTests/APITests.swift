@@ -47,6 +47,8 @@ struct APITests {
                 #expect(r.status == .ok)
                 #expect(String(buffer: r.body).contains("\"reconciler\""))
             }
+            // A reconcile pass just now: readiness wants one within the last two seconds.
+            try await server.fleet!.reconcile(nowMs: Int64(Date().timeIntervalSince1970 * 1000))
             try await client.execute(uri: "/readyz", method: .get) { r in
                 #expect(r.status == .ok)
                 for component in ["store", "migrations", "recovery", "reconciler", "venue.paper"] {

@@ -38,11 +38,16 @@ public actor BotInstance {
     private(set) var errors: ErrorTracker
     private var retryAttempt = 0
     private var retryAtMs: Int64 = 0
+    /// Fills by side since the instance's first start (survive compaction and restarts).
+    private var buys = 0
+    private var sells = 0
     /// Test hook: the next N venue calls fail (the paper venue itself never does).
     private var injectedFailures = 0
 
     init(id: String, spec: ResolvedBot, revision: Int, symbol: String, mode: InstanceMode, capitalPct: Decimal, candles: [Candle],
-         venue: PaperVenue, candlesSeen: Int, nowMs: Int64) {
+         venue: PaperVenue, candlesSeen: Int, nowMs: Int64, fillCounts: (buys: Int, sells: Int) = (0, 0)) {
+        self.buys = fillCounts.buys
+        self.sells = fillCounts.sells
         self.id = id
         self.bot = spec.name
         self.revision = revision
@@ -138,6 +143,7 @@ public actor BotInstance {
         let fresh = fills.count > persistedFills ? fills[persistedFills...] : []
         let encoder = JSONEncoder()
         let newFills = fresh.map { f in (f.clientOrderId, f.time, String(decoding: (try? encoder.encode(f)) ?? Data(), as: UTF8.self)) }
+        for f in fresh { if f.side == .buy { buys += 1 } else { sells += 1 } }
         var venue = trader.venue
         venue.compact(keep: 20)
         persistedFills = min(fills.count, venue.fills.count)
@@ -166,7 +172,7 @@ public actor BotInstance {
             maxDrawdownPct: maxDrawdownPct, decisions: trader.decisions, rejects: trader.rejections.count,
             slippageBps: venue.fills.isEmpty ? 0 : venue.fills.map(\.slippageBps).reduce(0, +) / Double(venue.fills.count),
             position: venue.position.description, cash: venue.cash.description, errors: errors.consecutive,
-            circuitBreaker: breaker.state.rawValue)
+            circuitBreaker: breaker.state.rawValue, buys: buys, sells: sells)
     }
 
     var lastClose: Fixed { candlesSeen > 0 ? candles[candlesSeen - 1].close : (candles.first?.open ?? .zero) }
@@ -246,6 +252,8 @@ public struct InstanceMetrics: Sendable, Codable, Equatable {
     public var cash: String
     public var errors: Int
     public var circuitBreaker: String
+    public var buys: Int
+    public var sells: Int
 
     public var tradingMetrics: TradingMetrics {
         TradingMetrics(closedTrades: trades, returnOnCapitalPct: returnPct, maxDrawdownPct: maxDrawdownPct, venueCalls: decisions + errors, venueErrors: errors,

@@ -69,7 +69,13 @@ public actor Fleet {
             }
         }
         for state in try store.runtimeInstances() where state.phase != InstancePhase.stopped.rawValue {
-            if let instance = try await restore(state, nowMs: nowMs) { instances[state.id] = instance }
+            do {
+                if let instance = try await restore(state, nowMs: nowMs) { instances[state.id] = instance }
+            } catch {
+                // One instance that can't come back (its data file is gone) never keeps the others down.
+                logger.error("could not restore an instance", metadata: ["instance": "\(state.id)", "error": "\(error)"])
+                try? store.recordEvent(bot: state.bot, kind: "RestoreFailed", revision: state.revision, message: "\(state.id): \(error)")
+            }
         }
         for (bot, envelope) in envelopes {
             guard let pending = envelope.pendingActions, !pending.isEmpty else { continue }
@@ -92,7 +98,8 @@ public actor Fleet {
         let instance = BotInstance(
             id: state.id, spec: spec, revision: state.revision, symbol: state.symbol, mode: InstanceMode(rawValue: state.mode) ?? .live,
             capitalPct: Decimal(string: state.capitalPct) ?? 0, candles: try data.candles(for: spec, symbol: state.symbol), venue: venue,
-            candlesSeen: state.candlesSeen, nowMs: nowMs)
+            candlesSeen: state.candlesSeen, nowMs: nowMs,
+            fillCounts: state.metricsJSON.flatMap { try? JSONDecoder().decode(InstanceMetrics.self, from: Data($0.utf8)) }.map { ($0.buys, $0.sells) } ?? (0, 0))
         if state.phase == InstancePhase.paused.rawValue { await instance.setPhase(.paused, reason: state.reason) }
         if state.phase == InstancePhase.failed.rawValue { await instance.setPhase(.failed, reason: state.reason) }
         return instance

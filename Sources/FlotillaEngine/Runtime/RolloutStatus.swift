@@ -27,11 +27,16 @@ public struct RolloutStatus: Sendable, Codable {
     public var finished: Bool
 
     public static func load(bot: String, store: StateStore) throws -> RolloutStatus? {
-        guard let stored = try store.rollout(bot: bot),
-              let envelope = try? JSONDecoder().decode(RolloutEnvelope.self, from: Data(stored.stateJSON.utf8))
-        else { return nil }
+        guard let stored = try store.rollout(bot: bot) else { return nil }
+        return from(stored, instances: try store.runtimeInstances(bot: bot, withVenue: false))
+    }
+
+    /// A status from rows already read (the API's view cache reads them all at once).
+    public static func from(_ stored: StoredRollout, instances: [InstanceState]) -> RolloutStatus? {
+        guard let envelope = try? JSONDecoder().decode(RolloutEnvelope.self, from: Data(stored.stateJSON.utf8)) else { return nil }
+        let bot = stored.bot
         let r = envelope.rollout
-        let lines = try store.runtimeInstances(bot: bot).filter { $0.phase != "stopped" }.map { i -> InstanceLine in
+        let lines = instances.filter { $0.phase != "stopped" }.map { i -> InstanceLine in
             let metrics = i.metricsJSON.flatMap { try? JSONDecoder().decode(InstanceMetrics.self, from: Data($0.utf8)) }
             return InstanceLine(revision: i.revision, symbol: i.symbol, phase: i.phase, mode: i.mode, capitalPct: i.capitalPct,
                                 equity: metrics?.equity, trades: metrics?.trades, candlesSeen: i.candlesSeen)

@@ -1,0 +1,96 @@
+import FlotillaServer
+import FlotillaStore
+import FlotillaTesting
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Testing
+
+func run(_ tool: String, _ arguments: [String], stdin: String? = nil, timeout: Double = 60) throws -> (status: Int32, output: String) {
+    let path = ["/usr/bin/\(tool)", "/usr/local/bin/\(tool)"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    let executable = try #require(path, "\(tool) is needed (.ci/run installs it from Debian)")
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let out = Pipe(), input = Pipe()
+    process.standardOutput = out
+    process.standardError = out
+    process.standardInput = input
+    try process.run()
+    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+    try input.fileHandleForWriting.close()
+    let deadline = Date().addingTimeInterval(timeout)
+    while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+    if process.isRunning { process.terminate() }
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+@Suite("Prometheus metrics and the dashboard", .serialized)
+struct MetricsAndDashboardTests {
+    @Test("/metrics passes promtool and matches the engine's state")
+    func promtool() async throws {
+        let (server, _) = try await serverFixture(tokens: false)
+        let app = buildApplication(server, logger: Logger(label: "test"))
+        let text = try await app.test(.router) { client in
+            try await client.execute(uri: "/metrics", method: .get) { r in
+                #expect(r.status == .ok)
+                return String(buffer: r.body)
+            }
+        }
+        let check = try run("promtool", ["check", "metrics"], stdin: text)
+        #expect(check.status == 0, "promtool: \(check.output)")
+        for series in ["trading_bot_uptime_seconds", "trading_bot_trades_total", "trading_bot_positions_active", "trading_bot_daily_pnl",
+                       "trading_bot_api_requests_total", "trading_bot_api_errors_total", "trading_bot_health_status", "flotilla_rollout_phase",
+                       "flotilla_capital_pct", "flotilla_analysis_results_total", "flotilla_state_serial"] {
+            #expect(text.contains("# TYPE \(series) "), "\(series)")
+        }
+        #expect(text.contains(#"flotilla_capital_pct{bot="eth-trend",symbol="ETH-BTC",revision="1"} 100.0"#))
+        #expect(text.contains("flotilla_state_serial \(Double(try server.store.stateSerial()))"))
+        #expect(text.contains(#"flotilla_rollout_phase{bot="eth-trend",phase="Completed"} 1.0"#))
+    }
+
+    @Test("the dashboard loads in a real headless browser and shows the example bots; a screenshot is kept")
+    func dashboard() async throws {
+        let project = try Fixtures.projectCopy()
+        let port = Int.random(in: 20_000...40_000)
+        let process = Process()
+        process.executableURL = try flotillaBinary()
+        process.arguments = ["up", "--dir", project.path, "--listen", "127.0.0.1:\(port)"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        var ready = false
+        for _ in 0..<100 where !ready {
+            try await Task.sleep(for: .milliseconds(200))
+            ready = (try? run("curl", ["-sf", "http://127.0.0.1:\(port)/readyz"], timeout: 5).status) == 0
+        }
+        #expect(ready, "flotilla up became ready")
+        let artifacts = Fixtures.repositoryRoot.appendingPathComponent(".build/artifacts")
+        try FileManager.default.createDirectory(at: artifacts, withIntermediateDirectories: true)
+        let screenshot = artifacts.appendingPathComponent("dashboard.png")
+        try? FileManager.default.removeItem(at: screenshot)
+        let browser = ["--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=4000"]
+        let dom = try run("chromium", browser + ["--dump-dom", "http://127.0.0.1:\(port)/"], timeout: 90)
+        for bot in ["eth-trend", "ltc-rsi", "xrp-grid", "alts-momentum", "dash-macd", "synthetic-smoke"] {
+            #expect(dom.output.contains(">\(bot)<"), "the fleet table lists \(bot)")
+        }
+        _ = try run("chromium", browser + ["--window-size=1280,900", "--screenshot=\(screenshot.path)", "http://127.0.0.1:\(port)/"], timeout: 90)
+        let size = (try? FileManager.default.attributesOfItem(atPath: screenshot.path)[.size] as? Int) ?? 0
+        #expect(size > 10_000, "screenshot saved at \(screenshot.path)")
+    }
+}
+
+func flotillaBinary() throws -> URL {
+    let candidates = [
+        Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("flotilla"),
+        Fixtures.repositoryRoot.appendingPathComponent(".build/debug/flotilla"),
+    ]
+    return try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }, "build the flotilla executable first (swift build)")
+}
