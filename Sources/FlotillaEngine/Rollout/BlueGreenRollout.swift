@@ -69,17 +69,18 @@ public struct BlueGreenRollout: RolloutMachine {
         case .prePromotionAnalysis:
             if o.command == .promote, core.phase == .paused || core.phase == .degraded { return promote(o.now, runPostAnalysis: true) }
             guard let result else { return [] }
-            return judge(result, o) { this in this.readyToPromote(o) }
+            switch core.outcome(of: result) {
+            case .passed(let events): return events + readyToPromote(o)
+            case .rollback(let reason): return revert(reason)
+            case .halted(let events): return events
+            }
         case .awaitingPromotion:
             return readyToPromote(o)
         case .postPromotion:
             if let result {
+                // After the switch a failed analysis always reverts: blue is still warm for exactly this.
                 if result.phase == .failed { return revert("post-promotion analysis \(result.template) failed: \(result.message)") }
-                if result.phase == .inconclusive {
-                    core.phase = .paused
-                    core.message = "post-promotion analysis inconclusive: \(result.message)"
-                    return [.event(kind: "AnalysisInconclusive", message: core.message)]
-                }
+                if case .halted(let events) = core.outcome(of: result) { return events }
             }
             if o.command == .promote, core.phase == .paused { core.phase = .progressing; core.awaitingAnalysis = nil }
             guard core.awaitingAnalysis == nil, core.phase == .progressing,
@@ -90,22 +91,6 @@ public struct BlueGreenRollout: RolloutMachine {
                     .event(kind: "RolloutCompleted", message: "blue revision \(core.stable!) scaled down; green revision \(core.candidate) is stable")]
         case .done:
             return []
-        }
-    }
-
-    private mutating func judge(_ result: AnalysisResult, _ o: RolloutObservation, next: (inout Self) -> [RolloutAction]) -> [RolloutAction] {
-        switch result.phase {
-        case .successful:
-            return [.event(kind: "AnalysisSuccessful", message: "\(result.template): \(result.message)")] + next(&self)
-        case .failed:
-            if core.autoRollback { return revert("analysis \(result.template) failed: \(result.message)") }
-            core.phase = .degraded
-            core.message = "analysis \(result.template) failed: \(result.message)"
-            return [.event(kind: "AnalysisFailed", message: core.message)]
-        case .inconclusive:
-            core.phase = .paused
-            core.message = "analysis \(result.template) inconclusive: \(result.message)"
-            return [.event(kind: "AnalysisInconclusive", message: core.message)]
         }
     }
 

@@ -56,20 +56,13 @@ public struct CanaryRollout: RolloutMachine {
             return [.event(kind: "RolloutResumed", message: "promoted past step \(stepIndex) by a person")] + advance(o.now)
         }
         if let result = core.takeAnalysis(o) {
-            switch result.phase {
-            case .successful:
+            switch core.outcome(of: result) {
+            case .passed(let events):
                 stepIndex += 1
                 core.progressed(at: o.now)
-                return [.event(kind: "AnalysisSuccessful", message: "\(result.template): \(result.message)")] + advance(o.now)
-            case .failed:
-                if core.autoRollback { return abort("analysis \(result.template) failed: \(result.message)") }
-                core.phase = .degraded
-                core.message = "analysis \(result.template) failed: \(result.message)"
-                return [.event(kind: "AnalysisFailed", message: core.message)]
-            case .inconclusive:
-                core.phase = .paused
-                core.message = "analysis \(result.template) inconclusive: \(result.message)"
-                return [.event(kind: "AnalysisInconclusive", message: core.message)]
+                return events + advance(o.now)
+            case .rollback(let reason): return abort(reason)
+            case .halted(let events): return events
             }
         }
         return core.phase == .progressing ? advance(o.now) : []

@@ -127,6 +127,32 @@ public struct RolloutCore: Sendable, Codable, Equatable {
         return nil
     }
 
+    enum AnalysisOutcome {
+        /// Successful: go on (the events say so).
+        case passed([RolloutAction])
+        /// Failed with autoRollback: roll back for this reason.
+        case rollback(String)
+        /// Failed without autoRollback (Degraded) or Inconclusive (Paused): wait for a person.
+        case halted([RolloutAction])
+    }
+
+    /// What an analysis result means for the rollout — the same for every strategy.
+    mutating func outcome(of result: AnalysisResult) -> AnalysisOutcome {
+        switch result.phase {
+        case .successful:
+            return .passed([.event(kind: "AnalysisSuccessful", message: "\(result.template): \(result.message)")])
+        case .failed:
+            if autoRollback { return .rollback("analysis \(result.template) failed: \(result.message)") }
+            phase = .degraded
+            message = "analysis \(result.template) failed: \(result.message)"
+            return .halted([.event(kind: "AnalysisFailed", message: message)])
+        case .inconclusive:
+            phase = .paused
+            message = "analysis \(result.template) inconclusive: \(result.message)"
+            return .halted([.event(kind: "AnalysisInconclusive", message: message)])
+        }
+    }
+
     /// Reads the awaited analysis result: nil while it runs.
     mutating func takeAnalysis(_ o: RolloutObservation) -> AnalysisResult? {
         guard awaitingAnalysis != nil, let result = o.analysis else { return nil }

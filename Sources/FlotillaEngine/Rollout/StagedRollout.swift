@@ -44,18 +44,10 @@ public struct StagedRollout: RolloutMachine {
             return nextStage(o.now)
         }
         if let result = core.takeAnalysis(o) {
-            switch result.phase {
-            case .successful:
-                return [.event(kind: "AnalysisSuccessful", message: "\(result.template): \(result.message)")] + nextStage(o.now)
-            case .failed:
-                if core.autoRollback { return abort("analysis \(result.template) failed: \(result.message)") }
-                core.phase = .degraded
-                core.message = "analysis \(result.template) failed: \(result.message)"
-                return [.event(kind: "AnalysisFailed", message: core.message)]
-            case .inconclusive:
-                core.phase = .paused
-                core.message = "analysis \(result.template) inconclusive: \(result.message)"
-                return [.event(kind: "AnalysisInconclusive", message: core.message)]
+            switch core.outcome(of: result) {
+            case .passed(let events): return events + nextStage(o.now)
+            case .rollback(let reason): return abort(reason)
+            case .halted(let events): return events
             }
         }
         guard core.phase == .progressing, core.awaitingAnalysis == nil, stageIndex < stages.count else { return [] }
