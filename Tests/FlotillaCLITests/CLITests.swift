@@ -264,3 +264,30 @@ struct BacktestCLITests {
         #expect(date.err.contains("write a date such as"))
     }
 }
+
+@Suite("flotilla up refuses to expose an open API")
+struct UpListenTests {
+    @Test("without any token, up refuses a non-loopback address and says what to do")
+    func refusesNonLoopback() async throws {
+        let p = try Project()
+        let r = await p.run("up", "--listen", "0.0.0.0:0")
+        #expect(r.code == 1)
+        #expect(r.err.contains("refusing to listen on 0.0.0.0 while no API token exists"))
+        #expect(r.err.contains("flotilla token create --role admin"))
+    }
+
+    @Test("token create prints the secret once; list never shows it; revoke ends it")
+    func tokens() async throws {
+        let p = try Project()
+        let created = await p.run("token", "create", "--role", "operator", "--description", "ci")
+        #expect(created.code == 0)
+        let secret = created.out.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(secret.hasPrefix("flt_"))
+        let list = await p.run("token", "list")
+        #expect(list.out.contains("operator") && !list.out.contains(secret))
+        let store = try StateStore(path: p.statePath)
+        let id = try #require(try store.tokens().first?.id)
+        #expect(await p.run("token", "revoke", id).code == 0)
+        #expect(try store.token(forSecret: secret)?.isValid(at: Date()) == false)
+    }
+}
