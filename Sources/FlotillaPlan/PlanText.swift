@@ -18,7 +18,7 @@ public enum PlanText {
         let changes = plan.changes
         let chunk = 256
         let chunks = (changes.count + chunk - 1) / chunk
-        let texts = TextSlots(count: chunks)
+        let texts = Slots<String>(count: chunks)
         DispatchQueue.concurrentPerform(iterations: chunks) { c in
             var text = ""
             text.reserveCapacity(chunk * 1200)
@@ -131,20 +131,4 @@ public enum PlanText {
         }
         return text + ".00"
     }
-}
-
-final class TextSlots: @unchecked Sendable {
-    // @unchecked: each slot is written once by one concurrentPerform iteration, under `lock`.
-    private var slots: [String]
-    private let lock = NSLock()
-
-    init(count: Int) { slots = Array(repeating: "", count: count) }
-
-    func set(_ index: Int, _ value: String) {
-        lock.lock()
-        slots[index] = value
-        lock.unlock()
-    }
-
-    func values() -> [String] { lock.withLock { slots } }
 }

@@ -51,7 +51,7 @@ public enum Planner {
             pending.append((old, current, bot))
         }
         let work = pending
-        let slots = ChangeSlots(count: work.count)
+        let slots = Slots<BotChange>(count: work.count)
         DispatchQueue.concurrentPerform(iterations: (work.count + 63) / 64) { chunk in
             for i in (chunk * 64)..<min(work.count, chunk * 64 + 64) {
                 let item = work[i]
@@ -125,22 +125,4 @@ public enum Planner {
         }
         return diffs
     }
-}
-
-/// Results of concurrent work, one slot per index.
-final class ChangeSlots: @unchecked Sendable {
-    // @unchecked: each slot is written by exactly one concurrentPerform iteration, under `lock`,
-    // and read after all iterations returned.
-    private var slots: [BotChange?]
-    private let lock = NSLock()
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func set(_ index: Int, _ value: BotChange) {
-        lock.lock()
-        slots[index] = value
-        lock.unlock()
-    }
-
-    func values() -> [BotChange] { slots.compactMap { $0 } }
 }

@@ -247,20 +247,22 @@ extension Resolver {
     }
 }
 
-/// Fixed slots that concurrent workers fill, one slot each.
-final class Slots<Value>: @unchecked Sendable {
+/// Fixed slots that concurrent workers fill, one slot each (used by the loader, the planner and
+/// the plan renderer to spread work over the cores).
+public final class Slots<Value>: @unchecked Sendable {
     // @unchecked: every slot is written by exactly one iteration of concurrentPerform and read
     // only after it returns; the lock makes that plain.
     private var slots: [Value?]
     private let lock = NSLock()
 
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    public init(count: Int) { slots = Array(repeating: nil, count: count) }
 
-    func set(_ index: Int, _ value: Value) {
+    public func set(_ index: Int, _ value: Value) {
         lock.lock()
         slots[index] = value
         lock.unlock()
     }
 
-    func values() -> [Value] { slots.compactMap { $0 } }
+    /// The filled slots, in index order.
+    public func values() -> [Value] { lock.withLock { slots.compactMap { $0 } } }
 }
