@@ -205,17 +205,8 @@ struct BacktestBench: ParsableCommand {
         for _ in 0..<runs {
             let venue = PaperVenue(cash: 100_000, rules: VenueRules(lotSize: Fixed(parsing: "0.001")!, tickSize: Fixed(parsing: "0.01")!,
                                                                   makerFee: Fixed(parsing: "0.001")!, takerFee: Fixed(parsing: "0.001")!))
-            var limits = RiskLimits()
-            limits.maxPositionPct = 100
-            limits.stopLossPct = nil
-            limits.takeProfitPct = nil
-            limits.dailyLossLimitPct = 100
-            limits.weeklyLossLimitPct = 100
-            limits.monthlyLossLimitPct = 100
-            limits.emergencyStopLossPct = 100
-            limits.minBalance = 0
             let t0 = DispatchTime.now().uptimeNanoseconds
-            report = Backtest.run(strategy: LongOnly(MACrossover(fast: 10, slow: 30, sizePct: 100)), candles: data, risk: limits, venue: venue,
+            report = Backtest.run(strategy: LongOnly(MACrossover(fast: 10, slow: 30, sizePct: 100)), candles: data, risk: .unlimited, venue: venue,
                                   periodsPerYear: 525_600)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
             rates.append(Double(candles) / seconds)

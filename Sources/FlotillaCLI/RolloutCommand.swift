@@ -11,6 +11,14 @@ struct RolloutCommand: ConsoleCommand {
 
     func run(console: Console) async throws { console.line(RolloutCommand.helpMessage()) }
 
+    /// Queues a command for the reconciler of a running `flotilla up`, after checking the bot exists.
+    static func send(_ command: String, bot: String, global: GlobalOptions, console: Console, saying text: String) throws {
+        let store = try global.openStore()
+        try requireBot(bot, store: store)
+        try store.sendRolloutCommand(bot: bot, command: command)
+        console.line("rollout \(bot): \(text) requested")
+    }
+
     static func requireBot(_ name: String, store: StateStore) throws {
         let bots = try store.desiredState(decode: { _, _ in false }).bots.map(\.name)
         guard bots.contains(name) else {
@@ -61,10 +69,8 @@ struct RolloutCommand: ConsoleCommand {
         @Flag(help: "Skip every remaining step and analysis.") var full = false
 
         func run(console: Console) async throws {
-            let store = try global.openStore()
-            try RolloutCommand.requireBot(name, store: store)
-            try store.sendRolloutCommand(bot: name, command: full ? "promoteFull" : "promote")
-            console.line("rollout \(name): \(full ? "full promotion" : "promotion") requested")
+            try RolloutCommand.send(full ? "promoteFull" : "promote", bot: name, global: global, console: console,
+                                    saying: full ? "full promotion" : "promotion")
         }
     }
 
@@ -74,10 +80,7 @@ struct RolloutCommand: ConsoleCommand {
         @Argument var name: String
 
         func run(console: Console) async throws {
-            let store = try global.openStore()
-            try RolloutCommand.requireBot(name, store: store)
-            try store.sendRolloutCommand(bot: name, command: "abort")
-            console.line("rollout \(name): abort requested")
+            try RolloutCommand.send("abort", bot: name, global: global, console: console, saying: "abort")
         }
     }
 
@@ -87,10 +90,7 @@ struct RolloutCommand: ConsoleCommand {
         @Argument var name: String
 
         func run(console: Console) async throws {
-            let store = try global.openStore()
-            try RolloutCommand.requireBot(name, store: store)
-            try store.sendRolloutCommand(bot: name, command: "retry")
-            console.line("rollout \(name): retry requested")
+            try RolloutCommand.send("retry", bot: name, global: global, console: console, saying: "retry")
         }
     }
 
