@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlotillaEngine
 import FlotillaPlan
 import FlotillaSpec
 import FlotillaStore

@@ -14,9 +14,11 @@ public enum APIRoutes {
         ("GET", "/api/v1/bots"), ("GET", "/api/v1/bots/{name}"), ("DELETE", "/api/v1/bots/{name}"),
         ("POST", "/api/v1/bots/{name}/{action}"), ("GET", "/api/v1/bots/{name}/health"),
         ("GET", "/api/v1/bots/{name}/fills"), ("GET", "/api/v1/bots/{name}/positions"),
+        ("GET", "/api/v1/bots/{name}/orders"), ("GET", "/api/v1/bots/{name}/balances"),
         ("GET", "/api/v1/rollouts/{name}"), ("POST", "/api/v1/rollouts/{name}/{action}"),
         ("GET", "/api/v1/events"), ("GET", "/api/v1/strategies"), ("GET", "/api/v1/profiles"), ("GET", "/api/v1/profiles/{name}"),
-        ("POST", "/api/v1/plans"), ("GET", "/api/v1/audit"),
+        ("POST", "/api/v1/profiles/{name}/switch"),
+        ("POST", "/api/v1/plans"), ("GET", "/api/v1/plans/{id}"), ("POST", "/api/v1/plans/{id}/apply"), ("GET", "/api/v1/audit"),
     ]
 }
 
@@ -55,22 +57,6 @@ public func buildApplication(_ server: ServerContext, host: String = "127.0.0.1"
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
     api.get("bots/:name/health") { _, context in try JSON.response(BotHealth.of(try bot(context, store).instances)) }
-    api.get("bots/:name/fills") { request, context in
-        let view = try bot(context, store)
-        let limit = min(1000, Int(request.uri.queryParameters.get("limit") ?? "") ?? 100)
-        var fills: [String] = []
-        for i in try store.runtimeInstances(bot: view.name) { fills += try store.fills(instance: i.id) }
-        let objects = fills.suffix(limit).compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) }
-        let data = try JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys])
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
-    }
-    api.get("bots/:name/positions") { _, context in
-        struct Position: Encodable { var instance: String; var symbol: String; var quantity: String; var cash: String; var equity: String }
-        let view = try bot(context, store)
-        return try JSON.response(view.instances.map {
-            Position(instance: $0.id, symbol: $0.symbol, quantity: $0.metrics?.position ?? "0", cash: $0.metrics?.cash ?? "0", equity: $0.metrics?.equity ?? "0")
-        })
-    }
     api.post("bots/:name/:action") { _, context in
         let view = try bot(context, store)
         let action = try context.parameters.require("action")
@@ -79,9 +65,13 @@ public func buildApplication(_ server: ServerContext, host: String = "127.0.0.1"
             throw APIError.badRequest("unknown action \"\(action)\"\(Suggestion.hint(for: action, among: states.keys)); use \(states.keys.sorted().joined(separator: ", "))")
         }
         if action == "restart" { try store.setBotControl(bot: view.name, state: "stopped") }
-        try store.setBotControl(bot: view.name, state: state)
+        if action == "reset-errors" {
+            try store.sendRolloutCommand(bot: view.name, command: "resetErrors")
+        } else {
+            try store.setBotControl(bot: view.name, state: state)
+        }
         cache.invalidate()
-        return try JSON.response(["bot": view.name, "action": action, "state": state], status: .accepted)
+        return try JSON.response(["bot": view.name, "action": action, "state": action == "reset-errors" ? view.control : state], status: .accepted)
     }
     api.delete("bots/:name") { _, context in
         let view = try bot(context, store)
@@ -141,30 +131,8 @@ public func buildApplication(_ server: ServerContext, host: String = "127.0.0.1"
         let base: [String: String] = ["name": profile.name, "description": profile.description, "file": profile.file]
         return try JSON.response(base.merging(settings) { a, _ in a })
     }
-    api.post("plans") { request, context in
-        let body = try await request.body.collect(upTo: server.maxBodyBytes)
-        let specs: SpecSet
-        do {
-            if body.readableBytes == 0 {
-                specs = try SpecLoader.load(server.layout)
-            } else {
-                struct Posted: Decodable { var files: [String: String] }
-                guard let posted = try? JSONDecoder().decode(Posted.self, from: Data(buffer: body)) else {
-                    throw APIError.badRequest("post {\"files\": {\"bots.d/NAME.yaml\": \"<yaml>\", \"profiles/NAME.yaml\": \"<yaml>\"}} or nothing to plan the project's files")
-                }
-                specs = try SpecLoader.load(sources: posted.files.map { SpecSource(name: $0.key, text: $0.value, kind: $0.key.hasPrefix("profiles/") ? .profile : .bot) })
-            }
-        } catch let failure as ValidationFailure {
-            throw APIError(.unprocessableContent, "invalid_specs", "\(failure.diagnostics.count) problem(s); nothing was planned",
-                           details: Dictionary(failure.diagnostics.prefix(50).enumerated().map { ("\($0.offset)", $0.element.description) }) { a, _ in a })
-        }
-        var hashes: [String: String] = [:]
-        for b in specs.bots { hashes[b.name] = b.specHash }
-        let (serial, actual) = try store.desiredState(decode: { name, hash in hashes[name] != hash })
-        let plan = Planner.plan(desired: specs.bots, actual: actual, stateSerial: serial, inputs: specs.fileHashes)
-        _ = context
-        return try JSON.response(plan)
-    }
+    PlanRoutes.add(to: api, server: server, invalidate: { cache.invalidate() })
+    TradingRoutes.add(to: api, store: store)
     api.get("audit") { request, _ in
         try JSON.response(try store.audit(limit: max(1, min(1000, Int(request.uri.queryParameters.get("limit") ?? "") ?? 100))))
     }
@@ -172,7 +140,7 @@ public func buildApplication(_ server: ServerContext, host: String = "127.0.0.1"
     return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "flotilla"), logger: logger)
 }
 
-private func bot(_ context: FlotillaRequestContext, _ store: StateStore) throws -> BotView {
+func bot(_ context: FlotillaRequestContext, _ store: StateStore) throws -> BotView {
     let name = try context.parameters.require("name")
     guard Name.problem(with: name) == nil else { throw APIError.badRequest("\"\(name.prefix(70))\" is not a bot name") }
     guard let view = try BotView.one(name, store: store) else { throw APIError.notFound("no bot \"\(name)\"") }

@@ -9,7 +9,7 @@ info:
   description: >
     The HTTP API of `flotilla up`. JSON in and out. Errors: {"error": {"code", "message", "details"}}.
     Bearer tokens (`flotilla token create --role viewer|operator|admin`); while no token exists the API is open
-    (the server then only binds loopback). viewer reads, operator acts on bots and rollouts, admin plans and audits.
+    (the server then only binds loopback). viewer reads, operator acts on bots and rollouts, admin plans, applies, switches profiles and audits.
 components:
   securitySchemes:
     bearer: { type: http, scheme: bearer }
@@ -54,7 +54,16 @@ paths:
     get: { summary: The bot's fills, newest last, responses: { "200": { description: fills } } }
   /api/v1/bots/{name}/positions:
     parameters: [ { name: name, in: path, required: true, schema: { type: string } } ]
-    get: { summary: Positions and balances per instance, responses: { "200": { description: positions } } }
+    get: { summary: Position, cash and equity per instance, responses: { "200": { description: positions } } }
+  /api/v1/bots/{name}/orders:
+    parameters:
+      - { name: name, in: path, required: true, schema: { type: string } }
+      - { name: status, in: query, schema: { enum: [open, filled, cancelled, rejected] } }
+      - { name: limit, in: query, schema: { type: integer, maximum: 1000 } }
+    get: { summary: "The running instances' orders, oldest first (exact decimal strings)", responses: { "200": { description: orders }, "400": { description: bad status } } }
+  /api/v1/bots/{name}/balances:
+    parameters: [ { name: name, in: path, required: true, schema: { type: string } } ]
+    get: { summary: "Per instance: starting cash, cash, position, cost basis, realized PnL, fees, equity; the bot's capital and live equity", responses: { "200": { description: balances } } }
   /api/v1/rollouts/{name}:
     parameters: [ { name: name, in: path, required: true, schema: { type: string } } ]
     get: { summary: The bot's rollout (steps, capital split, analysis), responses: { "200": { description: rollout }, "404": { description: none } } }
@@ -81,10 +90,21 @@ paths:
   /api/v1/profiles/{name}:
     parameters: [ { name: name, in: path, required: true, schema: { type: string } } ]
     get: { summary: A profile's resolved settings, responses: { "200": { description: profile }, "404": { description: unknown profile } } }
+  /api/v1/profiles/{name}/switch:
+    parameters: [ { name: name, in: path, required: true, schema: { type: string } } ]
+    post:
+      summary: "Plan switching bots to this profile (admin); body {\"selector\": {}, \"targets\": []}, optional. Apply with POST /api/v1/plans/{id}/apply: the bot files are backed up to .flotilla/backups/ and edited"
+      responses: { "201": { description: "{id, source, plan, edits}" }, "404": { description: unknown profile }, "422": { description: invalid files } }
   /api/v1/plans:
     post:
-      summary: Plan the project's files, or posted files {"files": {"bots.d/x.yaml": "..."}} (admin)
-      responses: { "200": { description: the plan (docs/plan-json.md) }, "413": { description: body too large }, "422": { description: invalid specs } }
+      summary: "Plan the project's files, or posted files (admin). Body, every field optional: {\"files\": {\"bots.d/x.yaml\": \"...\"}, \"selector\": {}, \"targets\": [], \"prune\": false}"
+      responses: { "201": { description: "{id, source, plan} — the plan as in docs/plan-json.md" }, "400": { description: malformed body }, "413": { description: body too large }, "422": { description: invalid specs } }
+  /api/v1/plans/{id}:
+    parameters: [ { name: id, in: path, required: true, schema: { type: string } } ]
+    get: { summary: "A plan made through the API, whether it was applied, and why it is stale if it is (admin)", responses: { "200": { description: plan }, "404": { description: unknown plan } } }
+  /api/v1/plans/{id}/apply:
+    parameters: [ { name: id, in: path, required: true, schema: { type: string } } ]
+    post: { summary: "Apply exactly this plan (admin); refused when the state serial or a file it read moved since", responses: { "200": { description: "{id, serial, revisions, summary, backups}" }, "404": { description: unknown plan }, "409": { description: "stale_plan or already_applied; nothing changed" } } }
   /api/v1/audit:
     get: { summary: The audit log of every mutating call (admin), responses: { "200": { description: entries } } }
 """#

@@ -130,6 +130,20 @@ enum Migrations {
                 );
                 """)
         }
+        migrator.registerMigration("v4-plans") { db in
+            try db.execute(sql: """
+                CREATE TABLE plans (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    principal TEXT NOT NULL,
+                    source TEXT NOT NULL CHECK (source IN ('project', 'posted', 'profile-switch')),
+                    plan_json TEXT NOT NULL,
+                    edits_json TEXT,
+                    applied_at INTEGER,
+                    applied_serial INTEGER
+                );
+                """)
+        }
         return migrator
     }
 }

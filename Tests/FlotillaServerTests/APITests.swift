@@ -77,7 +77,19 @@ struct APITests {
         .init(label: "operator cannot read the audit log → 403", method: .get, uri: "/api/v1/audit", role: .operator, status: .forbidden),
         .init(label: "admin reads the audit log", method: .get, uri: "/api/v1/audit", role: .admin, status: .ok),
         .init(label: "operator cannot plan → 403", method: .post, uri: "/api/v1/plans", role: .operator, status: .forbidden),
-        .init(label: "admin plans the project's files", method: .post, uri: "/api/v1/plans", role: .admin, status: .ok),
+        .init(label: "admin plans the project's files", method: .post, uri: "/api/v1/plans", role: .admin, status: .created),
+        .init(label: "orders", method: .get, uri: "/api/v1/bots/eth-trend/orders?status=filled", role: .viewer, status: .ok),
+        .init(label: "orders with a bad status → 400", method: .get, uri: "/api/v1/bots/eth-trend/orders?status=lost", role: .viewer, status: .badRequest),
+        .init(label: "balances", method: .get, uri: "/api/v1/bots/eth-trend/balances", role: .viewer, status: .ok),
+        .init(label: "balances of an unknown bot → 404", method: .get, uri: "/api/v1/bots/ghost/balances", role: .viewer, status: .notFound),
+        .init(label: "operator cannot switch profiles → 403", method: .post, uri: "/api/v1/profiles/conservative/switch", role: .operator, status: .forbidden),
+        .init(label: "admin plans a profile switch", method: .post, uri: "/api/v1/profiles/conservative/switch", role: .admin, status: .created),
+        .init(label: "switch to an unknown profile → 404", method: .post, uri: "/api/v1/profiles/reckless/switch", role: .admin, status: .notFound),
+        .init(label: "unknown plan → 404", method: .get, uri: "/api/v1/plans/plan-0000", role: .admin, status: .notFound),
+        .init(label: "applying an unknown plan → 404", method: .post, uri: "/api/v1/plans/plan-0000/apply", role: .admin, status: .notFound),
+        .init(label: "operator cannot apply a plan → 403", method: .post, uri: "/api/v1/plans/plan-0000/apply", role: .operator, status: .forbidden),
+        .init(label: "bad plan id → 400", method: .get, uri: "/api/v1/plans/plan%2F..", role: .admin, status: .badRequest),
+        .init(label: "operator resets a bot's errors", method: .post, uri: "/api/v1/bots/eth-trend/reset-errors", role: .operator, status: .accepted),
         .init(label: "unknown bot → 404", method: .get, uri: "/api/v1/bots/no-such-bot", role: .viewer, status: .notFound),
         .init(label: "bad bot name → 400", method: .get, uri: "/api/v1/bots/Bad_Name", role: .viewer, status: .badRequest),
         .init(label: "unknown action → 400", method: .post, uri: "/api/v1/bots/eth-trend/explode", role: .operator, status: .badRequest),
@@ -203,4 +215,131 @@ struct APITests {
 struct ErrorShape: Decodable {
     struct Inner: Decodable { var code: String; var message: String; var details: [String: String] }
     var error: Inner
+}
+
+struct PlanRunShape: Decodable {
+    struct Inner: Decodable {
+        struct Change: Decodable { var name: String; var action: String }
+        var stateSerial: Int
+        var changes: [Change]
+    }
+    var id: String
+    var source: String
+    var plan: Inner
+    var edits: [String]?
+}
+
+@Suite("Plans and profile switches over the API", .serialized)
+struct PlanAPITests {
+    static let edited = #"""
+        apiVersion: flotilla/v1
+        kind: Bot
+        metadata: { name: eth-trend, labels: { team: alpha } }
+        spec:
+          profile: moderate
+          market: { symbol: ETH-BTC, interval: 5m, source: { replay: ETH_BTC-5m.csv, speed: 600 } }
+          strategy: { kind: ma_crossover, params: { fast: 12, slow: 30 } }
+          capital: { quote: 1000 }
+        """#
+
+    @Test("a plan is applied by id, exactly once; a plan made before another apply is refused as stale and changes nothing")
+    func applyById() async throws {
+        let (server, secrets) = try await serverFixture()
+        let app = buildApplication(server, logger: Logger(label: "test"))
+        let admin = bearer(secrets[.admin])
+        let profiles = try String(contentsOf: server.layout.profiles.appendingPathComponent("moderate.yaml"), encoding: .utf8)
+        let body = try JSONSerialization.data(withJSONObject: ["files": ["bots.d/eth-trend.yaml": Self.edited, "profiles/moderate.yaml": profiles], "targets": ["eth-trend"]])
+        try await app.test(.router) { client in
+            let first = try await client.execute(uri: "/api/v1/plans", method: .post, headers: admin, body: ByteBuffer(bytes: body)) { r in
+                #expect(r.status == .created, "\(String(buffer: r.body))")
+                return try decode(PlanRunShape.self, r)
+            }
+            #expect(first.source == "posted")
+            #expect(first.plan.changes.map(\.name) == ["eth-trend"])
+            let second = try await client.execute(uri: "/api/v1/plans", method: .post, headers: admin, body: ByteBuffer(bytes: body)) { r in
+                try decode(PlanRunShape.self, r)
+            }
+            let serial = try server.store.stateSerial()
+            try await client.execute(uri: "/api/v1/plans/\(first.id)/apply", method: .post, headers: admin) { r in
+                #expect(r.status == .ok, "\(String(buffer: r.body))")
+            }
+            #expect(try server.store.stateSerial() == serial + 1)
+            #expect(try server.store.revisions(of: "eth-trend").count == 2)
+            try await client.execute(uri: "/api/v1/plans/\(first.id)/apply", method: .post, headers: admin) { r in
+                #expect(r.status == .conflict)
+                let error = try decode(ErrorShape.self, r).error
+                #expect(error.code == "already_applied")
+            }
+            try await client.execute(uri: "/api/v1/plans/\(second.id)/apply", method: .post, headers: admin) { r in
+                #expect(r.status == .conflict)
+                let error = try decode(ErrorShape.self, r).error
+                #expect(error.code == "stale_plan")
+                #expect(error.details.values.contains { $0.contains("state serial moved") })
+            }
+            #expect(try server.store.stateSerial() == serial + 1, "the stale plan changed nothing")
+            try await client.execute(uri: "/api/v1/plans/\(second.id)", method: .get, headers: admin) { r in
+                #expect(r.status == .ok)
+                #expect(String(buffer: r.body).contains("state serial moved"))
+            }
+        }
+    }
+
+    @Test("a profile switch is a plan first; applying it backs up and edits the bot files and records new revisions")
+    func profileSwitch() async throws {
+        let (server, secrets) = try await serverFixture()
+        let app = buildApplication(server, logger: Logger(label: "test"))
+        let admin = bearer(secrets[.admin])
+        let root = server.layout.displayBase!
+        let before = try SpecLoader.load(server.layout)
+        let alpha = before.bots.filter { $0.labels["team"] == "alpha" && $0.profile != "aggressive" }.map(\.name).sorted()
+        #expect(!alpha.isEmpty)
+        let switchBody = ByteBuffer(string: #"{"selector": {"team": "alpha"}}"#)
+        try await app.test(.router) { client in
+            let run = try await client.execute(uri: "/api/v1/profiles/aggressive/switch", method: .post, headers: admin, body: switchBody) { r in
+                #expect(r.status == .created, "\(String(buffer: r.body))")
+                return try decode(PlanRunShape.self, r)
+            }
+            #expect(run.source == "profile-switch")
+            #expect(run.plan.changes.map(\.name).sorted() == alpha)
+            #expect(try SpecLoader.load(server.layout).bots.filter { alpha.contains($0.name) }.allSatisfy { $0.profile != "aggressive" }, "planning edits nothing")
+
+            // A hand edit after the plan makes it stale.
+            let stale = try await client.execute(uri: "/api/v1/profiles/aggressive/switch", method: .post, headers: admin, body: switchBody) { r in
+                try decode(PlanRunShape.self, r)
+            }
+            let touched = root.appendingPathComponent(run.edits!.first!)
+            let original = try String(contentsOf: touched, encoding: .utf8)
+            try (original + "\n# a hand edit\n").write(to: touched, atomically: true, encoding: .utf8)
+            try await client.execute(uri: "/api/v1/plans/\(stale.id)/apply", method: .post, headers: admin) { r in
+                #expect(r.status == .conflict)
+                #expect(String(buffer: r.body).contains("changed"))
+            }
+            try original.write(to: touched, atomically: true, encoding: .utf8)
+
+            try await client.execute(uri: "/api/v1/plans/\(run.id)/apply", method: .post, headers: admin) { r in
+                #expect(r.status == .ok, "\(String(buffer: r.body))")
+                #expect(String(buffer: r.body).contains(".flotilla/backups/"))
+            }
+            let backups = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(".flotilla/backups").path)
+            #expect(backups.count == 1)
+            let saved = root.appendingPathComponent(".flotilla/backups/\(backups[0])/\(run.edits!.first!)")
+            #expect(try String(contentsOf: saved, encoding: .utf8) == original)
+        }
+        let after = try SpecLoader.load(server.layout)
+        for name in alpha {
+            #expect(after.bot(named: name)?.profile == "aggressive")
+            #expect(try server.store.desiredBot(named: name)?.spec?.profile == "aggressive")
+        }
+        let others = before.bots.filter { !alpha.contains($0.name) }
+        for bot in others { #expect(after.bot(named: bot.name)?.specHash == bot.specHash, "bots outside the selector are untouched") }
+        // Each edited file differs from the original in its profile lines only.
+        for file in Set(before.bots.filter { alpha.contains($0.name) }.map(\.file)) {
+            let backups = root.appendingPathComponent(".flotilla/backups")
+            let stamp = try FileManager.default.contentsOfDirectory(atPath: backups.path)[0]
+            let old = try String(contentsOf: backups.appendingPathComponent("\(stamp)/\(file)"), encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+            let new = try String(contentsOf: root.appendingPathComponent(file), encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+            #expect(old.count == new.count)
+            for (a, b) in zip(old, new) where a != b { #expect(b.contains("profile: aggressive"), "\(file): \(b)") }
+        }
+    }
 }

@@ -179,6 +179,16 @@ public actor BotInstance {
 
     // MARK: Commands from the fleet
 
+    /// `bot reset-errors`: forgets venue errors — the error tracker, the circuit breaker and the retry
+    /// backoff start afresh — and resumes an instance that paused itself because of them.
+    func resetErrors() {
+        errors = ErrorTracker(windowMs: errors.windowMs, autoPauseAfter: errors.autoPauseAfter)
+        breaker = CircuitBreaker(failureThreshold: breaker.failureThreshold, recoveryMs: breaker.recoveryMs)
+        retryAttempt = 0
+        retryAtMs = 0
+        if phase == .paused, reason?.hasPrefix("auto-paused") == true { setPhase(.running) }
+    }
+
     func setPhase(_ phase: InstancePhase, reason: String? = nil) {
         self.phase = phase
         self.reason = reason

@@ -235,7 +235,13 @@ public actor Fleet {
         var command: RolloutCommand?
         var undoTo: Int?
         for c in commands {
-            if c.command == "undo" { undoTo = c.argument } else { command = RolloutCommand(rawValue: c.command) }
+            switch c.command {
+            case "undo": undoTo = c.argument
+            case "resetErrors":
+                for i in mine { await i.resetErrors() }
+                try? store.recordEvent(bot: bot, kind: "ErrorsReset", message: "venue errors, circuit breaker and retry backoff reset by a person")
+            default: command = RolloutCommand(rawValue: c.command)
+            }
         }
 
         var envelope = envelopes[bot]

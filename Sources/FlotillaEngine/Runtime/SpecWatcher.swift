@@ -53,20 +53,9 @@ public struct SpecWatcher: Service {
             let specs = try SpecLoader.load(layout)
             let lock = try store.acquireApplyLock(operation: "flotilla up (watch)", timeout: 10)
             defer { try? store.releaseApplyLock(lock) }
-            var desiredHashes: [String: String] = [:]
-            for bot in specs.bots { desiredHashes[bot.name] = bot.specHash }
-            let (serial, actual) = try store.desiredState(decode: { name, hash in desiredHashes[name] != hash })
-            let plan = Planner.plan(desired: specs.bots, actual: actual, stateSerial: serial, inputs: specs.fileHashes, options: PlanOptions())
+            let plan = try Project.plan(specs: specs, store: store, options: PlanOptions())
             guard plan.hasChanges else { return plan }
-            let changes: [StateChange] = plan.changes.compactMap { change in
-                switch change.action {
-                case .create: return change.desired.map(StateChange.create)
-                case .update: return change.desired.map(StateChange.update)
-                case .replace: return change.desired.map(StateChange.replace)
-                case .delete: return .delete(name: change.name)
-                }
-            }
-            let result = try store.apply(changes, expectedSerial: plan.stateSerial, lock: lock)
+            let result = try Project.apply(plan, store: store, lock: lock)
             let s = plan.summary
             let text = "\(reason): applied \(s.add) added, \(s.change) changed, \(s.replace) replaced (state serial \(result.serial))"
             logger.info("\(text)")

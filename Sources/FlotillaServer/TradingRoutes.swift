@@ -1,0 +1,129 @@
+import FlotillaEngine
+import FlotillaStore
+import FlotillaTrading
+import Foundation
+import Hummingbird
+
+/// A bot's trading records: orders, fills, positions and balances, per instance (each incarnation
+/// of a revision on a symbol has its own account).
+enum TradingRoutes {
+    static func add(to api: RouterGroup<FlotillaRequestContext>, store: StateStore) {
+        api.get("bots/:name/fills") { request, context in
+            let view = try bot(context, store)
+            let limit = limit(request)
+            var fills: [String] = []
+            for i in try store.runtimeInstances(bot: view.name, withVenue: false) { fills += try store.fills(instance: i.id) }
+            let objects = fills.suffix(limit).compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) }
+            let data = try JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys])
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
+        api.get("bots/:name/positions") { _, context in
+            struct Position: Encodable { var instance: String; var symbol: String; var quantity: String; var cash: String; var equity: String }
+            let view = try bot(context, store)
+            return try JSON.response(view.instances.map {
+                Position(instance: $0.id, symbol: $0.symbol, quantity: $0.metrics?.position ?? "0", cash: $0.metrics?.cash ?? "0", equity: $0.metrics?.equity ?? "0")
+            })
+        }
+        api.get("bots/:name/orders") { request, context in
+            let view = try bot(context, store)
+            let status = request.uri.queryParameters.get("status").map { String($0) }
+            guard status == nil || ["open", "filled", "cancelled", "rejected"].contains(status!) else {
+                throw APIError.badRequest("status \"\(status!.prefix(20))\": use open, filled, cancelled or rejected")
+            }
+            var orders: [OrderView] = []
+            for (instance, venue) in try venues(view.name, store) {
+                for order in venue.orders.values {
+                    let shown = OrderView(instance: instance.id, symbol: instance.symbol, order)
+                    if status == nil || shown.status == status { orders.append(shown) }
+                }
+            }
+            orders.sort { ($0.submittedAt, $0.instance, $0.id) < ($1.submittedAt, $1.instance, $1.id) }
+            return try JSON.response(Array(orders.suffix(limit(request))))
+        }
+        api.get("bots/:name/balances") { _, context in
+            struct Balance: Encodable {
+                var instance: String
+                var symbol: String
+                var mode: String
+                var startingCash: Fixed
+                var cash: Fixed
+                var position: Fixed
+                var costBasis: Fixed
+                var realizedPnL: Fixed
+                var feesPaid: Fixed
+                var equity: String
+            }
+            struct Balances: Encodable {
+                var bot: String
+                var capital: String
+                /// Sum over live instances; shadow instances trade notional capital.
+                var liveEquity: String
+                var instances: [Balance]
+            }
+            let view = try bot(context, store)
+            let equity = Dictionary(uniqueKeysWithValues: view.instances.map { ($0.id, $0.metrics?.equity ?? "0") })
+            let balances = try venues(view.name, store).map { instance, venue in
+                Balance(instance: instance.id, symbol: instance.symbol, mode: instance.mode, startingCash: venue.startingCash, cash: venue.cash,
+                        position: venue.position, costBasis: venue.costBasis, realizedPnL: venue.realizedPnL, feesPaid: venue.feesPaid,
+                        equity: equity[instance.id] ?? venue.cash.description)
+            }
+            return try JSON.response(Balances(bot: view.name, capital: view.capital, liveEquity: view.equity, instances: balances))
+        }
+    }
+
+    /// An order as the API shows it: flat fields, prices and quantities as exact decimal strings.
+    struct OrderView: Encodable {
+        var instance: String
+        var symbol: String
+        var id: Int64
+        var clientOrderId: String
+        var side: String
+        var type: String
+        var price: Fixed?
+        var quantity: Fixed
+        var quoteBudget: Fixed?
+        var status: String
+        var rejectReason: String?
+        var submittedAt: Int64
+        var filledAt: Int64?
+        var fillPrice: Fixed?
+        var fee: Fixed?
+
+        init(instance: String, symbol: String, _ order: Order) {
+            self.instance = instance
+            self.symbol = symbol
+            id = order.id
+            clientOrderId = order.clientOrderId
+            side = order.side.rawValue
+            switch order.type {
+            case .market: type = "market"
+            case .limit(let p): type = "limit"; price = p
+            case .stop(let p): type = "stop"; price = p
+            }
+            quantity = order.quantity
+            quoteBudget = order.quoteBudget
+            switch order.status {
+            case .open: status = "open"
+            case .filled: status = "filled"
+            case .cancelled: status = "cancelled"
+            case .rejected(let why): status = "rejected"; rejectReason = why
+            }
+            submittedAt = order.submittedAt
+            filledAt = order.filledAt
+            fillPrice = order.fillPrice
+            fee = order.fee
+        }
+    }
+
+    /// The running instances' paper accounts.
+    private static func venues(_ bot: String, _ store: StateStore) throws -> [(InstanceState, PaperVenue)] {
+        try store.runtimeInstances(bot: bot, withVenue: true).filter { $0.phase != "stopped" }.compactMap { instance in
+            guard let json = instance.venueJSON, let venue = try? JSONDecoder().decode(PaperVenue.self, from: Data(json.utf8)) else { return nil }
+            return (instance, venue)
+        }
+    }
+
+    private static func limit(_ request: Request) -> Int {
+        max(1, min(1000, Int(request.uri.queryParameters.get("limit") ?? "") ?? 100))
+    }
+}
