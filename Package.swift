@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.21.0"),
     ],
     targets: [
         // libyaml's event parser (Debian: libyaml-dev). See Sources/FlotillaSpec/README.md for why
@@ -54,6 +55,7 @@ let package = Package(
             dependencies: [
                 "FlotillaSpec", "FlotillaPlan", "FlotillaStore", "FlotillaTrading", "FlotillaEngine", "FlotillaServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -85,7 +87,7 @@ let package = Package(
         .testTarget(
             name: "FlotillaServerTests",
             dependencies: [
-                "FlotillaServer", "FlotillaEngine", "FlotillaStore", "FlotillaSpec", "FlotillaTesting",
+                "FlotillaServer", "FlotillaEngine", "FlotillaStore", "FlotillaSpec", "FlotillaTesting", "FlotillaCLI",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

@@ -28,6 +28,9 @@ struct ApplyCommand: ConsoleCommand {
     @Flag(name: .customLong("prune"), help: "Delete bots that are in the state but no longer in bots.d/.")
     var prune = false
 
+    @Option(name: .customLong("plan-id"), help: "With --server: apply exactly this plan kept by the server (from flotilla plan --server).")
+    var planId: String?
+
     @Option(name: .customLong("lock-timeout"), help: "How long to wait for another apply to finish, e.g. 30s.")
     var lockTimeout: String = "30s"
 
@@ -41,6 +44,8 @@ struct ApplyCommand: ConsoleCommand {
     }
 
     func run(console: Console) async throws {
+        if let remote = try global.remote(console) { return try await runRemote(remote, console: console) }
+        if planId != nil { throw UsageProblem("--plan-id applies a plan kept by a server; add --server URL (or set FLOTILLA_SERVER)") }
         if planFile == nil && !autoApprove && !console.isInteractive {
             throw UsageProblem("standard input is not a terminal, so apply cannot ask for confirmation; review `flotilla plan` and run `flotilla apply --auto-approve`, or apply a saved plan file")
         }
@@ -75,16 +80,59 @@ struct ApplyCommand: ConsoleCommand {
             return
         }
         let result = try Project.apply(plan, store: store, lock: lock)
+        Self.report(plan, serial: result.serial, revisions: result.revisions, console: console)
+    }
+
+    /// Through the API: the local files are posted and planned against the server's state (or
+    /// `--plan-id` names a plan the server keeps), shown, confirmed, then applied by id.
+    private func runRemote(_ remote: RemoteAPI, console: Console) async throws {
+        if planFile != nil {
+            throw UsageProblem("a saved plan file applies to a local store; with --server run flotilla plan --server, then flotilla apply --server --plan-id ID")
+        }
+        let id: String
+        let plan: Plan
+        if let planId {
+            struct Shown: Decodable { var plan: Plan; var stale: [String] }
+            let shown = try await remote.get(Shown.self, "/api/v1/plans/\(planId)")
+            plan = shown.plan
+            id = planId
+        } else {
+            if !autoApprove && !console.isInteractive {
+                throw UsageProblem("standard input is not a terminal, so apply cannot ask for confirmation; review `flotilla plan --server` and run `flotilla apply --server URL --auto-approve` or `--plan-id ID`")
+            }
+            _ = try SpecLoader.load(global.layout)  // local files are checked here first, with file:line:column
+            let run = try await remote.post(RemoteAPI.PlanRun.self, "/api/v1/plans", json: [
+                "files": try RemoteAPI.projectFiles(global.layout), "selector": scope.labels, "targets": scope.targets, "prune": prune,
+            ])
+            plan = run.plan
+            id = run.id
+            console.write(PlanText.render(plan))
+            guard plan.hasChanges else { return }
+            if !autoApprove {
+                console.line("\nDo you want to perform these actions on \(remote.base)?\n  Only 'yes' will be accepted to approve.\n")
+                guard console.ask("  Enter a value: ")?.trimmingCharacters(in: .whitespaces) == "yes" else {
+                    console.line("\nApply cancelled; nothing was changed.")
+                    throw Exit(code: 1)
+                }
+            }
+        }
+        let applied = try await remote.post(RemoteAPI.Applied.self, "/api/v1/plans/\(id)/apply")
+        guard plan.hasChanges else { return console.line("No changes to apply.") }
+        Self.report(plan, serial: applied.serial, revisions: applied.revisions, console: console)
+    }
+
+    /// What an apply did, a line per bot and a summary.
+    static func report(_ plan: Plan, serial: Int, revisions: [String: Int], console: Console) {
         let s = plan.summary
         console.line("")
         for change in plan.changes {
             switch change.action {
-            case .create: console.line("bot \"\(change.name)\": created, revision \(result.revisions[change.name] ?? 1)")
-            case .update: console.line("bot \"\(change.name)\": updated in place, revision \(result.revisions[change.name] ?? 0)")
-            case .replace: console.line("bot \"\(change.name)\": revision \(result.revisions[change.name] ?? 0) recorded; it rolls out with \(change.deployStrategy)")
+            case .create: console.line("bot \"\(change.name)\": created, revision \(revisions[change.name] ?? 1)")
+            case .update: console.line("bot \"\(change.name)\": updated in place, revision \(revisions[change.name] ?? 0)")
+            case .replace: console.line("bot \"\(change.name)\": revision \(revisions[change.name] ?? 0) recorded; it rolls out with \(change.deployStrategy)")
             case .delete: console.line("bot \"\(change.name)\": deleted")
             }
         }
-        console.line("\nApply complete! Bots: \(s.add) added, \(s.change) changed, \(s.replace) replaced, \(s.delete) deleted. State serial \(result.serial).")
+        console.line("\nApply complete! Bots: \(s.add) added, \(s.change) changed, \(s.replace) replaced, \(s.delete) deleted. State serial \(serial).")
     }
 }

@@ -31,7 +31,7 @@ public struct FlotillaCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             ValidateCommand.self, PlanCommand.self, ApplyCommand.self, GetCommand.self, EventsCommand.self,
-            UpCommand.self, RolloutCommand.self, BotCommand.self, TokenCommand.self, AuditCommand.self, BacktestCommand.self, StrategiesCommand.self, SchemaCommand.self,
+            UpCommand.self, RolloutCommand.self, BotCommand.self, ProfileCommand.self, TokenCommand.self, AuditCommand.self, BacktestCommand.self, StrategiesCommand.self, SchemaCommand.self,
         ]
     )
 
@@ -62,6 +62,9 @@ public enum CLI {
             console.error("Error: \(error)")
             return 1
         } catch let error as SavedPlan.Problem {
+            console.error("Error: \(error)")
+            return 1
+        } catch let error as RemoteAPI.Problem {
             console.error("Error: \(error)")
             return 1
         } catch let error as UsageProblem {

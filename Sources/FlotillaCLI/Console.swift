@@ -14,18 +14,21 @@ public final class Console: @unchecked Sendable {
     private var answers: [String]
     /// Whether standard input is a terminal a person can answer prompts on.
     public let isInteractive: Bool
+    /// The environment the command sees (FLOTILLA_SERVER, FLOTILLA_TOKEN).
+    public let environment: [String: String]
 
     /// The process's own standard streams.
     public static func standard() -> Console {
-        Console(echo: true, isInteractive: isatty(0) == 1, answers: [])
+        Console(echo: true, isInteractive: isatty(0) == 1, answers: [], environment: ProcessInfo.processInfo.environment)
     }
 
     /// A console that records output, for tests; `answers` are what a person types at prompts.
-    public static func capturing(interactive: Bool = false, answers: [String] = []) -> Console {
-        Console(echo: false, isInteractive: interactive, answers: answers)
+    public static func capturing(interactive: Bool = false, answers: [String] = [], environment: [String: String] = [:]) -> Console {
+        Console(echo: false, isInteractive: interactive, answers: answers, environment: environment)
     }
 
-    private init(echo: Bool, isInteractive: Bool, answers: [String]) {
+    private init(echo: Bool, isInteractive: Bool, answers: [String], environment: [String: String]) {
+        self.environment = environment
         self.echo = echo
         self.isInteractive = isInteractive
         self.answers = answers

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FlotillaEngine
 import FlotillaPlan
+import FlotillaServer
 import FlotillaSpec
 import FlotillaStore
 import Foundation
@@ -42,6 +43,7 @@ struct GetCommand: ConsoleCommand {
     }
 
     func run(console: Console) async throws {
+        if let remote = try global.remote(console) { return try await runRemote(remote, console: console) }
         let specs = try SpecLoader.load(global.layout)
         let store = try global.openStoreIfExists()
         let (_, applied) = try store.desiredState(decode: { _, _ in false })
@@ -73,6 +75,27 @@ struct GetCommand: ConsoleCommand {
                 console.write("---\n" + SpecYAML.render(bot, revision: appliedByName[bot.name]?.revision, showSources: showSources))
             }
         case .table: console.write(table(rows))
+        }
+    }
+
+    /// Through the API: the server's bots as it runs them.
+    private func runRemote(_ remote: RemoteAPI, console: Console) async throws {
+        let views: [BotView]
+        if let name {
+            views = [try await remote.get(BotView.self, "/api/v1/bots/\(name)")]
+        } else {
+            views = try await remote.get([BotView].self, "/api/v1/bots")
+        }
+        switch output {
+        case .json: console.line(name == nil ? try jsonText(views) : try jsonText(views[0]))
+        case .yaml: throw UsageProblem("-o yaml shows the resolved spec from the local files; with --server use -o json or table")
+        case .table:
+            let rows = views.map { v in
+                let phases = Dictionary(grouping: v.instances, by: \.phase).map { "\($0.value.count) \($0.key)" }.sorted().joined(separator: ", ")
+                return [v.name, v.profile, v.strategy, v.deploy, v.capital, v.instances.isEmpty ? "-" : v.equity, String(v.revision),
+                        v.rollout.map { "\($0.phase) r\($0.candidate)" } ?? "-", phases.isEmpty ? "-" : phases, v.control, v.health]
+            }
+            console.write(Table.render(header: ["NAME", "PROFILE", "STRATEGY", "DEPLOY", "CAPITAL", "EQUITY", "REVISION", "ROLLOUT", "INSTANCES", "CONTROL", "HEALTH"], rows: rows))
         }
     }
 
@@ -128,8 +151,12 @@ struct EventsCommand: ConsoleCommand {
     @Option(name: [.customShort("o"), .customLong("output")], help: "table or json") var output: OutputFormat = .table
 
     func run(console: Console) async throws {
-        let store = try global.openStoreIfExists()
-        let events = try store.events(bot: bot, limit: max(1, limit))
+        let events: [StoreEvent]
+        if let remote = try global.remote(console) {
+            events = try await remote.get([StoreEvent].self, "/api/v1/events", query: [("limit", String(max(1, min(1000, limit))))] + (bot.map { [("bot", $0)] } ?? []))
+        } else {
+            events = try global.openStoreIfExists().events(bot: bot, limit: max(1, limit))
+        }
         if output == .json {
             console.line(try jsonText(events))
             return

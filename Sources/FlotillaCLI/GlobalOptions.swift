@@ -11,6 +11,9 @@ public struct GlobalOptions: ParsableArguments, Sendable {
     @Option(name: .customLong("state"), help: "The state store (SQLite). Default: DIR/.flotilla/state.db.")
     public var statePath: String?
 
+    @Option(name: .customLong("server"), help: "Work through the API of a running flotilla up at this URL (or FLOTILLA_SERVER), with the token in FLOTILLA_TOKEN.")
+    public var server: String?
+
     public init() {}
 
     var root: URL { URL(fileURLWithPath: directory).standardizedFileURL }

@@ -30,6 +30,23 @@ struct PlanCommand: ConsoleCommand {
     var prune = false
 
     func run(console: Console) async throws {
+        if let remote = try global.remote(console) {
+            if outFile != nil {
+                throw UsageProblem("--out saves a plan for a local store; with --server the server keeps the plan: apply it with flotilla apply --server URL --plan-id ID")
+            }
+            _ = try SpecLoader.load(global.layout)  // local files are checked here first, with file:line:column
+            let run = try await remote.post(RemoteAPI.PlanRun.self, "/api/v1/plans", json: [
+                "files": try RemoteAPI.projectFiles(global.layout), "selector": scope.labels, "targets": scope.targets, "prune": prune,
+            ])
+            console.write(json ? try jsonText(run.plan) + "\n" : PlanText.render(run.plan))
+            if json {
+                console.error("plan \(run.id)")
+            } else if run.plan.hasChanges {
+                console.line("\nPlan \(run.id) is kept by \(remote.base). To apply exactly these actions, run:\n    flotilla apply --server \(remote.base) --plan-id \(run.id)")
+            }
+            if detailedExitCode && run.plan.hasChanges { throw Exit(code: 2) }
+            return
+        }
         let store = try global.openStoreIfExists()
         let options = PlanOptions(prune: prune, selector: scope.labels, targets: scope.targets)
         let t0 = Date()

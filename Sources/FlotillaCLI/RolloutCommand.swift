@@ -12,7 +12,13 @@ struct RolloutCommand: ConsoleCommand {
     func run(console: Console) async throws { console.line(RolloutCommand.helpMessage()) }
 
     /// Queues a command for the reconciler of a running `flotilla up`, after checking the bot exists.
-    static func send(_ command: String, bot: String, global: GlobalOptions, console: Console, saying text: String) throws {
+    static func send(_ command: String, bot: String, global: GlobalOptions, console: Console, saying text: String) async throws {
+        if let remote = try global.remote(console) {
+            let action = command == "promoteFull" ? "promote" : command
+            _ = try await remote.send(.POST, "/api/v1/rollouts/\(bot)/\(action)", query: command == "promoteFull" ? [("full", "true")] : [])
+            console.line("rollout \(bot): \(text) requested")
+            return
+        }
         let store = try global.openStore()
         try requireBot(bot, store: store)
         try store.sendRolloutCommand(bot: bot, command: command)
@@ -36,12 +42,15 @@ struct RolloutCommand: ConsoleCommand {
         @Flag(help: "JSON instead of text.") var json = false
 
         func run(console: Console) async throws {
-            let store = try global.openStoreIfExists()
-            try RolloutCommand.requireBot(name, store: store)
+            let remote = try global.remote(console)
+            let store = remote == nil ? try global.openStoreIfExists() : nil
+            if let store { try RolloutCommand.requireBot(name, store: store) }
             let deadline = Date().addingTimeInterval(TimeSpan(parsing: timeout)?.seconds ?? 1800)
             var last = ""
             while true {
-                guard let status = try RolloutStatus.load(bot: name, store: store) else {
+                var found: RolloutStatus?
+                if let remote { found = try await remote.get(RolloutStatus.self, "/api/v1/rollouts/\(name)") }
+                guard let status = try found ?? RolloutStatus.load(bot: name, store: store!) else {
                     throw UsageProblem("bot \(name) has no rollout yet; is flotilla up running?")
                 }
                 let text = json ? try jsonText(status) + "\n" : status.text
@@ -69,7 +78,7 @@ struct RolloutCommand: ConsoleCommand {
         @Flag(help: "Skip every remaining step and analysis.") var full = false
 
         func run(console: Console) async throws {
-            try RolloutCommand.send(full ? "promoteFull" : "promote", bot: name, global: global, console: console,
+            try await RolloutCommand.send(full ? "promoteFull" : "promote", bot: name, global: global, console: console,
                                     saying: full ? "full promotion" : "promotion")
         }
     }
@@ -80,7 +89,7 @@ struct RolloutCommand: ConsoleCommand {
         @Argument var name: String
 
         func run(console: Console) async throws {
-            try RolloutCommand.send("abort", bot: name, global: global, console: console, saying: "abort")
+            try await RolloutCommand.send("abort", bot: name, global: global, console: console, saying: "abort")
         }
     }
 
@@ -90,7 +99,7 @@ struct RolloutCommand: ConsoleCommand {
         @Argument var name: String
 
         func run(console: Console) async throws {
-            try RolloutCommand.send("retry", bot: name, global: global, console: console, saying: "retry")
+            try await RolloutCommand.send("retry", bot: name, global: global, console: console, saying: "retry")
         }
     }
 
@@ -102,6 +111,11 @@ struct RolloutCommand: ConsoleCommand {
         @Option(name: .customLong("to-revision"), help: "The revision to go back to.") var revision: Int?
 
         func run(console: Console) async throws {
+            if let remote = try global.remote(console) {
+                _ = try await remote.send(.POST, "/api/v1/rollouts/\(name)/undo", query: revision.map { [("toRevision", String($0))] } ?? [])
+                console.line("rollout \(name): undo to \(revision.map { "revision \($0)" } ?? "the previous revision") requested")
+                return
+            }
             let store = try global.openStore()
             try RolloutCommand.requireBot(name, store: store)
             let current = try store.desiredState(decode: { _, _ in false }).bots.first { $0.name == name }!.revision
@@ -121,15 +135,25 @@ struct RolloutCommand: ConsoleCommand {
         @Argument var name: String
 
         func run(console: Console) async throws {
-            let store = try global.openStoreIfExists()
-            try RolloutCommand.requireBot(name, store: store)
-            let current = try store.desiredState(decode: { _, _ in false }).bots.first { $0.name == name }?.revision
+            struct Line: Decodable { var number: Int; var hash: String; var createdAt: Date; var current: Bool }
+            let lines: [Line]
+            var events: [StoreEvent]
+            if let remote = try global.remote(console) {
+                lines = try await remote.get([Line].self, "/api/v1/bots/\(name)/revisions")
+                events = try await remote.get([StoreEvent].self, "/api/v1/events", query: [("bot", name), ("limit", "1000")])
+            } else {
+                let store = try global.openStoreIfExists()
+                try RolloutCommand.requireBot(name, store: store)
+                let current = try store.desiredState(decode: { _, _ in false }).bots.first { $0.name == name }?.revision
+                lines = try store.revisions(of: name).map { Line(number: $0.number, hash: $0.hash, createdAt: $0.createdAt, current: $0.number == current) }
+                events = try store.events(bot: name, limit: 1000)
+            }
             let formatter = ISO8601DateFormatter()
-            let rows = try store.revisions(of: name).map { r in
-                [String(r.number) + (r.number == current ? " (current)" : ""), String(r.hash.prefix(12)), formatter.string(from: r.createdAt)]
+            let rows = lines.map { r in
+                [String(r.number) + (r.current ? " (current)" : ""), String(r.hash.prefix(12)), formatter.string(from: r.createdAt)]
             }
             console.write(Table.render(header: ["REVISION", "HASH", "CREATED"], rows: rows))
-            let events = try store.events(bot: name, limit: 200).filter { $0.kind.hasPrefix("Rollout") || $0.kind.hasPrefix("Analysis") || $0.kind == "RolledBack" }
+            events = events.filter { $0.kind.hasPrefix("Rollout") || $0.kind.hasPrefix("Analysis") || $0.kind == "RolledBack" }
             if !events.isEmpty {
                 console.line("")
                 console.write(Table.render(header: ["TIME", "EVENT", "REVISION", "MESSAGE"], rows: events.map {
@@ -142,24 +166,36 @@ struct RolloutCommand: ConsoleCommand {
 
 struct BotCommand: ConsoleCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bot", abstract: "Start, stop, pause, resume, restart or delete a bot.",
+        commandName: "bot", abstract: "Start, stop, pause, resume, restart, reset-errors or delete a bot.",
         discussion: "stop cancels working orders and keeps positions; pause keeps orders and positions but places no new ones.")
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "start, stop, pause, resume, restart or delete") var action: String
+    @Argument(help: "start, stop, pause, resume, restart, reset-errors (forget venue errors, close the circuit breaker, resume an auto-paused bot) or delete")
+    var action: String
     @Argument var name: String
 
     func validate() throws {
-        let actions = ["start", "stop", "pause", "resume", "restart", "delete"]
+        let actions = ["start", "stop", "pause", "resume", "restart", "reset-errors", "delete"]
         guard actions.contains(action) else {
             throw ValidationError("unknown action \"\(action)\"\(Suggestion.hint(for: action, among: actions)); use \(actions.joined(separator: ", "))")
         }
     }
 
     func run(console: Console) async throws {
+        if let remote = try global.remote(console) {
+            if action == "delete" {
+                _ = try await remote.send(.DELETE, "/api/v1/bots/\(name)")
+                console.line("bot \(name) deleted from the server's state; its instances stop. Its file on the server is untouched.")
+            } else {
+                _ = try await remote.send(.POST, "/api/v1/bots/\(name)/\(action)")
+                console.line("bot \(name): \(action) requested")
+            }
+            return
+        }
         let store = try global.openStore()
         try RolloutCommand.requireBot(name, store: store)
         switch action {
+        case "reset-errors": try store.sendRolloutCommand(bot: name, command: "resetErrors")
         case "start", "resume": try store.setBotControl(bot: name, state: "running")
         case "stop": try store.setBotControl(bot: name, state: "stopped")
         case "pause": try store.setBotControl(bot: name, state: "paused")

@@ -1,7 +1,10 @@
 import ArgumentParser
 import FlotillaSpec
 import FlotillaStore
+import FlotillaServer
 import Foundation
+
+typealias AdminTokenView = TokenView
 
 struct TokenCommand: ConsoleCommand {
     static let configuration = CommandConfiguration(
@@ -23,6 +26,15 @@ struct TokenCommand: ConsoleCommand {
         }
 
         func run(console: Console) async throws {
+            if let remote = try global.remote(console) {
+                struct Created: Decodable { var secret: String; var token: AdminTokenView }
+                var body: [String: Any] = ["role": role, "description": description]
+                if let expires { body["expires"] = expires }
+                let created = try await remote.post(Created.self, "/api/v1/tokens", json: body)
+                console.line(created.secret)
+                console.error("token \(created.token.id) (\(created.token.role)) created on \(remote.base); this is the only time it is shown.")
+                return
+            }
             let store = try global.openStore()
             let expiry = expires.flatMap(TimeSpan.init(parsing:)).map { Date().addingTimeInterval($0.seconds) }
             let (secret, token) = try store.createToken(role: APIToken.Role(rawValue: role)!, description: description, expiresAt: expiry)
@@ -36,11 +48,15 @@ struct TokenCommand: ConsoleCommand {
         @OptionGroup var global: GlobalOptions
 
         func run(console: Console) async throws {
-            let store = try global.openStoreIfExists()
+            let tokens: [AdminTokenView]
+            if let remote = try global.remote(console) {
+                tokens = try await remote.get([AdminTokenView].self, "/api/v1/tokens")
+            } else {
+                tokens = try global.openStoreIfExists().tokens().map(AdminTokenView.init)
+            }
             let f = ISO8601DateFormatter()
-            let rows = try store.tokens().map { t in
-                [t.id, t.role.rawValue, f.string(from: t.createdAt), t.expiresAt.map(f.string(from:)) ?? "-",
-                 t.revokedAt != nil ? "revoked" : t.isValid(at: Date()) ? "active" : "expired", t.description]
+            let rows = tokens.map { t in
+                [t.id, t.role, f.string(from: t.createdAt), t.expiresAt.map(f.string(from:)) ?? "-", t.state, t.description]
             }
             console.write(Table.render(header: ["ID", "ROLE", "CREATED", "EXPIRES", "STATE", "DESCRIPTION"], rows: rows))
         }
@@ -52,6 +68,10 @@ struct TokenCommand: ConsoleCommand {
         @Argument var id: String
 
         func run(console: Console) async throws {
+            if let remote = try global.remote(console) {
+                _ = try await remote.send(.DELETE, "/api/v1/tokens/\(id)")
+                return console.line("token \(id) revoked on \(remote.base)")
+            }
             guard try global.openStore().revokeToken(id: id) else { throw UsageProblem("no active token \(id); see flotilla token list") }
             console.line("token \(id) revoked")
         }
@@ -65,7 +85,13 @@ struct AuditCommand: ConsoleCommand {
 
     func run(console: Console) async throws {
         let f = ISO8601DateFormatter()
-        let rows = try global.openStoreIfExists().audit(limit: max(1, limit)).map {
+        let entries: [AuditEntry]
+        if let remote = try global.remote(console) {
+            entries = try await remote.get([AuditEntry].self, "/api/v1/audit", query: [("limit", String(max(1, min(1000, limit))))])
+        } else {
+            entries = try global.openStoreIfExists().audit(limit: max(1, limit))
+        }
+        let rows = entries.map {
             [f.string(from: $0.time), $0.principal, $0.method, $0.path, String($0.status), $0.result]
         }
         console.write(Table.render(header: ["TIME", "WHO", "METHOD", "PATH", "STATUS", "RESULT"], rows: rows))

@@ -14,11 +14,12 @@ public enum APIRoutes {
         ("GET", "/api/v1/bots"), ("GET", "/api/v1/bots/{name}"), ("DELETE", "/api/v1/bots/{name}"),
         ("POST", "/api/v1/bots/{name}/{action}"), ("GET", "/api/v1/bots/{name}/health"),
         ("GET", "/api/v1/bots/{name}/fills"), ("GET", "/api/v1/bots/{name}/positions"),
-        ("GET", "/api/v1/bots/{name}/orders"), ("GET", "/api/v1/bots/{name}/balances"),
+        ("GET", "/api/v1/bots/{name}/orders"), ("GET", "/api/v1/bots/{name}/balances"), ("GET", "/api/v1/bots/{name}/revisions"),
         ("GET", "/api/v1/rollouts/{name}"), ("POST", "/api/v1/rollouts/{name}/{action}"),
         ("GET", "/api/v1/events"), ("GET", "/api/v1/strategies"), ("GET", "/api/v1/profiles"), ("GET", "/api/v1/profiles/{name}"),
         ("POST", "/api/v1/profiles/{name}/switch"),
         ("POST", "/api/v1/plans"), ("GET", "/api/v1/plans/{id}"), ("POST", "/api/v1/plans/{id}/apply"), ("GET", "/api/v1/audit"),
+        ("GET", "/api/v1/tokens"), ("POST", "/api/v1/tokens"), ("DELETE", "/api/v1/tokens/{id}"),
     ]
 }
 
@@ -126,13 +127,13 @@ public func buildApplication(_ server: ServerContext, host: String = "127.0.0.1"
     api.get("profiles/:name") { _, context in
         let name = try context.parameters.require("name")
         guard let profile = try loadProfiles(server)[name] else { throw APIError.notFound("no profile \"\(name)\"") }
-        var settings: [String: String] = [:]
-        for key in SettingKey.allCases { settings[key.path] = (profile.settings[key]?.value ?? key.defaultValue).description }
+        let settings = profile.resolvedSettings
         let base: [String: String] = ["name": profile.name, "description": profile.description, "file": profile.file]
         return try JSON.response(base.merging(settings) { a, _ in a })
     }
     PlanRoutes.add(to: api, server: server, invalidate: { cache.invalidate() })
     TradingRoutes.add(to: api, store: store)
+    AdminRoutes.add(to: api, server: server)
     api.get("audit") { request, _ in
         try JSON.response(try store.audit(limit: max(1, min(1000, Int(request.uri.queryParameters.get("limit") ?? "") ?? 100))))
     }

@@ -51,7 +51,10 @@ struct AuthMiddleware: RouterMiddleware {
 
     /// viewer reads; operator acts on bots and rollouts; admin applies plans, switches profiles, manages tokens.
     static func requiredRole(method: HTTPRequest.Method, path: String) -> APIToken.Role {
-        if method == .get || method == .head { return path.hasPrefix("/api/v1/audit") ? .admin : .viewer }
+        if method == .get || method == .head {
+            let adminOnly = ["/api/v1/audit", "/api/v1/tokens", "/api/v1/plans"]
+            return adminOnly.contains { path.hasPrefix($0) } ? .admin : .viewer
+        }
         if path.hasPrefix("/api/v1/plans") || path.hasPrefix("/api/v1/profiles") || path.hasPrefix("/api/v1/tokens") { return .admin }
         return .operator
     }
@@ -86,4 +89,7 @@ final class TokenPresence: @unchecked Sendable {
         lock.withLock { cached = (value, Date(), id) }
         return value
     }
+
+    /// After a token is created through the API the next request re-reads.
+    func forget() { lock.withLock { cached = nil } }
 }

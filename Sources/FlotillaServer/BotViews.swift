@@ -4,41 +4,41 @@ import FlotillaStore
 import Foundation
 
 /// The JSON the API returns for a bot: desired state, rollout and instances together.
-struct BotView: Codable, Sendable {
-    struct InstanceView: Codable, Sendable {
-        var id: String
-        var revision: Int
-        var symbol: String
-        var phase: String
-        var reason: String?
-        var mode: String
-        var capitalPct: String
-        var candlesSeen: Int
-        var heartbeatAgeSeconds: Double?
-        var metrics: InstanceMetrics?
+public struct BotView: Codable, Sendable {
+    public struct InstanceView: Codable, Sendable {
+        public var id: String
+        public var revision: Int
+        public var symbol: String
+        public var phase: String
+        public var reason: String?
+        public var mode: String
+        public var capitalPct: String
+        public var candlesSeen: Int
+        public var heartbeatAgeSeconds: Double?
+        public var metrics: InstanceMetrics?
     }
-    struct RolloutView: Codable, Sendable {
-        var strategy: String
-        var phase: String
-        var stable: Int?
-        var candidate: Int
-        var step: String
-        var message: String
-        var lastAnalysis: AnalysisResult?
+    public struct RolloutView: Codable, Sendable {
+        public var strategy: String
+        public var phase: String
+        public var stable: Int?
+        public var candidate: Int
+        public var step: String
+        public var message: String
+        public var lastAnalysis: AnalysisResult?
     }
 
-    var name: String
-    var labels: [String: String]
-    var revision: Int
-    var profile: String
-    var strategy: String
-    var deploy: String
-    var capital: String
-    var equity: String
-    var control: String
-    var health: String
-    var rollout: RolloutView?
-    var instances: [InstanceView]
+    public var name: String
+    public var labels: [String: String]
+    public var revision: Int
+    public var profile: String
+    public var strategy: String
+    public var deploy: String
+    public var capital: String
+    public var equity: String
+    public var control: String
+    public var health: String
+    public var rollout: RolloutView?
+    public var instances: [InstanceView]
 
     /// One bot, reading only its own rows.
     static func one(_ name: String, store: StateStore) throws -> BotView? {

@@ -64,6 +64,9 @@ paths:
   /api/v1/bots/{name}/balances:
     parameters: [ { name: name, in: path, required: true, schema: { type: string } } ]
     get: { summary: "Per instance: starting cash, cash, position, cost basis, realized PnL, fees, equity; the bot's capital and live equity", responses: { "200": { description: balances } } }
+  /api/v1/bots/{name}/revisions:
+    parameters: [ { name: name, in: path, required: true, schema: { type: string } } ]
+    get: { summary: "The bot's kept revisions, newest first", responses: { "200": { description: revisions } } }
   /api/v1/rollouts/{name}:
     parameters: [ { name: name, in: path, required: true, schema: { type: string } } ]
     get: { summary: The bot's rollout (steps, capital split, analysis), responses: { "200": { description: rollout }, "404": { description: none } } }
@@ -107,5 +110,13 @@ paths:
     post: { summary: "Apply exactly this plan (admin); refused when the state serial or a file it read moved since", responses: { "200": { description: "{id, serial, revisions, summary, backups}" }, "404": { description: unknown plan }, "409": { description: "stale_plan or already_applied; nothing changed" } } }
   /api/v1/audit:
     get: { summary: The audit log of every mutating call (admin), responses: { "200": { description: entries } } }
+  /api/v1/tokens:
+    get: { summary: "Tokens, never their secrets (admin)", responses: { "200": { description: tokens } } }
+    post:
+      summary: "Create a token (admin); body {\"role\": \"viewer|operator|admin\", \"expires\": \"30d\", \"description\": \"...\"}; the secret is in this response only"
+      responses: { "201": { description: "{secret, token}" }, "400": { description: bad role or duration } }
+  /api/v1/tokens/{id}:
+    parameters: [ { name: id, in: path, required: true, schema: { type: string } } ]
+    delete: { summary: Revoke a token (admin), responses: { "200": { description: revoked }, "404": { description: no active token } } }
 """#
 }

@@ -113,3 +113,13 @@ public struct Capital: Sendable, Hashable, Codable {
 
     public init(quote: Decimal) { self.quote = quote }
 }
+
+extension ProfileSpec {
+    /// Every risk and runtime setting by path, the profile's own value or the default: what
+    /// `profile show` and `GET /api/v1/profiles/{name}` print.
+    public var resolvedSettings: [String: String] {
+        var out: [String: String] = [:]
+        for key in SettingKey.allCases { out[key.path] = (settings[key]?.value ?? key.defaultValue).description }
+        return out
+    }
+}

@@ -1,0 +1,127 @@
+import AsyncHTTPClient
+import FlotillaPlan
+import FlotillaSpec
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// The CLI talking to a running `flotilla up` through its API (`--server URL` or FLOTILLA_SERVER,
+/// with FLOTILLA_TOKEN), as kubectl talks to an API server: the same commands, the server's state.
+struct RemoteAPI: Sendable {
+    let base: String
+    let token: String?
+
+    /// An error response of the server, said as the server said it.
+    struct Problem: Error, CustomStringConvertible {
+        var status: Int
+        var code: String
+        var message: String
+        var details: [String: String]
+
+        var description: String {
+            let lines = details.sorted { (Int($0.key) ?? 0, $0.key) < (Int($1.key) ?? 0, $1.key) }.map { "  - \($0.value)" }
+            return "\(message) (HTTP \(status) \(code))" + (lines.isEmpty ? "" : "\n" + lines.joined(separator: "\n"))
+        }
+    }
+
+    init?(options: GlobalOptions, console: Console) throws {
+        guard let url = options.server ?? console.environment["FLOTILLA_SERVER"], !url.isEmpty else { return nil }
+        guard url.hasPrefix("http://") || url.hasPrefix("https://"), URL(string: url)?.host != nil else {
+            throw UsageProblem("--server \(url): write the URL of a flotilla up, e.g. http://127.0.0.1:8080")
+        }
+        base = url.hasSuffix("/") ? String(url.dropLast()) : url
+        token = console.environment["FLOTILLA_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    func send(_ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: Data? = nil) async throws -> Data {
+        var url = base + path
+        if !query.isEmpty {
+            let allowed = CharacterSet.urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+,"))
+            url += "?" + query.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0.1)" }.joined(separator: "&")
+        }
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        let response: HTTPClientResponse
+        do {
+            response = try await Self.client.execute(request, timeout: .seconds(300))
+        } catch {
+            throw UsageProblem("cannot reach flotilla at \(base) (\(error)); is flotilla up running there?")
+        }
+        let bytes = try await response.body.collect(upTo: 256 << 20)
+        let data = Data(bytes.readableBytesView)
+        guard (200..<300).contains(Int(response.status.code)) else {
+            struct Body: Decodable {
+                struct Inner: Decodable { var code: String; var message: String; var details: [String: String]? }
+                var error: Inner
+            }
+            if let body = try? JSONDecoder().decode(Body.self, from: data) {
+                throw Problem(status: Int(response.status.code), code: body.error.code, message: body.error.message, details: body.error.details ?? [:])
+            }
+            throw Problem(status: Int(response.status.code), code: "http_error", message: String(decoding: data.prefix(300), as: UTF8.self), details: [:])
+        }
+        return data
+    }
+
+    func get<T: Decodable>(_ type: T.Type, _ path: String, query: [(String, String)] = []) async throws -> T {
+        try Self.decoder.decode(T.self, from: try await send(.GET, path, query: query))
+    }
+
+    func post<T: Decodable>(_ type: T.Type, _ path: String, query: [(String, String)] = [], json: [String: Any]? = nil) async throws -> T {
+        let body = try json.map { try JSONSerialization.data(withJSONObject: $0) }
+        return try Self.decoder.decode(T.self, from: try await send(.POST, path, query: query, body: body))
+    }
+
+    /// One client for the process. A server that does not answer fails within the connect
+    /// timeout (the shared client's default keeps retrying until the whole request times out).
+    static let client: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(connect: .seconds(5), read: .seconds(300))
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
+    static let decoder: JSONDecoder = {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .iso8601
+        return d
+    }()
+
+    /// Every spec file of the local project, as the API's `files` body: the server plans them
+    /// against its state (as Terraform's remote runs upload the working directory).
+    static func projectFiles(_ layout: ProjectLayout) throws -> [String: String] {
+        var files: [String: String] = [:]
+        for (folder, prefix) in [(layout.profiles, "profiles/"), (layout.bots, "bots.d/")] {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+            for name in names where name.hasSuffix(".yaml") || name.hasSuffix(".yml") {
+                files[prefix + name] = try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)
+            }
+        }
+        return files
+    }
+
+    /// What `POST /api/v1/plans` and a profile switch return.
+    struct PlanRun: Decodable {
+        var id: String
+        var source: String
+        var plan: Plan
+        var edits: [String]?
+    }
+
+    struct Applied: Decodable {
+        var id: String
+        var serial: Int
+        var revisions: [String: Int]
+        var summary: Plan.Summary
+        var backups: String?
+    }
+}
+
+extension GlobalOptions {
+    /// The server to talk to, when `--server` or FLOTILLA_SERVER names one.
+    func remote(_ console: Console) throws -> RemoteAPI? { try RemoteAPI(options: self, console: console) }
+}
