@@ -40,6 +40,7 @@ struct GetCommand: ConsoleCommand {
         var instances: String
         var rollout: String
         var equity: String
+        var health: String
     }
 
     func run(console: Console) async throws {
@@ -108,22 +109,24 @@ struct GetCommand: ConsoleCommand {
         }
         let phases = Dictionary(grouping: instances, by: \.phase).map { "\($0.value.count) \($0.key)" }.sorted().joined(separator: ", ")
         var equity = Decimal(0)
+        var health: [BotHealth.Instance] = []
+        let nowMs = Date().timeIntervalSince1970 * 1000
         for i in instances {
-            if let m = i.metricsJSON.flatMap({ try? JSONDecoder().decode(InstanceMetrics.self, from: Data($0.utf8)) }), i.mode == "live" {
-                equity += Decimal(string: m.equity) ?? 0
-            }
+            let m = i.metricsJSON.flatMap { try? JSONDecoder().decode(InstanceMetrics.self, from: Data($0.utf8)) }
+            if let m, i.mode == "live" { equity += Decimal(string: m.equity) ?? 0 }
+            health.append(BotHealth.Instance(id: i.id, phase: i.phase, heartbeatAgeSeconds: i.heartbeatAt > 0 ? (nowMs - Double(i.heartbeatAt)) / 1000 : nil, metrics: m))
         }
         let rollout = stored.map { "\($0.phase) r\($0.candidate)" } ?? "-"
         return BotRow(
             name: bot.name, profile: bot.profile, strategy: bot.strategy.kind.rawValue, deploy: bot.deploy.strategy.name.rawValue,
             capital: bot.capital.quote.canonicalText, revision: applied?.revision, status: status, instances: phases.isEmpty ? "-" : phases,
-            rollout: rollout, equity: instances.isEmpty ? "-" : equity.canonicalText)
+            rollout: rollout, equity: instances.isEmpty ? "-" : equity.canonicalText, health: applied == nil ? "-" : BotHealth.of(health).status)
     }
 
     private func table(_ rows: [BotRow]) -> String {
-        let header = ["NAME", "PROFILE", "STRATEGY", "DEPLOY", "CAPITAL", "EQUITY", "REVISION", "ROLLOUT", "INSTANCES", "STATUS"]
+        let header = ["NAME", "PROFILE", "STRATEGY", "DEPLOY", "CAPITAL", "EQUITY", "REVISION", "ROLLOUT", "INSTANCES", "HEALTH", "STATUS"]
         let cells = rows.map {
-            [$0.name, $0.profile, $0.strategy, $0.deploy, $0.capital, $0.equity, $0.revision.map(String.init) ?? "-", $0.rollout, $0.instances, $0.status]
+            [$0.name, $0.profile, $0.strategy, $0.deploy, $0.capital, $0.equity, $0.revision.map(String.init) ?? "-", $0.rollout, $0.instances, $0.health, $0.status]
         }
         return Table.render(header: header, rows: cells)
     }

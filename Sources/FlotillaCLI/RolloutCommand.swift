@@ -196,7 +196,10 @@ struct BotCommand: ConsoleCommand {
         try RolloutCommand.requireBot(name, store: store)
         switch action {
         case "reset-errors": try store.sendRolloutCommand(bot: name, command: "resetErrors")
-        case "start", "resume": try store.setBotControl(bot: name, state: "running")
+        case "start": try store.setBotControl(bot: name, state: "running")
+        case "resume":
+            try store.setBotControl(bot: name, state: "running")
+            try store.sendRolloutCommand(bot: name, command: "resume")
         case "stop": try store.setBotControl(bot: name, state: "stopped")
         case "pause": try store.setBotControl(bot: name, state: "paused")
         case "restart":

@@ -57,7 +57,7 @@ public func buildApplication(_ server: ServerContext, host: String = "127.0.0.1"
         guard let data = try cache.json(for: name) else { throw APIError.notFound("no bot \"\(name)\"") }
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
-    api.get("bots/:name/health") { _, context in try JSON.response(BotHealth.of(try bot(context, store).instances)) }
+    api.get("bots/:name/health") { _, context in try JSON.response(BotHealth.of(try bot(context, store).instances.map(\.healthInput))) }
     api.post("bots/:name/:action") { _, context in
         let view = try bot(context, store)
         let action = try context.parameters.require("action")
@@ -70,6 +70,7 @@ public func buildApplication(_ server: ServerContext, host: String = "127.0.0.1"
             try store.sendRolloutCommand(bot: view.name, command: "resetErrors")
         } else {
             try store.setBotControl(bot: view.name, state: state)
+            if action == "resume" { try store.sendRolloutCommand(bot: view.name, command: "resume") }
         }
         cache.invalidate()
         return try JSON.response(["bot": view.name, "action": action, "state": action == "reset-errors" ? view.control : state], status: .accepted)

@@ -78,52 +78,10 @@ public struct BotView: Codable, Sendable {
             return BotView(
                 name: applied.name, labels: spec.labels, revision: applied.revision, profile: spec.profile, strategy: spec.strategy.kind.rawValue,
                 deploy: spec.deploy.strategy.name.rawValue, capital: spec.capital.quote.canonicalText, equity: equity.canonicalText,
-                control: controls[applied.name] ?? "running", health: BotHealth.of(views).status,
+                control: controls[applied.name] ?? "running", health: BotHealth.of(views.map(\.healthInput)).status,
                 rollout: status,
                 instances: views)
         }
-    }
-}
-
-/// The seeds' per-bot health: a score 0–100 from its parts, and a status.
-struct BotHealth: Codable, Sendable {
-    struct Part: Codable, Sendable {
-        var name: String
-        var score: Double
-        var weight: Double
-        var detail: String
-    }
-    var score: Double
-    var status: String
-    var parts: [Part]
-    var anomalies: [String]
-
-    static func of(_ instances: [BotView.InstanceView]) -> BotHealth {
-        guard !instances.isEmpty else {
-            return BotHealth(score: 0, status: "dead", parts: [Part(name: "instances", score: 0, weight: 1, detail: "no instance runs")], anomalies: [])
-        }
-        let heartbeat = instances.compactMap(\.heartbeatAgeSeconds).max() ?? .infinity
-        let heartbeatScore = heartbeat < 5 ? 100 : heartbeat < 30 ? 50 : 0
-        let errors = instances.map { $0.metrics?.errors ?? 0 }.max() ?? 0
-        let errorScore = max(0, 100 - Double(errors) * 10)
-        let open = instances.contains { $0.metrics?.circuitBreaker == "open" }
-        let halfOpen = instances.contains { $0.metrics?.circuitBreaker == "half-open" }
-        let breakerScore: Double = open ? 0 : halfOpen ? 50 : 100
-        let failed = instances.contains { $0.phase == "failed" }
-        let drawdown = instances.map { $0.metrics?.maxDrawdownPct ?? 0 }.max() ?? 0
-        let riskScore = max(0, 100 - drawdown * 5)
-        let parts = [
-            Part(name: "heartbeat", score: Double(heartbeatScore), weight: 0.35, detail: heartbeat.isFinite ? String(format: "%.1f s ago", heartbeat) : "never"),
-            Part(name: "errors", score: errorScore, weight: 0.2, detail: "\(errors) consecutive venue error(s)"),
-            Part(name: "circuitBreaker", score: breakerScore, weight: 0.25, detail: open ? "open" : halfOpen ? "half-open" : "closed"),
-            Part(name: "risk", score: riskScore, weight: 0.2, detail: String(format: "max drawdown %.2f %%", drawdown)),
-        ]
-        let score = failed ? 0 : parts.reduce(0) { $0 + $1.score * $1.weight }
-        let status = heartbeat >= 30 ? "dead" : score >= 80 ? "healthy" : score >= 50 ? "degraded" : "unhealthy"
-        var anomalies: [String] = []
-        if drawdown > 10 { anomalies.append("drawdown above 10 %") }
-        if errors > 0 { anomalies.append("venue errors") }
-        return BotHealth(score: score, status: failed ? "unhealthy" : status, parts: parts, anomalies: anomalies)
     }
 }
 
@@ -155,4 +113,8 @@ final class RolloutSummaries: @unchecked Sendable {
         lock.withLock { cache[stored.bot] = (stored.updatedAt, view) }
         return view
     }
+}
+
+extension BotView.InstanceView {
+    var healthInput: BotHealth.Instance { BotHealth.Instance(id: id, phase: phase, heartbeatAgeSeconds: heartbeatAgeSeconds, metrics: metrics) }
 }

@@ -43,6 +43,12 @@ public actor BotInstance {
     private var sells = 0
     /// Test hook: the next N venue calls fail (the paper venue itself never does).
     private var injectedFailures = 0
+    /// Each metric against its own recent baseline.
+    private var detector = AnomalyDetector()
+    private var venueErrorsThisTick = 0
+    /// Share of one core spent advancing this instance, smoothed over ticks.
+    private var cpuShare: Double = 0
+    private var lastAdvance: ContinuousClock.Instant?
 
     init(id: String, spec: ResolvedBot, revision: Int, symbol: String, mode: InstanceMode, capitalPct: Decimal, candles: [Candle],
          venue: PaperVenue, candlesSeen: Int, nowMs: Int64, fillCounts: (buys: Int, sells: Int) = (0, 0)) {
@@ -91,9 +97,10 @@ public actor BotInstance {
         if injectedFailures > 0 {
             injectedFailures -= 1
             breaker.recordFailure(now: nowMs)
+            venueErrorsThisTick += 1
             if errors.recordError(now: nowMs) {
                 phase = .paused
-                reason = "auto-paused after \(errors.autoPauseAfter) consecutive venue errors; resume with flotilla bot resume \(bot)"
+                reason = "auto-paused after \(errors.autoPauseAfter) consecutive venue errors; resume with flotilla bot resume \(bot) or bot reset-errors \(bot)"
             }
             retryAtMs = nowMs + (retry.delay(attempt: retryAttempt) ?? retry.maxMs)
             retryAttempt = retry.delay(attempt: retryAttempt + 1) == nil ? retryAttempt : retryAttempt + 1
@@ -113,6 +120,8 @@ public actor BotInstance {
 
     /// Processes every candle that is due by `nowMs`; returns the state to persist when anything changed.
     func advance(nowMs: Int64) -> (state: InstanceState, newFills: [(String, Int64, String)])? {
+        let started = ContinuousClock.now
+        defer { measureCPU(started: started, nowMs: nowMs) }
         heartbeatAt = nowMs
         guard phase == .running || phase == .paused else { return nil }
         let firstTime = candles.first?.time ?? 0
@@ -122,6 +131,10 @@ public actor BotInstance {
             guard due <= nowMs else { break }
             let candle = candles[candlesSeen]
             if phase == .running, !venueCall(nowMs: nowMs) { break }  // the candle waits for the venue
+            // Returns are judged only while a position is open: a flat account's return is always 0.
+            let holding = !trader.venue.position.isZero && candlesSeen > 0
+            let before = (equity: holding ? trader.venue.equity(at: candles[candlesSeen - 1].close).double : 0,
+                          fills: trader.venue.fills.count, rejects: trader.rejections.count)
             if phase == .paused {
                 _ = trader.observeOnly(candle)
             } else {
@@ -130,12 +143,38 @@ public actor BotInstance {
             candlesSeen += 1
             processed += 1
             let equity = trader.venue.equity(at: candle.close).double
+            if phase == .running { observe(candle: candle, before: before, equity: equity) }
             peakEquity = max(peakEquity, equity)
             if peakEquity > 0 { maxDrawdownPct = max(maxDrawdownPct, (peakEquity - equity) / peakEquity * 100) }
         }
         if candlesSeen >= candles.count && reason == nil { reason = "replay finished" }
-        guard processed > 0 else { return nil }
+        // A failed venue call changes the error count (and may pause the bot) without a candle.
+        guard processed > 0 || venueErrorsThisTick > 0 else { return nil }
         return snapshot()
+    }
+
+    /// Feeds the anomaly detector one candle's return, rejects and slippage.
+    private func observe(candle: Candle, before: (equity: Double, fills: Int, rejects: Int), equity: Double) {
+        let at = candle.time * 1000
+        if before.equity > 0 { detector.observe("returnPct", (equity - before.equity) / before.equity * 100, at: at) }
+        detector.observe("rejects", Double(trader.rejections.count - before.rejects), at: at)
+        let fills = trader.venue.fills
+        if fills.count > before.fills {
+            let fresh = fills[before.fills...]
+            detector.observe("slippageBps", fresh.map(\.slippageBps).reduce(0, +) / Double(fresh.count), at: at)
+        }
+    }
+
+    /// Venue errors per tick against their baseline, and the share of a core this instance used.
+    private func measureCPU(started: ContinuousClock.Instant, nowMs: Int64) {
+        let now = ContinuousClock.now
+        if phase == .running { detector.observe("venueErrors", Double(venueErrorsThisTick), at: nowMs) }
+        venueErrorsThisTick = 0
+        if let last = lastAdvance {
+            let wall = (now - last).seconds, busy = (now - started).seconds
+            if wall > 0 { cpuShare += 0.1 * (min(1, busy / wall) - cpuShare) }
+        }
+        lastAdvance = now
     }
 
     func snapshot() -> (state: InstanceState, newFills: [(String, Int64, String)]) {
@@ -172,7 +211,15 @@ public actor BotInstance {
             maxDrawdownPct: maxDrawdownPct, decisions: trader.decisions, rejects: trader.rejections.count,
             slippageBps: venue.fills.isEmpty ? 0 : venue.fills.map(\.slippageBps).reduce(0, +) / Double(venue.fills.count),
             position: venue.position.description, cash: venue.cash.description, errors: errors.consecutive,
-            circuitBreaker: breaker.state.rawValue, buys: buys, sells: sells)
+            circuitBreaker: breaker.state.rawValue, buys: buys, sells: sells,
+            anomalies: detector.anomalies, cpuPct: (cpuShare * 10000).rounded() / 100, memoryBytes: memoryEstimate)
+    }
+
+    /// Bytes this instance holds: its candles (shared with other instances replaying the same
+    /// file), its account's orders and fills, the strategy's indicator windows (estimated).
+    var memoryEstimate: Int {
+        candles.count * MemoryLayout<Candle>.stride + trader.venue.orders.count * (MemoryLayout<Order>.stride + 16)
+            + trader.venue.fills.count * MemoryLayout<Fill>.stride + 500 * 8 * 8
     }
 
     var lastClose: Fixed { candlesSeen > 0 ? candles[candlesSeen - 1].close : (candles.first?.open ?? .zero) }
@@ -264,6 +311,12 @@ public struct InstanceMetrics: Sendable, Codable, Equatable {
     public var circuitBreaker: String
     public var buys: Int
     public var sells: Int
+    /// Metrics that left their own recent baseline (see `AnomalyDetector`).
+    public var anomalies: [Anomaly]?
+    /// Share of one core spent on this instance, percent.
+    public var cpuPct: Double?
+    /// Estimated bytes held (see `BotInstance.memoryEstimate`).
+    public var memoryBytes: Int?
 
     public var tradingMetrics: TradingMetrics {
         TradingMetrics(closedTrades: trades, returnOnCapitalPct: returnPct, maxDrawdownPct: maxDrawdownPct, venueCalls: decisions + errors, venueErrors: errors,

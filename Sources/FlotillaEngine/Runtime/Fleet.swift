@@ -228,7 +228,11 @@ public actor Fleet {
         default:
             for i in mine {
                 let phase = await i.phase, reason = await i.reason
-                if phase == .paused || (phase == .stopped && reason == "stopped by a person") { await i.setPhase(.running) }
+                // Resume what a person paused or stopped; an auto-pause (venue errors) waits for
+                // `bot resume` or `bot reset-errors`.
+                if (phase == .paused && reason == "paused by a person") || (phase == .stopped && reason == "stopped by a person") {
+                    await i.setPhase(.running)
+                }
             }
         }
 
@@ -237,6 +241,9 @@ public actor Fleet {
         for c in commands {
             switch c.command {
             case "undo": undoTo = c.argument
+            case "resume":
+                // Also resumes an instance that paused itself after venue errors.
+                for i in mine where await i.phase == .paused && control == "running" { await i.setPhase(.running) }
             case "resetErrors":
                 for i in mine { await i.resetErrors() }
                 try? store.recordEvent(bot: bot, kind: "ErrorsReset", message: "venue errors, circuit breaker and retry backoff reset by a person")
