@@ -30,11 +30,12 @@ public func buildApplication(_ server: ServerContext, host: String = "127.0.0.1"
     let router = Router(context: FlotillaRequestContext.self)
     router.add(middleware: AuthMiddleware(server: server))
     let store = server.store
-    let cache = ViewCache(store: store)
+    let cache = ViewCache(store: store, live: server.fleet?.live)
+    cache.warm()
 
     router.get("/healthz") { _, _ in try await Health.liveness(server) }
     router.get("/readyz") { _, _ in try await Health.readiness(server) }
-    router.get("/metrics") { _, _ in JSON.text(try MetricsText.render(store: store), type: "text/plain; version=0.0.4") }
+    router.get("/metrics") { _, _ in JSON.text(try await offPool { try MetricsText.render(store: store, live: server.fleet?.live) }, type: "text/plain; version=0.0.4") }
     router.get("/") { _, _ in JSON.text(Dashboard.html, type: "text/html; charset=utf-8") }
     router.get("/openapi.yaml") { _, _ in JSON.text(OpenAPIDocument.yaml, type: "application/yaml") }
 
@@ -48,16 +49,18 @@ public func buildApplication(_ server: ServerContext, host: String = "127.0.0.1"
                 selector[kv[0]] = kv[1]
             }
         }
-        let views = try cache.all().filter { view in selector.allSatisfy { view.labels[$0.key] == $0.value } }
-        return try JSON.response(views)
+        let data = try await cache.listJSON(selector: selector)
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
     api.get("bots/:name") { _, context in
         let name = try context.parameters.require("name")
         guard Name.problem(with: name) == nil else { throw APIError.badRequest("\"\(name.prefix(70))\" is not a bot name") }
-        guard let data = try cache.json(for: name) else { throw APIError.notFound("no bot \"\(name)\"") }
+        guard let data = try await cache.json(for: name) else { throw APIError.notFound("no bot \"\(name)\"") }
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
-    api.get("bots/:name/health") { _, context in try JSON.response(BotHealth.of(try bot(context, store).instances.map(\.healthInput))) }
+    api.get("bots/:name/health") { _, context in
+        try JSON.response(BotHealth.of(try bot(context, store, live: server.fleet?.live).instances.map(\.healthInput)))
+    }
     api.post("bots/:name/:action") { _, context in
         let view = try bot(context, store)
         let action = try context.parameters.require("action")
@@ -142,10 +145,10 @@ public func buildApplication(_ server: ServerContext, host: String = "127.0.0.1"
     return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "flotilla"), logger: logger)
 }
 
-func bot(_ context: FlotillaRequestContext, _ store: StateStore) throws -> BotView {
+func bot(_ context: FlotillaRequestContext, _ store: StateStore, live: LiveFleet? = nil) throws -> BotView {
     let name = try context.parameters.require("name")
     guard Name.problem(with: name) == nil else { throw APIError.badRequest("\"\(name.prefix(70))\" is not a bot name") }
-    guard let view = try BotView.one(name, store: store) else { throw APIError.notFound("no bot \"\(name)\"") }
+    guard let view = try BotView.one(name, store: store, live: live) else { throw APIError.notFound("no bot \"\(name)\"") }
     return view
 }
 

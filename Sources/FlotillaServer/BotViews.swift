@@ -40,37 +40,41 @@ public struct BotView: Codable, Sendable {
     public var rollout: RolloutView?
     public var instances: [InstanceView]
 
-    /// One bot, reading only its own rows.
-    static func one(_ name: String, store: StateStore) throws -> BotView? {
+    /// One bot, reading only its own rows (its instances from `live` when a fleet runs here).
+    static func one(_ name: String, store: StateStore, live: LiveFleet? = nil) throws -> BotView? {
         guard let applied = try store.desiredBot(named: name) else { return nil }
         let rollouts = try store.rollout(bot: name).map { [name: $0] } ?? [:]
-        return try build([applied], instances: [name: try store.runtimeInstances(bot: name, withVenue: false).filter { $0.phase != "stopped" }],
+        let running = try live?.instances?.filter { $0.state.bot == name }
+            ?? store.runtimeInstances(bot: name, withVenue: false).map(LiveInstance.init(decoding:))
+        return try build([applied], instances: [name: running.filter { $0.state.phase != "stopped" }],
                          controls: try store.botControls(), rollouts: rollouts, selector: [:]).first
     }
 
     /// Every bot, in a handful of queries. `specs` caches decoded specs by hash across calls.
-    static func all(store: StateStore, selector: [String: String] = [:], specs: SpecCache? = nil) throws -> [BotView] {
+    static func all(store: StateStore, selector: [String: String] = [:], specs: SpecCache? = nil, live: LiveFleet? = nil) throws -> [BotView] {
         let known = specs?.hashes ?? [:]
         var (_, bots) = try store.desiredState(decode: { name, hash in known[name] != hash })
         for i in bots.indices {
             if let spec = bots[i].spec { specs?.remember(spec) } else { bots[i].spec = specs?.spec(bots[i].name) }
         }
-        let instances = Dictionary(grouping: try store.runtimeInstances(withVenue: false).filter { $0.phase != "stopped" }, by: \.bot)
+        let running = try live?.instances ?? store.runtimeInstances(withVenue: false).map(LiveInstance.init(decoding:))
+        let instances = Dictionary(grouping: running.filter { $0.state.phase != "stopped" }, by: \.state.bot)
         let rollouts = Dictionary(uniqueKeysWithValues: try store.rollouts().map { ($0.bot, $0) })
         return try build(bots, instances: instances, controls: try store.botControls(), rollouts: rollouts, selector: selector)
     }
 
-    static func build(_ bots: [AppliedBot], instances: [String: [InstanceState]], controls: [String: String], rollouts: [String: StoredRollout],
+    static func build(_ bots: [AppliedBot], instances: [String: [LiveInstance]], controls: [String: String], rollouts: [String: StoredRollout],
                       selector: [String: String]) throws -> [BotView] {
         let now = Date().timeIntervalSince1970 * 1000
         return bots.compactMap { applied -> BotView? in
             guard let spec = applied.spec, selector.allSatisfy({ spec.labels[$0.key] == $0.value }) else { return nil }
             let mine = instances[applied.name] ?? []
-            let views = mine.map { i in
-                InstanceView(
+            let views = mine.map { live in
+                let i = live.state
+                return InstanceView(
                     id: i.id, revision: i.revision, symbol: i.symbol, phase: i.phase, reason: i.reason, mode: i.mode, capitalPct: i.capitalPct,
                     candlesSeen: i.candlesSeen, heartbeatAgeSeconds: i.heartbeatAt > 0 ? (now - Double(i.heartbeatAt)) / 1000 : nil,
-                    metrics: i.metricsJSON.flatMap { try? JSONDecoder().decode(InstanceMetrics.self, from: Data($0.utf8)) })
+                    metrics: live.metrics)
             }
             var equity = Decimal(0)
             for v in views where v.mode == "live" { equity += Decimal(string: v.metrics?.equity ?? "0") ?? 0 }

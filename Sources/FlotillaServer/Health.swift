@@ -18,8 +18,8 @@ enum Health {
     static func liveness(_ server: ServerContext) async throws -> Response {
         var components: [String: Component] = ["process": Component(status: "ok", detail: "pid \(getpid())")]
         if let fleet = server.fleet {
-            let age = (Date().timeIntervalSince1970 * 1000 - Double(await fleet.lastReconcileMs)) / 1000
-            let recovered = await fleet.recovered
+            let age = (Date().timeIntervalSince1970 * 1000 - Double(fleet.progress.lastReconcileMs)) / 1000
+            let recovered = fleet.progress.recovered
             components["reconciler"] = Component(
                 status: !recovered || age < 10 ? "ok" : "stalled", detail: recovered ? String(format: "last pass %.2f s ago", age) : "recovering")
         }
@@ -37,9 +37,9 @@ enum Health {
             components["store"] = Component(status: "down", detail: "\(error)")
         }
         if let fleet = server.fleet {
-            let recovered = await fleet.recovered
+            let recovered = fleet.progress.recovered
             components["recovery"] = Component(status: recovered ? "ok" : "pending", detail: recovered ? "finished" : "restoring instances")
-            let age = (Date().timeIntervalSince1970 * 1000 - Double(await fleet.lastReconcileMs)) / 1000
+            let age = (Date().timeIntervalSince1970 * 1000 - Double(fleet.progress.lastReconcileMs)) / 1000
             components["reconciler"] = Component(status: age < 2 ? "ok" : "stale", detail: String(format: "last pass %.2f s ago", age))
         } else {
             components["reconciler"] = Component(status: "down", detail: "no fleet runs in this process")

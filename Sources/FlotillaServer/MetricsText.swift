@@ -4,7 +4,8 @@ import Foundation
 import Prometheus
 
 /// `/metrics`: the seeds' `trading_bot_*` series with a `bot` label, plus reconciler and rollout
-/// series, read from the store at scrape time into a swift-prometheus registry.
+/// series, set at scrape time in a swift-prometheus registry from the fleet's live instances (or,
+/// without a fleet in this process, from the store).
 enum MetricsText {
     static let processStart = Date()
     /// One registry for the process: a series is created once and only updated afterwards (creating
@@ -12,18 +13,86 @@ enum MetricsText {
     /// instances that stopped are removed.
     static let registry = Registry()
 
+    /// The series of one instance, made once and kept while it runs.
+    final class InstanceSeries: @unchecked Sendable {
+        // @unchecked: created and used under Registry's lock only; swift-prometheus metrics are thread-safe.
+        let uptime, positions, pnl, health, capital, equity: Gauge
+        let buys, sells, requests, errors: Counter
+        let unregister: @Sendable () -> Void
+
+        init(_ p: PrometheusCollectorRegistry, _ i: InstanceState) {
+            let labels = [("bot", i.bot), ("symbol", i.symbol), ("revision", String(i.revision))]
+            let instance = [("bot", i.bot), ("instance", i.id)]
+            func gauge(_ name: String, _ labels: [(String, String)], _ help: String) -> Gauge {
+                p.makeGauge(descriptor: .init(metricName: name, unitName: "", helpText: help), labels: labels)
+            }
+            func counter(_ name: String, _ labels: [(String, String)], _ help: String) -> Counter {
+                p.makeCounter(descriptor: .init(metricName: name, unitName: "", helpText: help), labels: labels)
+            }
+            uptime = gauge("trading_bot_uptime_seconds", instance, "Seconds since this flotilla process started serving the bot")
+            buys = counter("trading_bot_trades_total", labels + [("action", "buy")], "Fills by side")
+            sells = counter("trading_bot_trades_total", labels + [("action", "sell")], "Fills by side")
+            positions = gauge("trading_bot_positions_active", labels, "Open position, base quantity")
+            pnl = gauge("trading_bot_daily_pnl", labels, "Realized plus unrealized PnL of the instance, quote currency")
+            requests = counter("trading_bot_api_requests_total", instance + [("provider", "paper"), ("endpoint", "orders")], "Venue calls")
+            errors = counter("trading_bot_api_errors_total", instance + [("provider", "paper")], "Failed venue calls")
+            health = gauge("trading_bot_health_status", [("bot", i.bot), ("component", "instance"), ("instance", i.id)], "1 healthy, 0 not")
+            capital = gauge("flotilla_capital_pct", labels, "Share of the bot's capital this revision trades")
+            equity = gauge("flotilla_equity", labels, "Instance equity at the last close, quote currency")
+            let (g, c) = ([uptime, positions, pnl, health, capital, equity], [buys, sells, requests, errors])
+            unregister = { g.forEach(p.unregisterGauge); c.forEach(p.unregisterCounter) }
+        }
+
+        func set(_ i: InstanceState, _ m: InstanceMetrics?, uptime seconds: Double) {
+            uptime.set(to: seconds)
+            Self.set(buys, m?.buys ?? 0)
+            Self.set(sells, m?.sells ?? 0)
+            positions.set(to: Double(m?.position ?? "0") ?? 0)
+            pnl.set(to: (Double(m?.realizedPnL ?? "0") ?? 0) + (Double(m?.unrealizedPnL ?? "0") ?? 0))
+            Self.set(requests, m?.decisions ?? 0)
+            Self.set(errors, m?.errors ?? 0)
+            health.set(to: i.phase == "running" && m?.circuitBreaker != "open" ? 1.0 : 0.0)
+            capital.set(to: Double(i.capitalPct) ?? 0)
+            equity.set(to: Double(m?.equity ?? "0") ?? 0)
+        }
+
+        /// Counters carry the engine's cumulative value: reset, then incremented by it.
+        static func set(_ counter: Counter, _ value: Int) {
+            counter.reset()
+            counter.increment(by: Int64(value))
+        }
+    }
+
     final class Registry: @unchecked Sendable {
-        // @unchecked: `known` is only touched under `lock`; PrometheusCollectorRegistry is thread-safe.
+        // @unchecked: the dictionaries are only touched under `lock`; PrometheusCollectorRegistry is thread-safe.
         let prometheus = PrometheusCollectorRegistry()
         private let lock = NSLock()
+        /// By instance id, with the revision and symbol their labels were made with.
+        private var instances: [String: InstanceSeries] = [:]
         private var gauges: [String: Gauge] = [:]
         private var counters: [String: Counter] = [:]
-        private var seen = Set<String>()
 
+        /// Sets every running instance's series; removes those of instances no longer running.
+        func update(_ running: [(InstanceState, InstanceMetrics?)], uptime: Double) {
+            lock.withLock {
+                var seen = Set<String>(minimumCapacity: running.count)
+                for (state, metrics) in running {
+                    seen.insert(state.id)
+                    let series = instances[state.id] ?? InstanceSeries(prometheus, state)
+                    instances[state.id] = series
+                    series.set(state, metrics, uptime: uptime)
+                }
+                for (id, series) in instances where !seen.contains(id) {
+                    series.unregister()
+                    instances[id] = nil
+                }
+            }
+        }
+
+        /// A fleet-level gauge, made on first use.
         func gauge(_ name: String, _ labels: [(String, String)], help: String) -> Gauge {
             let key = name + labels.map { "|\($0.0)=\($0.1)" }.joined()
             return lock.withLock {
-                seen.insert(key)
                 if let g = gauges[key] { return g }
                 let g = prometheus.makeGauge(descriptor: .init(metricName: name, unitName: "", helpText: help), labels: labels)
                 gauges[key] = g
@@ -31,61 +100,47 @@ enum MetricsText {
             }
         }
 
-        /// Counters are set to the engine's cumulative value: reset, then incremented by it.
-        func counter(_ name: String, _ labels: [(String, String)], help: String, value: Int64) {
+        func counter(_ name: String, _ labels: [(String, String)], help: String, value: Int) {
             let key = name + labels.map { "|\($0.0)=\($0.1)" }.joined()
             let c: Counter = lock.withLock {
-                seen.insert(key)
                 if let c = counters[key] { return c }
                 let c = prometheus.makeCounter(descriptor: .init(metricName: name, unitName: "", helpText: help), labels: labels)
                 counters[key] = c
                 return c
             }
-            c.reset()
-            c.increment(by: value)
+            InstanceSeries.set(c, value)
         }
 
-        func beginScrape() { lock.withLock { seen.removeAll(keepingCapacity: true) } }
-
-        /// Drops series not reported in this scrape.
-        func endScrape() {
+        /// Removes a fleet-level gauge (a rollout that is gone).
+        func removeGauges(where predicate: (String) -> Bool) {
             lock.withLock {
-                for (key, g) in gauges where !seen.contains(key) { prometheus.unregisterGauge(g); gauges[key] = nil }
-                for (key, c) in counters where !seen.contains(key) { prometheus.unregisterCounter(c); counters[key] = nil }
+                for (key, g) in gauges where predicate(key) {
+                    prometheus.unregisterGauge(g)
+                    gauges[key] = nil
+                }
             }
         }
     }
 
-    static func render(store: StateStore) throws -> String {
-        registry.beginScrape()
-        defer { registry.endScrape() }
-        let registry = Self.registry
-        let uptime = Date().timeIntervalSince(processStart)
-        let decoder = JSONDecoder()
-        for instance in try store.runtimeInstances(withVenue: false) where instance.phase != "stopped" {
-            let m = instance.metricsJSON.flatMap { try? decoder.decode(InstanceMetrics.self, from: Data($0.utf8)) }
-            let labels = [("bot", instance.bot), ("symbol", instance.symbol), ("revision", String(instance.revision))]
-            registry.gauge("trading_bot_uptime_seconds", [("bot", instance.bot), ("instance", instance.id)],
-                               help: "Seconds since this flotilla process started serving the bot").set(to: uptime)
-            registry.counter("trading_bot_trades_total", labels + [("action", "buy")], help: "Fills by side", value: Int64(m?.buys ?? 0))
-            registry.counter("trading_bot_trades_total", labels + [("action", "sell")], help: "Fills by side", value: Int64(m?.sells ?? 0))
-            let position = Double(m?.position ?? "0") ?? 0
-            registry.gauge("trading_bot_positions_active", labels, help: "Open position, base quantity").set(to: position)
-            let pnl = (Double(m?.realizedPnL ?? "0") ?? 0) + (Double(m?.unrealizedPnL ?? "0") ?? 0)
-            registry.gauge("trading_bot_daily_pnl", labels, help: "Realized plus unrealized PnL of the instance, quote currency").set(to: pnl)
-            registry.counter("trading_bot_api_requests_total", [("bot", instance.bot), ("instance", instance.id), ("provider", "paper"), ("endpoint", "orders")],
-                             help: "Venue calls", value: Int64(m?.decisions ?? 0))
-            registry.counter("trading_bot_api_errors_total", [("bot", instance.bot), ("instance", instance.id), ("provider", "paper")],
-                             help: "Failed venue calls", value: Int64(m?.errors ?? 0))
-            let healthy = instance.phase == "running" && m?.circuitBreaker != "open"
-            registry.gauge("trading_bot_health_status", [("bot", instance.bot), ("component", "instance"), ("instance", instance.id)],
-                               help: "1 healthy, 0 not").set(to: healthy ? 1.0 : 0.0)
-            registry.gauge("flotilla_capital_pct", labels, help: "Share of the bot's capital this revision trades").set(to: Double(instance.capitalPct) ?? 0)
-            registry.gauge("flotilla_equity", labels, help: "Instance equity at the last close, quote currency")
-                .set(to: Double(m?.equity ?? "0") ?? 0)
+    static func render(store: StateStore, live: LiveFleet? = nil) throws -> String {
+        let running: [(InstanceState, InstanceMetrics?)]
+        if let instances = live?.instances {
+            running = instances.filter { $0.state.phase != "stopped" }.map { ($0.state, $0.metrics) }
+        } else {
+            running = try store.runtimeInstances(withVenue: false).filter { $0.phase != "stopped" }.map {
+                let decoded = LiveInstance(decoding: $0)
+                return (decoded.state, decoded.metrics)
+            }
         }
+        registry.update(running, uptime: Date().timeIntervalSince(processStart))
         let phases = ["Progressing", "Paused", "Completed", "Aborted", "Degraded"]
-        for rollout in try store.rollouts() {
+        let rollouts = try store.rollouts()
+        let bots = Set(rollouts.map(\.bot))
+        registry.removeGauges { key in
+            guard key.hasPrefix("flotilla_rollout_"), let bot = key.split(separator: "|").dropFirst().first?.split(separator: "=").last else { return false }
+            return !bots.contains(String(bot))
+        }
+        for rollout in rollouts {
             for phase in phases {
                 registry.gauge("flotilla_rollout_phase", [("bot", rollout.bot), ("phase", phase)], help: "1 for the rollout's current phase")
                     .set(to: rollout.phase == phase ? 1.0 : 0.0)
@@ -94,11 +149,9 @@ enum MetricsText {
         }
         let analyses = try store.eventCounts(prefix: "Analysis")
         for result in ["Successful", "Failed", "Inconclusive"] {
-            registry.counter("flotilla_analysis_results_total", [("result", result)], help: "Analysis runs by result",
-                             value: Int64(analyses["Analysis\(result)"] ?? 0))
+            registry.counter("flotilla_analysis_results_total", [("result", result)], help: "Analysis runs by result", value: analyses["Analysis\(result)"] ?? 0)
         }
         registry.gauge("flotilla_state_serial", [], help: "The state serial").set(to: Double(try store.stateSerial()))
         return registry.prometheus.emitToString()
     }
 }
-

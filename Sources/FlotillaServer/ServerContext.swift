@@ -86,3 +86,12 @@ enum JSON {
         Response(status: status, headers: [.contentType: type], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 }
+
+/// Runs heavy, blocking work (a /metrics render, a plan of thousands of bots) on a Dispatch thread,
+/// so that it never holds one of the few threads of Swift's cooperative pool, where every request
+/// handler runs.
+func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global(qos: .userInitiated).async { continuation.resume(with: Result { try work() }) }
+    }
+}

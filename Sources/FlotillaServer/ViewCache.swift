@@ -1,3 +1,4 @@
+import FlotillaEngine
 import FlotillaStore
 import Foundation
 
@@ -14,64 +15,99 @@ final class ViewCache: @unchecked Sendable {
     private var views: [BotView] = []
     private var encoded: [String: Data] = [:]
     private var rebuilding = false
+    private var pending: Task<Void, Error>?
+    private var hasSnapshot = false
+    private var invalidated = false
+    private var invalidatedAt = Date.distantPast
     private let specs = SpecCache()
 
-    init(store: StateStore, maxAge: TimeInterval = 1) {
+    private let live: LiveFleet?
+
+    init(store: StateStore, live: LiveFleet? = nil, maxAge: TimeInterval = 1) {
         self.store = store
+        self.live = live
         self.maxAge = maxAge
     }
 
-    /// Rebuilds when stale. One caller rebuilds, outside the lock; the others keep reading the
-    /// previous snapshot meanwhile (only the very first build makes callers wait).
-    private func refreshIfStale() throws {
-        let (stale, first, mine): (Bool, Bool, Bool) = lock.withLock {
-            let stale = Date().timeIntervalSince(builtAt) > maxAge
-            let first = builtAt == .distantPast && views.isEmpty
-            guard stale, !rebuilding else { return (stale, first, false) }
-            rebuilding = true
-            return (stale, first, true)
-        }
-        guard stale else { return }
-        if !mine {
-            if first { while lock.withLock({ rebuilding }) { Thread.sleep(forTimeInterval: 0.002) } }
-            return
-        }
-        if first {
-            try rebuild()
-        } else {
-            // Rebuild off the request's event loop; this request (and others) read the previous snapshot.
-            Task.detached(priority: .utility) { try? self.rebuild() }
+    /// Rebuilds when stale: in the background while a snapshot exists (readers keep the previous
+    /// one meanwhile). When there is none yet, or a change made through the API invalidated it,
+    /// readers wait — without holding a thread — for one rebuild, so a read after a write sees it.
+    private func refresh() async throws {
+        while true {
+            let (wait, background): (Task<Void, Error>?, Bool) = lock.withLock {
+                if !hasSnapshot || invalidated {
+                    if let pending { return (pending, false) }
+                    let task = Task {
+                        defer { self.lock.withLock { self.pending = nil } }
+                        try await offPool { try self.rebuild() }
+                    }
+                    pending = task
+                    return (task, false)
+                }
+                guard Date().timeIntervalSince(builtAt) > maxAge, !rebuilding else { return (nil, false) }
+                rebuilding = true
+                return (nil, true)
+            }
+            if background {
+                // On a Dispatch thread, not on Swift's cooperative pool where request handlers run.
+                DispatchQueue.global(qos: .utility).async {
+                    defer { self.lock.withLock { self.rebuilding = false } }
+                    try? self.rebuild()
+                }
+            }
+            guard let wait else { return }
+            try await wait.value
         }
     }
 
     private func rebuild() throws {
-        defer { lock.withLock { rebuilding = false } }
-        let fresh = try BotView.all(store: store, specs: specs)
+        let started = Date()
+        let fresh = try BotView.all(store: store, specs: specs, live: live)
         var bytes: [String: Data] = [:]
+        bytes.reserveCapacity(fresh.count)
         for view in fresh { bytes[view.name] = try JSON.encoder.encode(view) }
         lock.withLock {
+            // A rebuild that started before an invalidation must not clear it.
+            guard started >= invalidatedAt else { return }
             views = fresh
             encoded = bytes
-            builtAt = Date()
+            builtAt = started
+            hasSnapshot = true
+            invalidated = false
         }
     }
 
-    func all() throws -> [BotView] {
-        try refreshIfStale()
-        return lock.withLock { views }
+    /// The JSON array of the bots whose labels match `selector`, in name order, made of the
+    /// snapshot's encoded views (no encoding per request).
+    func listJSON(selector: [String: String]) async throws -> Data {
+        try await refresh()
+        let (views, encoded) = lock.withLock { (self.views, self.encoded) }
+        var out = Data("[".utf8)
+        var first = true
+        for view in views where selector.allSatisfy({ view.labels[$0.key] == $0.value }) {
+            guard let bytes = encoded[view.name] else { continue }
+            if !first { out.append(UInt8(ascii: ",")) }
+            out.append(bytes)
+            first = false
+        }
+        out.append(UInt8(ascii: "]"))
+        return out
     }
 
+    /// Builds the first snapshot now, so that the first requests find it ready.
+    func warm() { Task { try? await refresh() } }
+
     /// One bot's JSON, or nil when there is no such bot.
-    func json(for name: String) throws -> Data? {
-        try refreshIfStale()
+    func json(for name: String) async throws -> Data? {
+        try await refresh()
         return lock.withLock { encoded[name] }
     }
 
-    /// After a change made through the API, the next read rebuilds (and waits for it).
+    /// After a change made through the API, the next read rebuilds first.
     func invalidate() {
         lock.withLock {
-            builtAt = .distantPast
-            views = []
+            invalidated = true
+            invalidatedAt = Date()
         }
     }
 }

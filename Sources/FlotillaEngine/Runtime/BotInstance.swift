@@ -11,6 +11,9 @@ public enum InstancePhase: String, Sendable, Codable {
 /// A running copy of one revision on one symbol: its own paper venue, strategy and risk manager.
 /// One actor per instance; the fleet advances it as its candles come due and persists what changed.
 public actor BotInstance {
+    /// On the fleet's thread, with the fleet (see `FleetExecutor`).
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { FleetExecutor.unowned }
+
     public nonisolated let id: String
     public nonisolated let bot: String
     public nonisolated let revision: Int
@@ -49,6 +52,7 @@ public actor BotInstance {
     /// Share of one core spent advancing this instance, smoothed over ticks.
     private var cpuShare: Double = 0
     private var lastAdvance: ContinuousClock.Instant?
+    private var lastMetrics: InstanceMetrics?
 
     init(id: String, spec: ResolvedBot, revision: Int, symbol: String, mode: InstanceMode, capitalPct: Decimal, candles: [Candle],
          venue: PaperVenue, candlesSeen: Int, nowMs: Int64, fillCounts: (buys: Int, sells: Int) = (0, 0)) {
@@ -191,10 +195,24 @@ public actor BotInstance {
     }
 
     func state(venueJSON: String?) -> InstanceState {
-        InstanceState(
+        let metrics = self.metrics
+        lastMetrics = metrics
+        return InstanceState(
             id: id, bot: bot, revision: revision, symbol: symbol, phase: phase.rawValue, reason: reason, mode: mode.rawValue,
             capitalPct: capitalPct.canonicalText, venueJSON: venueJSON, candlesSeen: candlesSeen, heartbeatAt: heartbeatAt,
             metricsJSON: (try? JSONEncoder().encode(metrics)).map { String(decoding: $0, as: UTF8.self) })
+    }
+
+    /// The instance as readers on other threads see it (`LiveFleet`): its current phase and
+    /// heartbeat with the metrics of its last persisted state — no JSON, no venue.
+    func live() -> LiveInstance {
+        let metrics = lastMetrics ?? self.metrics
+        lastMetrics = metrics
+        return LiveInstance(
+            state: InstanceState(
+                id: id, bot: bot, revision: revision, symbol: symbol, phase: phase.rawValue, reason: reason, mode: mode.rawValue,
+                capitalPct: capitalPct.canonicalText, venueJSON: nil, candlesSeen: candlesSeen, heartbeatAt: heartbeatAt, metricsJSON: nil),
+            metrics: metrics)
     }
 
     /// The trading metrics analysis judges: since the instance started.

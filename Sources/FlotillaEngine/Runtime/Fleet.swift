@@ -30,6 +30,9 @@ struct RolloutEnvelope: Codable {
 /// compares the whole desired state in the store with what runs and converges, executing the
 /// deploy strategies' actions after persisting them.
 public actor Fleet {
+    /// On the fleet's own thread (see `FleetExecutor`).
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { FleetExecutor.unowned }
+
     let store: StateStore
     let data: MarketDataCache
     let logger: Logger
@@ -38,8 +41,13 @@ public actor Fleet {
     var specCache: [String: ResolvedBot] = [:]  // "bot@revision" → spec
     /// How long an analysis measures before it is judged (wall time).
     public var analysisWindowMs: Int64 = 60_000
-    public private(set) var lastReconcileMs: Int64 = 0
-    public private(set) var recovered = false
+    public private(set) var lastReconcileMs: Int64 = 0 { didSet { progress.set(lastReconcileMs: lastReconcileMs, recovered: recovered) } }
+    public private(set) var recovered = false { didSet { progress.set(lastReconcileMs: lastReconcileMs, recovered: recovered) } }
+    /// The same two facts, readable without waiting for the fleet's thread (health probes must
+    /// answer while a thousand bots tick).
+    public nonisolated let progress = FleetProgress()
+    /// The instances as the HTTP side reads them, republished after each tick and reconcile pass.
+    public nonisolated let live = LiveFleet()
     var lastErrors: [String: String] = [:]
     var desiredCache: [String: ResolvedBot] = [:]
     var watchdog: [String: (tracker: RestartTracker, restartAt: Int64?)] = [:]
@@ -157,15 +165,23 @@ public actor Fleet {
     /// Instances advance concurrently (each is its own actor); everything that changed is written
     /// in one transaction per tick.
     public func tick(nowMs: Int64) async throws {
-        let all = Array(instances.values)
-        let changed = await withTaskGroup(of: (InstanceState, [(String, Int64, String)])?.self) { group in
-            for instance in all { group.addTask { await instance.advance(nowMs: nowMs) } }
-            var out: [(InstanceState, [(String, Int64, String)])] = []
-            for await result in group { if let result { out.append(result) } }
-            return out
+        // The instances share the fleet's thread: calling them in turn needs no task per instance.
+        var changed: [(InstanceState, [(String, Int64, String)])] = []
+        for instance in instances.values {
+            if let result = await instance.advance(nowMs: nowMs) { changed.append(result) }
         }
-        guard !changed.isEmpty else { return }
-        try store.saveInstancesAndFills(changed.map { ($0.0, $0.1.map { (clientOrderId: $0.0, time: $0.1, json: $0.2) }) })
+        if !changed.isEmpty {
+            try store.saveInstancesAndFills(changed.map { ($0.0, $0.1.map { (clientOrderId: $0.0, time: $0.1, json: $0.2) }) })
+        }
+        await publish()
+    }
+
+    /// Publishes every instance to `live` (after what it shows was persisted).
+    private func publish() async {
+        var out: [LiveInstance] = []
+        out.reserveCapacity(instances.count)
+        for instance in instances.values { out.append(await instance.live()) }
+        live.replace(out)
     }
 
     // MARK: Reconciling
@@ -207,6 +223,7 @@ public actor Fleet {
         for (bot, _) in envelopes where !desiredNames.contains(bot) {
             try await remove(bot: bot)
         }
+        await publish()
         lastReconcileMs = nowMs
     }
 
