@@ -23,6 +23,8 @@ public struct BotView: Codable, Sendable {
         public var stable: Int?
         public var candidate: Int
         public var step: String
+        public var stepsDone: Int?
+        public var stepsTotal: Int?
         public var message: String
         public var lastAnalysis: AnalysisResult?
     }
@@ -112,6 +114,7 @@ final class RolloutSummaries: @unchecked Sendable {
         if let hit = lock.withLock({ cache[stored.bot] }), hit.updatedAt == stored.updatedAt { return hit.view }
         let view = RolloutStatus.from(stored, instances: []).map {
             BotView.RolloutView(strategy: $0.strategy, phase: $0.phase, stable: $0.stable, candidate: $0.candidate, step: $0.step,
+                                stepsDone: $0.stepsDone, stepsTotal: $0.stepsTotal,
                                 message: $0.message, lastAnalysis: $0.lastAnalysis)
         }
         lock.withLock { cache[stored.bot] = (stored.updatedAt, view) }

@@ -16,7 +16,7 @@ enum MetricsText {
     /// The series of one instance, made once and kept while it runs.
     final class InstanceSeries: @unchecked Sendable {
         // @unchecked: created and used under Registry's lock only; swift-prometheus metrics are thread-safe.
-        let uptime, positions, pnl, health, capital, equity: Gauge
+        let uptime, positions, pnl, health, capital, equity, responseTime: Gauge
         let buys, sells, requests, errors: Counter
         let unregister: @Sendable () -> Void
 
@@ -36,10 +36,12 @@ enum MetricsText {
             pnl = gauge("trading_bot_daily_pnl", labels, "Realized plus unrealized PnL of the instance, quote currency")
             requests = counter("trading_bot_api_requests_total", instance + [("provider", "paper"), ("endpoint", "orders")], "Venue calls")
             errors = counter("trading_bot_api_errors_total", instance + [("provider", "paper")], "Failed venue calls")
+            responseTime = gauge("trading_bot_api_response_time_seconds", instance + [("provider", "paper")],
+                                 "A venue call's duration, exponentially smoothed over the last calls")
             health = gauge("trading_bot_health_status", [("bot", i.bot), ("component", "instance"), ("instance", i.id)], "1 healthy, 0 not")
             capital = gauge("flotilla_capital_pct", labels, "Share of the bot's capital this revision trades")
             equity = gauge("flotilla_equity", labels, "Instance equity at the last close, quote currency")
-            let (g, c) = ([uptime, positions, pnl, health, capital, equity], [buys, sells, requests, errors])
+            let (g, c) = ([uptime, positions, pnl, health, capital, equity, responseTime], [buys, sells, requests, errors])
             unregister = { g.forEach(p.unregisterGauge); c.forEach(p.unregisterCounter) }
         }
 
@@ -54,6 +56,7 @@ enum MetricsText {
             health.set(to: i.phase == "running" && m?.circuitBreaker != "open" ? 1.0 : 0.0)
             capital.set(to: Double(i.capitalPct) ?? 0)
             equity.set(to: Double(m?.equity ?? "0") ?? 0)
+            responseTime.set(to: m?.venueResponseSeconds ?? 0)
         }
 
         /// Counters carry the engine's cumulative value: reset, then incremented by it.
@@ -122,7 +125,7 @@ enum MetricsText {
         }
     }
 
-    static func render(store: StateStore, live: LiveFleet? = nil) throws -> String {
+    static func render(store: StateStore, live: LiveFleet? = nil, progress: FleetProgress? = nil) throws -> String {
         let running: [(InstanceState, InstanceMetrics?)]
         if let instances = live?.instances {
             running = instances.filter { $0.state.phase != "stopped" }.map { ($0.state, $0.metrics) }
@@ -146,6 +149,16 @@ enum MetricsText {
                     .set(to: rollout.phase == phase ? 1.0 : 0.0)
             }
             registry.gauge("flotilla_rollout_revision", [("bot", rollout.bot)], help: "The revision being rolled out").set(to: Double(rollout.candidate))
+            if let summary = RolloutSummaries.shared.summary(rollout), let done = summary.stepsDone, let total = summary.stepsTotal {
+                registry.gauge("flotilla_rollout_step", [("bot", rollout.bot)], help: "Steps of the rollout done (canary steps, stages, replaced instances)")
+                    .set(to: Double(done))
+                registry.gauge("flotilla_rollout_steps", [("bot", rollout.bot)], help: "Steps of the rollout in all").set(to: Double(total))
+            }
+        }
+        if let progress {
+            let passes = progress.passes
+            registry.gauge("flotilla_reconcile_duration_seconds", [], help: "Duration of the last reconcile pass").set(to: passes.lastSeconds)
+            registry.counter("flotilla_reconcile_passes_total", [], help: "Reconcile passes since the process started", value: passes.count)
         }
         let analyses = try store.eventCounts(prefix: "Analysis")
         for result in ["Successful", "Failed", "Inconclusive"] {

@@ -1,5 +1,5 @@
-/// The OpenAPI description of every route (`GET /openapi.yaml`). A test checks that each route in
-/// `APIRoutes.all` appears here with its method.
+/// The OpenAPI description of every route (`GET /openapi.yaml`). A test checks that each route the
+/// router answers (`buildRouter(_:).routes`) appears here with its method.
 public enum OpenAPIDocument {
     public static let yaml = #"""
 openapi: 3.1.0

@@ -44,12 +44,17 @@ struct MetricsAndDashboardTests {
         #expect(check.status == 0, "promtool: \(check.output)")
         for series in ["trading_bot_uptime_seconds", "trading_bot_trades_total", "trading_bot_positions_active", "trading_bot_daily_pnl",
                        "trading_bot_api_requests_total", "trading_bot_api_errors_total", "trading_bot_health_status", "flotilla_rollout_phase",
-                       "flotilla_capital_pct", "flotilla_analysis_results_total", "flotilla_state_serial"] {
+                       "flotilla_capital_pct", "flotilla_analysis_results_total", "flotilla_state_serial", "trading_bot_api_response_time_seconds",
+                       "flotilla_rollout_step", "flotilla_rollout_steps", "flotilla_reconcile_duration_seconds", "flotilla_reconcile_passes_total"] {
             #expect(text.contains("# TYPE \(series) "), "\(series)")
         }
         #expect(text.contains(#"flotilla_capital_pct{bot="eth-trend",symbol="ETH-BTC",revision="1"} 100.0"#))
         #expect(text.contains("flotilla_state_serial \(Double(try server.store.stateSerial()))"))
         #expect(text.contains(#"flotilla_rollout_phase{bot="eth-trend",phase="Completed"} 1.0"#))
+        // eth-trend's first revision started at once: all five canary steps count as done.
+        #expect(text.contains(#"flotilla_rollout_step{bot="eth-trend"} 5.0"#), "\(text.split(separator: "\n").filter { $0.contains("rollout_step") })")
+        let passes = await server.fleet!.progress.passes.count
+        #expect(text.contains("flotilla_reconcile_passes_total \(passes)"))
     }
 
     @Test("the dashboard loads in a real headless browser and shows the example bots; a screenshot is kept")

@@ -19,6 +19,11 @@ public struct BlueGreenRollout: RolloutMachine {
         self.config = config
     }
 
+    public var stepProgress: (done: Int, total: Int) {
+        let order: [Stage] = [.preview, .prePromotionAnalysis, .awaitingPromotion, .postPromotion, .done]
+        return (order.firstIndex(of: stage) ?? 0, order.count - 1)
+    }
+
     public var stepDescription: String {
         switch stage {
         case .preview: return "green (revision \(core.candidate)) in shadow beside blue for \(config.previewDuration)"

@@ -10,6 +10,7 @@ public struct CanaryRollout: RolloutMachine {
     public private(set) var core: RolloutCore
     public let steps: [DeployStrategy.CanaryStep]
     public private(set) var stepIndex = 0
+    public var stepProgress: (done: Int, total: Int) { (min(stepIndex, steps.count), steps.count) }
     public private(set) var canaryPct: Decimal = 0
 
     public init(core: RolloutCore, steps: [DeployStrategy.CanaryStep]) {

@@ -8,6 +8,7 @@ public struct ImmediateRollout: RolloutMachine {
     public init(core: RolloutCore) { self.core = core }
 
     public var stepDescription: String { core.phase == .completed ? "switched" : "switching" }
+    public var stepProgress: (done: Int, total: Int) { (core.phase == .completed ? 1 : 0, 1) }
 
     public mutating func start(now: Int64) -> [RolloutAction] {
         core.progressed(at: now)

@@ -18,6 +18,8 @@ public struct RollingRollout: RolloutMachine {
         self.symbols = symbols
     }
 
+    public var stepProgress: (done: Int, total: Int) { (replaced.count, symbols.count) }
+
     public var stepDescription: String {
         "\(replaced.count)/\(symbols.count) instances on revision \(core.candidate)"
             + (batch.isEmpty ? "" : "; \(batch.joined(separator: ", ")) proving healthy for \(config.minHealthyTime)")

@@ -42,6 +42,11 @@ public enum Rollout: Sendable, Codable {
     public var core: RolloutCore { machine.core }
     public var phase: RolloutPhase { machine.core.phase }
     public var stepDescription: String { machine.stepDescription }
+    /// A completed rollout has done every step (a first revision completes without walking them).
+    public var stepProgress: (done: Int, total: Int) {
+        let p = machine.stepProgress
+        return phase == .completed ? (p.total, p.total) : p
+    }
     public var strategyName: String {
         switch self {
         case .immediate: return "immediate"

@@ -169,6 +169,8 @@ public protocol RolloutMachine: Sendable, Codable {
     var core: RolloutCore { get }
     /// A short description of where it is: "step 3/5: pause 30m", "capital 10 % / 90 %".
     var stepDescription: String { get }
+    /// Steps done of all its steps (canary steps, stages, blue-green stages, replaced symbols), for `flotilla_rollout_step`.
+    var stepProgress: (done: Int, total: Int) { get }
     mutating func start(now: Int64) -> [RolloutAction]
     mutating func step(_ observation: RolloutObservation) -> [RolloutAction]
 }

@@ -8,6 +8,7 @@ public struct StagedRollout: RolloutMachine {
     public private(set) var core: RolloutCore
     public let stages: [DeployStrategy.Stage]
     public private(set) var stageIndex = 0
+    public var stepProgress: (done: Int, total: Int) { (min(stageIndex, stages.count), stages.count) }
 
     public init(core: RolloutCore, stages: [DeployStrategy.Stage]) {
         self.core = core

@@ -53,6 +53,8 @@ public actor BotInstance {
     private var cpuShare: Double = 0
     private var lastAdvance: ContinuousClock.Instant?
     private var lastMetrics: InstanceMetrics?
+    /// How long a venue interaction (a candle's orders) took, smoothed, seconds.
+    private var venueLatency: Double = 0
 
     init(id: String, spec: ResolvedBot, revision: Int, symbol: String, mode: InstanceMode, capitalPct: Decimal, candles: [Candle],
          venue: PaperVenue, candlesSeen: Int, nowMs: Int64, fillCounts: (buys: Int, sells: Int) = (0, 0)) {
@@ -142,7 +144,9 @@ public actor BotInstance {
             if phase == .paused {
                 _ = trader.observeOnly(candle)
             } else {
+                let call = ContinuousClock.now
                 _ = trader.step(candle)
+                venueLatency += 0.2 * ((ContinuousClock.now - call).seconds - venueLatency)
             }
             candlesSeen += 1
             processed += 1
@@ -230,7 +234,8 @@ public actor BotInstance {
             slippageBps: venue.fills.isEmpty ? 0 : venue.fills.map(\.slippageBps).reduce(0, +) / Double(venue.fills.count),
             position: venue.position.description, cash: venue.cash.description, errors: errors.consecutive,
             circuitBreaker: breaker.state.rawValue, buys: buys, sells: sells,
-            anomalies: detector.anomalies, cpuPct: (cpuShare * 10000).rounded() / 100, memoryBytes: memoryEstimate)
+            anomalies: detector.anomalies, cpuPct: (cpuShare * 10000).rounded() / 100, memoryBytes: memoryEstimate,
+            venueResponseSeconds: venueLatency)
     }
 
     /// Bytes this instance holds: its candles (shared with other instances replaying the same
@@ -335,6 +340,8 @@ public struct InstanceMetrics: Sendable, Codable, Equatable {
     public var cpuPct: Double?
     /// Estimated bytes held (see `BotInstance.memoryEstimate`).
     public var memoryBytes: Int?
+    /// A venue interaction's duration, smoothed (`trading_bot_api_response_time_seconds`).
+    public var venueResponseSeconds: Double?
 
     public var tradingMetrics: TradingMetrics {
         TradingMetrics(closedTrades: trades, returnOnCapitalPct: returnPct, maxDrawdownPct: maxDrawdownPct, venueCalls: decisions + errors, venueErrors: errors,

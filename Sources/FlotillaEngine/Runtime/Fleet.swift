@@ -188,6 +188,8 @@ public actor Fleet {
 
     /// One level-based pass over every bot.
     public func reconcile(nowMs: Int64) async throws {
+        let started = ContinuousClock.now
+        defer { progress.recordPass(seconds: (ContinuousClock.now - started).seconds) }
         let commands = Dictionary(grouping: try store.takeRolloutCommands(), by: \.bot)
         let controls = try store.botControls()
         // Specs are decoded only when their hash changed since the last pass.

@@ -23,11 +23,17 @@ public final class FleetProgress: @unchecked Sendable {
     private let lock = NSLock()
     private var lastReconcile: Int64 = 0
     private var isRecovered = false
+    private var lastPass: Double = 0
+    private var passCount = 0
 
     func set(lastReconcileMs: Int64, recovered: Bool) { lock.withLock { (lastReconcile, isRecovered) = (lastReconcileMs, recovered) } }
 
     public var lastReconcileMs: Int64 { lock.withLock { lastReconcile } }
     public var recovered: Bool { lock.withLock { isRecovered } }
+
+    func recordPass(seconds: Double) { lock.withLock { (lastPass, passCount) = (seconds, passCount + 1) } }
+    /// The last reconcile pass's duration and how many passes ran.
+    public var passes: (lastSeconds: Double, count: Int) { lock.withLock { (lastPass, passCount) } }
 }
 
 /// An instance as published by the fleet after each tick and reconcile pass.

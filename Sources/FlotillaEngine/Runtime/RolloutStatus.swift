@@ -20,6 +20,9 @@ public struct RolloutStatus: Sendable, Codable {
     public var candidate: Int
     public var phase: String
     public var step: String
+    /// Steps done of all steps (`flotilla_rollout_step`).
+    public var stepsDone: Int?
+    public var stepsTotal: Int?
     public var message: String
     public var lastAnalysis: AnalysisResult?
     public var instances: [InstanceLine]
@@ -43,7 +46,7 @@ public struct RolloutStatus: Sendable, Codable {
         }
         return RolloutStatus(
             bot: bot, strategy: r.strategyName, stable: r.core.stable, candidate: r.core.candidate, phase: r.phase.rawValue,
-            step: r.stepDescription, message: r.core.message, lastAnalysis: r.core.lastAnalysis, instances: lines,
+            step: r.stepDescription, stepsDone: r.stepProgress.done, stepsTotal: r.stepProgress.total, message: r.core.message, lastAnalysis: r.core.lastAnalysis, instances: lines,
             healthy: r.phase.isHealthy, finished: r.phase == .completed || r.phase == .aborted)
     }
 
