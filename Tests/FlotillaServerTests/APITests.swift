@@ -349,3 +349,43 @@ struct PlanAPITests {
         }
     }
 }
+
+@Suite("Orders and balances", .serialized)
+struct TradingRoutesTests {
+    @Test("orders filter by status with exact decimal strings; balances add up to the bot's live equity")
+    func ordersAndBalances() async throws {
+        let (server, secrets) = try await serverFixture()
+        let fleet = try #require(server.fleet)
+        // An hour of market time at speed 600: thousands of candles, some trades.
+        let start = Int64(Date().timeIntervalSince1970 * 1000)
+        for step in 1...4 { try await fleet.tick(nowMs: start + Int64(step) * 900_000) }
+        let app = buildApplication(server, logger: Logger(label: "test"))
+        struct Order: Decodable { var status: String; var side: String; var quantity: String; var fillPrice: String?; var instance: String }
+        struct Balance: Decodable { var instance: String; var mode: String; var cash: String; var position: String; var equity: String; var startingCash: String }
+        struct Balances: Decodable { var bot: String; var liveEquity: String; var instances: [Balance] }
+        try await app.test(.router) { client in
+            let viewer = bearer(secrets[.viewer])
+            let filled = try await client.execute(uri: "/api/v1/bots/eth-trend/orders?status=filled", method: .get, headers: viewer) { r in
+                #expect(r.status == .ok)
+                return try decode([Order].self, r)
+            }
+            #expect(!filled.isEmpty, "eth-trend traded in an hour of candles")
+            for order in filled {
+                #expect(order.status == "filled" && order.fillPrice != nil)
+                #expect(Decimal(string: order.quantity).map { $0 > 0 } == true, "\(order.quantity)")
+            }
+            let all = try await client.execute(uri: "/api/v1/bots/eth-trend/orders?limit=1000", method: .get, headers: viewer) { r in
+                try decode([Order].self, r)
+            }
+            #expect(all.count >= filled.count)
+            let balances = try await client.execute(uri: "/api/v1/bots/eth-trend/balances", method: .get, headers: viewer) { r in
+                #expect(r.status == .ok)
+                return try decode(Balances.self, r)
+            }
+            #expect(balances.bot == "eth-trend" && !balances.instances.isEmpty)
+            var live = Decimal(0)
+            for b in balances.instances where b.mode == "live" { live += Decimal(string: b.equity)! }
+            #expect(live == Decimal(string: balances.liveEquity)!)
+        }
+    }
+}
