@@ -1,6 +1,7 @@
 import ArgumentParser
 import FlotillaEngine
 import FlotillaPlan
+import FlotillaServer
 import FlotillaSpec
 import FlotillaStore
 import Foundation
@@ -101,7 +102,7 @@ struct ApplyCommand: ConsoleCommand {
                 throw UsageProblem("standard input is not a terminal, so apply cannot ask for confirmation; review `flotilla plan --server` and run `flotilla apply --server URL --auto-approve` or `--plan-id ID`")
             }
             _ = try SpecLoader.load(global.layout)  // local files are checked here first, with file:line:column
-            let run = try await remote.post(RemoteAPI.PlanRun.self, "/api/v1/plans", json: [
+            let run = try await remote.post(PlanRun.self, "/api/v1/plans", json: [
                 "files": try RemoteAPI.projectFiles(global.layout), "selector": scope.labels, "targets": scope.targets, "prune": prune,
             ])
             plan = run.plan
@@ -116,7 +117,7 @@ struct ApplyCommand: ConsoleCommand {
                 }
             }
         }
-        let applied = try await remote.post(RemoteAPI.Applied.self, "/api/v1/plans/\(id)/apply")
+        let applied = try await remote.post(AppliedPlan.self, "/api/v1/plans/\(id)/apply")
         guard plan.hasChanges else { return console.line("No changes to apply.") }
         Self.report(plan, serial: applied.serial, revisions: applied.revisions, console: console)
     }

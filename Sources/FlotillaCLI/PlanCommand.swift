@@ -1,6 +1,7 @@
 import ArgumentParser
 import FlotillaEngine
 import FlotillaPlan
+import FlotillaServer
 import FlotillaSpec
 import FlotillaStore
 import Foundation
@@ -35,7 +36,7 @@ struct PlanCommand: ConsoleCommand {
                 throw UsageProblem("--out saves a plan for a local store; with --server the server keeps the plan: apply it with flotilla apply --server URL --plan-id ID")
             }
             _ = try SpecLoader.load(global.layout)  // local files are checked here first, with file:line:column
-            let run = try await remote.post(RemoteAPI.PlanRun.self, "/api/v1/plans", json: [
+            let run = try await remote.post(PlanRun.self, "/api/v1/plans", json: [
                 "files": try RemoteAPI.projectFiles(global.layout), "selector": scope.labels, "targets": scope.targets, "prune": prune,
             ])
             console.write(json ? try jsonText(run.plan) + "\n" : PlanText.render(run.plan))

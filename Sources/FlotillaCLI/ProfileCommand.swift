@@ -1,6 +1,7 @@
 import ArgumentParser
 import FlotillaEngine
 import FlotillaPlan
+import FlotillaServer
 import FlotillaSpec
 import FlotillaStore
 import Foundation
@@ -85,14 +86,14 @@ struct ProfileCommand: ConsoleCommand {
                 throw UsageProblem("standard input is not a terminal, so the switch cannot ask for confirmation; review it with --dry-run, then run it with --auto-approve")
             }
             if let remote = try global.remote(console) {
-                let run = try await remote.post(RemoteAPI.PlanRun.self, "/api/v1/profiles/\(name)/switch",
+                let run = try await remote.post(PlanRun.self, "/api/v1/profiles/\(name)/switch",
                                                 json: ["selector": scope.labels, "targets": scope.targets])
                 console.write(PlanText.render(run.plan))
                 guard run.plan.hasChanges, !dryRun, try confirm(console) else {
                     if dryRun { console.line("\nPlan \(run.id) kept by the server; apply it with flotilla apply --server \(remote.base) --plan-id \(run.id)") }
                     return
                 }
-                let applied = try await remote.post(RemoteAPI.Applied.self, "/api/v1/plans/\(run.id)/apply")
+                let applied = try await remote.post(AppliedPlan.self, "/api/v1/plans/\(run.id)/apply")
                 console.line("\nEdited on the server: \((run.edits ?? []).joined(separator: ", ")); backups in \(applied.backups ?? "-")")
                 ApplyCommand.report(run.plan, serial: applied.serial, revisions: applied.revisions, console: console)
                 return

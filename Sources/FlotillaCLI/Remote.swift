@@ -103,22 +103,6 @@ struct RemoteAPI: Sendable {
         }
         return files
     }
-
-    /// What `POST /api/v1/plans` and a profile switch return.
-    struct PlanRun: Decodable {
-        var id: String
-        var source: String
-        var plan: Plan
-        var edits: [String]?
-    }
-
-    struct Applied: Decodable {
-        var id: String
-        var serial: Int
-        var revisions: [String: Int]
-        var summary: Plan.Summary
-        var backups: String?
-    }
 }
 
 extension GlobalOptions {

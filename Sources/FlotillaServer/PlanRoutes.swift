@@ -7,15 +7,26 @@ import Hummingbird
 
 /// Plans and profile switches: plan first (kept in the store under an id), then apply that plan by
 /// id — refused when the state or the files it read moved since, as a saved plan is.
+/// What planning returns: the plan, and the id to apply it by (the CLI decodes it too).
+public struct PlanRun: Codable, Sendable {
+    public var id: String
+    public var source: String
+    public var plan: Plan
+    /// Files a profile switch will edit when applied.
+    public var edits: [String]?
+}
+
+/// What applying a plan by id returns.
+public struct AppliedPlan: Codable, Sendable {
+    public var id: String
+    public var serial: Int
+    public var revisions: [String: Int]
+    public var summary: Plan.Summary
+    /// Where a profile switch backed up the files it edited.
+    public var backups: String?
+}
+
 enum PlanRoutes {
-    /// What planning returns: the plan, and the id to apply it by.
-    struct PlanRun: Encodable {
-        var id: String
-        var source: String
-        var plan: Plan
-        /// Files a profile switch will edit when applied.
-        var edits: [String]?
-    }
 
     struct Scope: Decodable {
         var selector: [String: String]?
@@ -86,13 +97,6 @@ enum PlanRoutes {
                                            edits: stored.edits.map { $0.keys.sorted() }))
         }
         api.post("plans/:id/apply") { _, context in
-            struct Applied: Encodable {
-                var id: String
-                var serial: Int
-                var revisions: [String: Int]
-                var summary: Plan.Summary
-                var backups: String?
-            }
             let (stored, plan) = try load(context, store)
             if let at = stored.appliedAt {
                 throw APIError(.conflict, "already_applied", "plan \(stored.id) was applied at \(ISO8601DateFormatter().string(from: at)) (state serial \(stored.appliedSerial ?? 0)); plan again")
@@ -116,7 +120,7 @@ enum PlanRoutes {
             }
             _ = try store.markPlanApplied(id: stored.id, serial: result.serial)
             invalidate()
-            return try JSON.response(Applied(id: stored.id, serial: result.serial, revisions: result.revisions, summary: plan.summary, backups: backups?.path))
+            return try JSON.response(AppliedPlan(id: stored.id, serial: result.serial, revisions: result.revisions, summary: plan.summary, backups: backups?.path))
         }
         api.post("profiles/:name/switch") { request, context in
             let name = try context.parameters.require("name")
