@@ -31,6 +31,10 @@ struct BacktestCommand: ConsoleCommand {
     @Option(help: "Lot size (quantity step).") var lot: String = "0.00000001"
     @Flag(help: "Print the report as JSON.") var json = false
 
+    func validate() throws {
+        try global.refuseServer("backtest", because: "replays candles locally")
+    }
+
     func run(console: Console) async throws {
         let specText: String
         do {

@@ -16,6 +16,12 @@ public struct GlobalOptions: ParsableArguments, Sendable {
 
     public init() {}
 
+    /// For commands that always run locally: an explicit `--server` is a mistake worth saying
+    /// (FLOTILLA_SERVER in the environment is ignored by them).
+    func refuseServer(_ command: String, because reason: String) throws {
+        if server != nil { throw ValidationError("--server: \(command) \(reason)") }
+    }
+
     var root: URL { URL(fileURLWithPath: directory).standardizedFileURL }
     var layout: ProjectLayout { ProjectLayout(root: root) }
     var resolvedStatePath: String { statePath ?? root.appendingPathComponent(".flotilla/state.db").path }

@@ -30,6 +30,7 @@ struct UpCommand: ConsoleCommand {
     }
 
     func validate() throws {
+        try global.refuseServer("up", because: "runs the fleet and serves the API itself (see --listen)")
         guard listenAddress != nil else { throw ValidationError("--listen \(listen): write HOST:PORT, e.g. 127.0.0.1:8080") }
         guard let span = TimeSpan(parsing: interval), span.milliseconds >= 10 else {
             throw ValidationError("--interval \(interval): write a duration of at least 10ms, e.g. 250ms")

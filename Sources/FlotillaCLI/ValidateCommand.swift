@@ -14,6 +14,7 @@ struct ValidateCommand: ConsoleCommand {
     var output: String = "text"
 
     func validate() throws {
+        try global.refuseServer("validate", because: "checks local files; plan --server sends them to a server")
         guard ["text", "json"].contains(output) else { throw ValidationError("-o \(output): use text or json") }
     }
 

@@ -131,4 +131,16 @@ struct RemoteCLITests {
             #expect(r.code == 1 && r.err.contains("cannot reach flotilla"), "\(r.err)")
         }
     }
+
+    @Test("commands that only run locally refuse --server with a reason; a bad URL is said plainly", arguments: [
+        ["validate"], ["up"], ["backtest", "-f", "bots.d/eth-trend.yaml"],
+    ])
+    func localOnly(_ args: [String]) async {
+        let console = Console.capturing()
+        let code = await CLI.run(args + ["--server", "http://127.0.0.1:1"], console: console)
+        #expect(code != 0 && console.errors.contains("--server: \(args[0])"), "\(console.errors)")
+        let bad = Console.capturing(environment: ["FLOTILLA_SERVER": "127.0.0.1:8080"])
+        #expect(await CLI.run(["get", "bots"], console: bad) == 1)
+        #expect(bad.errors.contains("write the URL of a flotilla up"), "\(bad.errors)")
+    }
 }
