@@ -70,6 +70,11 @@ async function refresh() {
       const pnl = document.createElement("td"); pnl.appendChild(sparkline(b.name, history[b.name]));
       [cell(b.name), cell("r" + b.revision), cell(b.control), cell(Object.entries(phases).map(([k, v]) => v + " " + k).join(", ") || "-"),
        cell(b.capital), cell(Number(b.equity).toFixed(4)), pnl, cell(b.health, b.health)].forEach(td => tr.appendChild(td));
+      // Anomaly flags: metrics that left their own baseline, with the details on hover.
+      const flags = b.instances.flatMap(i => (i.metrics && i.metrics.anomalies) || []);
+      const warn = cell(flags.length ? "⚠ " + flags.map(a => a.metric).join(", ") : "", flags.length ? "degraded" : "");
+      warn.title = flags.map(a => a.metric + " " + a.value.toPrecision(3) + " vs " + a.mean.toPrecision(3) + " ± " + a.standardDeviation.toPrecision(3)).join("\n");
+      tr.appendChild(warn);
       tbody.appendChild(tr);
       if (b.rollout && (b.rollout.phase !== "Completed")) {
         const r = b.rollout, row = document.createElement("tr");

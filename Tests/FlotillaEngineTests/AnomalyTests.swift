@@ -60,7 +60,10 @@ struct AnomalyTests {
         #expect(healthy.status == "healthy" && healthy.score == 100)
         #expect(Set(healthy.parts.map(\.name)) == ["heartbeat", "errors", "circuitBreaker", "risk", "cpu", "memory"])
         #expect(abs(healthy.parts.map(\.weight).reduce(0, +) - 1) < 1e-9)
-        #expect(healthy.anomalies.count == 1 && healthy.anomalies[0].contains("venueErrors"))
+        #expect(healthy.anomalies.count == 1 && healthy.anomalies[0].contains("venueErrors") && healthy.anomalies[0].contains("first change"))
+        // A metric that never moved has no finite z: it must still encode as JSON (views, the store).
+        let json = try JSONEncoder().encode(metrics)
+        #expect(try JSONDecoder().decode(InstanceMetrics.self, from: json).anomalies?.first?.z == nil)
         #expect(BotHealth.of([.init(id: "a", phase: "failed", heartbeatAgeSeconds: 0.2, metrics: metrics)]).status == "unhealthy")
         #expect(BotHealth.of([.init(id: "a", phase: "running", heartbeatAgeSeconds: 45, metrics: metrics)]).status == "dead")
     }

@@ -50,22 +50,22 @@ public struct Anomaly: Sendable, Codable, Equatable {
     public var value: Double
     public var mean: Double
     public var standardDeviation: Double
-    /// Deviations from the mean (±infinity: the metric had never moved).
-    public var z: Double
+    /// Deviations from the mean; nil when the metric had never moved before (JSON has no infinity).
+    public var z: Double?
     /// Market time (ms) of the sample that raised it.
     public var at: Int64
 
-    public init(metric: String, value: Double, mean: Double, standardDeviation: Double, z: Double, at: Int64) {
+    public init(metric: String, value: Double, mean: Double, standardDeviation: Double, z: Double?, at: Int64) {
         self.metric = metric
         self.value = value
         self.mean = mean
         self.standardDeviation = standardDeviation
-        self.z = z
+        self.z = z.flatMap { $0.isFinite ? $0 : nil }
         self.at = at
     }
 
     public var description: String {
-        let sigma = z.isFinite ? String(format: "%.1fσ", z) : "first change"
+        let sigma = z.map { String(format: "%.1fσ", $0) } ?? "first change"
         return "\(metric) \(Self.format(value)) left its baseline \(Self.format(mean)) ± \(Self.format(standardDeviation)) (\(sigma))"
     }
 
