@@ -66,12 +66,42 @@ enum MetricsText {
         }
     }
 
+    /// The series of one bot's rollout, made once and kept while the rollout exists.
+    final class RolloutSeries: @unchecked Sendable {
+        // @unchecked: created and used under Registry's lock only; swift-prometheus metrics are thread-safe.
+        static let phases = ["Progressing", "Paused", "Completed", "Aborted", "Degraded"]
+        let phase: [Gauge]
+        let revision, step, steps: Gauge
+        let unregister: @Sendable () -> Void
+
+        init(_ p: PrometheusCollectorRegistry, bot: String) {
+            func gauge(_ name: String, _ labels: [(String, String)], _ help: String) -> Gauge {
+                p.makeGauge(descriptor: .init(metricName: name, unitName: "", helpText: help), labels: labels)
+            }
+            phase = Self.phases.map { gauge("flotilla_rollout_phase", [("bot", bot), ("phase", $0)], "1 for the rollout's current phase") }
+            revision = gauge("flotilla_rollout_revision", [("bot", bot)], "The revision being rolled out")
+            step = gauge("flotilla_rollout_step", [("bot", bot)], "Steps of the rollout done (canary steps, stages, replaced instances)")
+            steps = gauge("flotilla_rollout_steps", [("bot", bot)], "Steps of the rollout in all")
+            let all = phase + [revision, step, steps]
+            unregister = { all.forEach(p.unregisterGauge) }
+        }
+
+        func set(_ rollout: StoredRollout) {
+            for (i, name) in Self.phases.enumerated() { phase[i].set(to: rollout.phase == name ? 1.0 : 0.0) }
+            revision.set(to: Double(rollout.candidate))
+            let summary = RolloutSummaries.shared.summary(rollout)
+            step.set(to: Double(summary?.stepsDone ?? 0))
+            steps.set(to: Double(summary?.stepsTotal ?? 0))
+        }
+    }
+
     final class Registry: @unchecked Sendable {
         // @unchecked: the dictionaries are only touched under `lock`; PrometheusCollectorRegistry is thread-safe.
         let prometheus = PrometheusCollectorRegistry()
         private let lock = NSLock()
         /// By instance id, with the revision and symbol their labels were made with.
         private var instances: [String: InstanceSeries] = [:]
+        private var rollouts: [String: RolloutSeries] = [:]
         private var gauges: [String: Gauge] = [:]
         private var counters: [String: Counter] = [:]
 
@@ -88,6 +118,23 @@ enum MetricsText {
                 for (id, series) in instances where !seen.contains(id) {
                     series.unregister()
                     instances[id] = nil
+                }
+            }
+        }
+
+        /// Sets every rollout's series; removes those of rollouts that are gone.
+        func update(_ current: [StoredRollout]) {
+            lock.withLock {
+                var seen = Set<String>(minimumCapacity: current.count)
+                for rollout in current {
+                    seen.insert(rollout.bot)
+                    let series = rollouts[rollout.bot] ?? RolloutSeries(prometheus, bot: rollout.bot)
+                    rollouts[rollout.bot] = series
+                    series.set(rollout)
+                }
+                for (bot, series) in rollouts where !seen.contains(bot) {
+                    series.unregister()
+                    rollouts[bot] = nil
                 }
             }
         }
@@ -113,16 +160,6 @@ enum MetricsText {
             }
             InstanceSeries.set(c, value)
         }
-
-        /// Removes a fleet-level gauge (a rollout that is gone).
-        func removeGauges(where predicate: (String) -> Bool) {
-            lock.withLock {
-                for (key, g) in gauges where predicate(key) {
-                    prometheus.unregisterGauge(g)
-                    gauges[key] = nil
-                }
-            }
-        }
     }
 
     static func render(store: StateStore, live: LiveFleet? = nil, progress: FleetProgress? = nil) throws -> String {
@@ -136,25 +173,7 @@ enum MetricsText {
             }
         }
         registry.update(running, uptime: Date().timeIntervalSince(processStart))
-        let phases = ["Progressing", "Paused", "Completed", "Aborted", "Degraded"]
-        let rollouts = try store.rollouts()
-        let bots = Set(rollouts.map(\.bot))
-        registry.removeGauges { key in
-            guard key.hasPrefix("flotilla_rollout_"), let bot = key.split(separator: "|").dropFirst().first?.split(separator: "=").last else { return false }
-            return !bots.contains(String(bot))
-        }
-        for rollout in rollouts {
-            for phase in phases {
-                registry.gauge("flotilla_rollout_phase", [("bot", rollout.bot), ("phase", phase)], help: "1 for the rollout's current phase")
-                    .set(to: rollout.phase == phase ? 1.0 : 0.0)
-            }
-            registry.gauge("flotilla_rollout_revision", [("bot", rollout.bot)], help: "The revision being rolled out").set(to: Double(rollout.candidate))
-            if let summary = RolloutSummaries.shared.summary(rollout), let done = summary.stepsDone, let total = summary.stepsTotal {
-                registry.gauge("flotilla_rollout_step", [("bot", rollout.bot)], help: "Steps of the rollout done (canary steps, stages, replaced instances)")
-                    .set(to: Double(done))
-                registry.gauge("flotilla_rollout_steps", [("bot", rollout.bot)], help: "Steps of the rollout in all").set(to: Double(total))
-            }
-        }
+        registry.update(try store.rollouts())
         if let progress {
             let passes = progress.passes
             registry.gauge("flotilla_reconcile_duration_seconds", [], help: "Duration of the last reconcile pass").set(to: passes.lastSeconds)
