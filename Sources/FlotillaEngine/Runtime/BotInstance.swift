@@ -11,8 +11,9 @@ public enum InstancePhase: String, Sendable, Codable {
 /// A running copy of one revision on one symbol: its own paper venue, strategy and risk manager.
 /// One actor per instance; the fleet advances it as its candles come due and persists what changed.
 public actor BotInstance {
-    /// On the fleet's thread, with the fleet (see `FleetExecutor`).
-    public nonisolated var unownedExecutor: UnownedSerialExecutor { FleetExecutor.unowned }
+    /// On its fleet's thread (see `FleetExecutor`).
+    nonisolated let executor: any SerialExecutor
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
     public nonisolated let id: String
     public nonisolated let bot: String
@@ -57,7 +58,8 @@ public actor BotInstance {
     private var venueLatency: Double = 0
 
     init(id: String, spec: ResolvedBot, revision: Int, symbol: String, mode: InstanceMode, capitalPct: Decimal, candles: [Candle],
-         venue: PaperVenue, candlesSeen: Int, nowMs: Int64, fillCounts: (buys: Int, sells: Int) = (0, 0)) {
+         venue: PaperVenue, candlesSeen: Int, nowMs: Int64, fillCounts: (buys: Int, sells: Int) = (0, 0), executor: any SerialExecutor) {
+        self.executor = executor
         self.buys = fillCounts.buys
         self.sells = fillCounts.sells
         self.id = id

@@ -43,7 +43,7 @@ extension Fleet {
                     let instance = BotInstance(
                         id: id, spec: spec, revision: revision, symbol: s, mode: mode, capitalPct: pct, candles: try data.candles(for: spec, symbol: s),
                         venue: PaperVenue(cash: cash, rules: Self.paperRules(spec)), candlesSeen: await startingCandle(bot: bot, symbol: s, spec: spec),
-                        nowMs: nowMs)
+                        nowMs: nowMs, executor: executor)
                     instances[id] = instance
                     if let pending = pendingHandovers.removeValue(forKey: s) {
                         await instance.receivePosition(quantity: pending.quantity, costBasis: pending.cost)

@@ -30,8 +30,9 @@ struct RolloutEnvelope: Codable {
 /// compares the whole desired state in the store with what runs and converges, executing the
 /// deploy strategies' actions after persisting them.
 public actor Fleet {
-    /// On the fleet's own thread (see `FleetExecutor`).
-    public nonisolated var unownedExecutor: UnownedSerialExecutor { FleetExecutor.unowned }
+    /// On the fleet's own thread (see `FleetExecutor`), shared with its instances.
+    nonisolated let executor: any SerialExecutor = FleetExecutor.next()
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
     let store: StateStore
     let data: MarketDataCache
@@ -107,7 +108,8 @@ public actor Fleet {
             id: state.id, spec: spec, revision: state.revision, symbol: state.symbol, mode: InstanceMode(rawValue: state.mode) ?? .live,
             capitalPct: Decimal(string: state.capitalPct) ?? 0, candles: try data.candles(for: spec, symbol: state.symbol), venue: venue,
             candlesSeen: state.candlesSeen, nowMs: nowMs,
-            fillCounts: state.metricsJSON.flatMap { try? JSONDecoder().decode(InstanceMetrics.self, from: Data($0.utf8)) }.map { ($0.buys, $0.sells) } ?? (0, 0))
+            fillCounts: state.metricsJSON.flatMap { try? JSONDecoder().decode(InstanceMetrics.self, from: Data($0.utf8)) }.map { ($0.buys, $0.sells) } ?? (0, 0),
+            executor: executor)
         if state.phase == InstancePhase.paused.rawValue { await instance.setPhase(.paused, reason: state.reason) }
         if state.phase == InstancePhase.failed.rawValue { await instance.setPhase(.failed, reason: state.reason) }
         return instance

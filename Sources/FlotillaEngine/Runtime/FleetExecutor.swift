@@ -3,17 +3,17 @@ import FlotillaStore
 import NIOCore
 import NIOPosix
 
-/// The thread the fleet runs on. `Fleet` and every `BotInstance` are actors on this one serial
-/// executor (a SwiftNIO event loop of its own), not on Swift's shared cooperative pool: the HTTP
-/// server's request handlers run on that pool, and a thousand bots ticking there made requests
-/// wait behind them (p99 of a static route rose from 2 ms to 80 ms at 5,000 requests/s). On one
-/// thread, calls between the fleet and its instances need no hop, and the fleet's share of the
-/// CPU is what the OS scheduler gives one thread.
+/// The thread a fleet runs on. `Fleet` and every one of its `BotInstance`s are actors on one serial
+/// executor — a SwiftNIO event loop — not on Swift's shared cooperative pool: the HTTP server's
+/// request handlers run on that pool, and a thousand bots ticking there made requests wait behind
+/// them (p99 of a static route rose from 2 ms to 80 ms at 5,000 requests/s). On one thread, calls
+/// between the fleet and its instances need no hop. `flotilla up` has one fleet, so one thread;
+/// fleets made in tests take the loops of a small group in turn.
 enum FleetExecutor {
-    static let loop: any EventLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1).next()
-    /// Kept alive here: actors hold it unowned.
-    static let executor: any SerialExecutor = loop.executor
-    static var unowned: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+    static let group = MultiThreadedEventLoopGroup(numberOfThreads: max(2, System.coreCount))
+
+    /// The next loop's executor. Whoever uses it must keep it: actors hold executors unowned.
+    static func next() -> any SerialExecutor { group.next().executor }
 }
 
 /// When the reconciler last passed and whether recovery finished, published by the fleet for
