@@ -263,7 +263,7 @@ struct FleetBench: ParsableCommand {
         print(String(format: "start → all %d running: %.2f s", bots, startSeconds))
         let sample = try measure(pid: pid, statePath: statePath, seconds: seconds)
         print(String(format: "ticks/s: %.0f   CPU: %.1f %% of one core   RSS: %.1f MB (peak %.1f MB)", sample.ticksPerSecond, sample.cpuPercent, sample.rssMB, sample.peakMB))
-        if http { try driveHTTP() }
+        if http { try driveHTTP(executable: executable, dir: dir) }
 
         kill(pid, SIGKILL)
         var status: Int32 = 0
@@ -302,7 +302,7 @@ struct FleetBench: ParsableCommand {
     }
 
     /// wrk on one bot's route, and timed scrapes of /metrics, while the fleet runs.
-    func driveHTTP() throws {
+    func driveHTTP(executable: String, dir: URL) throws {
         func shell(_ command: String) -> String {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/bin/sh")
@@ -315,9 +315,14 @@ struct FleetBench: ParsableCommand {
             p.waitUntilExit()
             return String(decoding: data, as: UTF8.self)
         }
+        // With a token, as a real deployment runs: every API request is authenticated.
+        let token = shell("\(executable) token create --role viewer --dir \(dir.path) 2>/dev/null").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard token.hasPrefix("flt_") else { throw ValidationError("could not create a token: \(token)") }
+        Thread.sleep(forTimeInterval: 1.2)  // the server re-reads its token table every second
         /// Runs wrk and prints requests/s and the 50/90/99th latency percentiles.
         func drive(_ path: String, threads: Int, connections: Int, seconds: Int, script: String? = nil) {
-            let out = shell("wrk -t\(threads) -c\(connections) -d\(seconds)s --latency \(script.map { "-s \($0) " } ?? "")http://127.0.0.1:\(port)\(path)")
+            let auth = path.hasPrefix("/api/") ? "-H 'Authorization: Bearer \(token)' " : ""
+            let out = shell("wrk -t\(threads) -c\(connections) -d\(seconds)s --latency \(auth)\(script.map { "-s \($0) " } ?? "")http://127.0.0.1:\(port)\(path)")
             let rps = out.split(separator: "\n").first { $0.hasPrefix("Requests/sec") }.map(String.init) ?? "Requests/sec: ?"
             let percentiles = out.split(separator: "\n").filter { line in ["50%", "90%", "99%"].contains { line.trimmingCharacters(in: .whitespaces).hasPrefix($0) } }
                 .map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")

@@ -45,13 +45,14 @@ enum AdminRoutes {
                 expiry = Date().addingTimeInterval(span.seconds)
             }
             let (secret, token) = try store.createToken(role: role, description: String((wanted.description ?? "").prefix(200)), expiresAt: expiry)
-            TokenPresence.shared.forget()
+            server.tokens.forget()
             return try JSON.response(Created(secret: secret, token: TokenView(token)), status: .created)
         }
         api.delete("tokens/:id") { _, context in
             let id = try context.parameters.require("id")
             guard id.count <= 64, id.allSatisfy(\.isHexDigit) else { throw APIError.badRequest("\"\(id.prefix(64))\" is not a token id") }
             guard try store.revokeToken(id: id) else { throw APIError.notFound("no active token \(id)") }
+            server.tokens.forget()
             return try JSON.response(["id": id, "revoked": "true"])
         }
         api.get("bots/:name/revisions") { _, context in

@@ -36,13 +36,14 @@ struct AuthMiddleware: RouterMiddleware {
     }
 
     private func authenticate(_ request: Request) throws -> Principal {
-        guard try TokenPresence.shared.exists(server.store) else { return Principal(name: "anonymous (no tokens exist)", role: .admin) }
+        let tokens = try server.tokens.table(server.store)
+        guard tokens.hasActive else { return Principal(name: "anonymous (no tokens exist)", role: .admin) }
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
             audit(request, nil, status: 401, result: "missing token")
             throw APIError(.unauthorized, "unauthorized", "a bearer token is required: Authorization: Bearer <token> (flotilla token create)")
         }
         let secret = String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
-        guard let token = try server.store.token(forSecret: secret), token.isValid(at: Date()) else {
+        guard let token = tokens.token(forSecret: secret), token.isValid(at: Date()) else {
             audit(request, nil, status: 401, result: "bad, expired or revoked token")
             throw APIError(.unauthorized, "unauthorized", "the token is unknown, expired or revoked")
         }
@@ -73,23 +74,21 @@ struct AuthMiddleware: RouterMiddleware {
     }
 }
 
-/// Whether any token exists, re-read at most every second (the open-API check runs on every
-/// request; a token created with the CLI takes effect within a second). Individual tokens, and
-/// their revocation, are still checked on every request.
-final class TokenPresence: @unchecked Sendable {
+/// The token table, re-read from the store at most every second: authentication costs no query
+/// per request. Expiry is checked on every request; a token created or revoked through the API
+/// takes effect at once, one created or revoked with the CLI on the same store within a second.
+final class TokenCache: @unchecked Sendable {
     // @unchecked: guarded by `lock`.
-    static let shared = TokenPresence()
     private let lock = NSLock()
-    private var cached: (value: Bool, at: Date, store: ObjectIdentifier)?
+    private var cached: (table: TokenTable, at: Date)?
 
-    func exists(_ store: StateStore) throws -> Bool {
-        let id = ObjectIdentifier(store)
-        if let c = lock.withLock({ cached }), c.store == id, Date().timeIntervalSince(c.at) < 1 { return c.value }
-        let value = try store.hasTokens()
-        lock.withLock { cached = (value, Date(), id) }
-        return value
+    func table(_ store: StateStore) throws -> TokenTable {
+        if let c = lock.withLock({ cached }), Date().timeIntervalSince(c.at) < 1 { return c.table }
+        let table = try store.tokenTable()
+        lock.withLock { cached = (table, Date()) }
+        return table
     }
 
-    /// After a token is created through the API the next request re-reads.
+    /// After a token is created or revoked through the API the next request re-reads.
     func forget() { lock.withLock { cached = nil } }
 }

@@ -15,6 +15,8 @@ public struct ServerContext: Sendable {
     /// Largest request body accepted.
     public var maxBodyBytes: Int
     public var startedAt: Date
+    /// The token table as authentication reads it (re-read at most every second).
+    let tokens = TokenCache()
 
     public init(store: StateStore, layout: ProjectLayout, fleet: Fleet? = nil, openMetrics: Bool = true, maxBodyBytes: Int = 1 << 20) {
         self.store = store

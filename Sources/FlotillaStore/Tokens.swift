@@ -33,7 +33,15 @@ public struct AuditEntry: Sendable, Codable, Equatable {
 
 extension StateStore {
     static func hashToken(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        // Hex by table: String(format:) per byte cost more than the hash itself on every request.
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(64)
+        for byte in SHA256.hash(data: Data(token.utf8)) {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Creates a token; returns it (shown once) with its record.
@@ -64,17 +72,15 @@ extension StateStore {
             createdAt: date(row["created_at"])!, expiresAt: date(row["expires_at"]), revokedAt: date(row["revoked_at"]))
     }
 
-    /// The token a secret belongs to, valid or not. Every stored hash is compared in constant time,
-    /// and all of them are compared, so timing says nothing about how close a guess was.
+    /// The token a secret belongs to, valid or not (see `TokenTable.token(forSecret:)`).
     public func token(forSecret secret: String) throws -> APIToken? {
-        let hash = Array(Self.hashToken(secret).utf8)
-        return try writer.read { db in
-            var found: Row?
-            for row in try Row.fetchAll(db, sql: "SELECT * FROM tokens") {
-                let stored = Array((row["hash"] as String).utf8)
-                if Self.constantTimeEqual(stored, hash) { found = row }
-            }
-            return found.map(Self.token)
+        try tokenTable().token(forSecret: secret)
+    }
+
+    /// Every token with its hash, for lookups without a query per request.
+    public func tokenTable() throws -> TokenTable {
+        try writer.read { db in
+            TokenTable(entries: try Row.fetchAll(db, sql: "SELECT * FROM tokens").map { (Array(($0["hash"] as String).utf8), Self.token($0)) })
         }
     }
 
@@ -112,5 +118,21 @@ extension StateStore {
                            method: $0["method"], path: $0["path"], status: $0["status"], result: $0["result"])
             }
         }
+    }
+}
+
+/// The tokens as read at one moment: lookups compare the secret's hash with every stored hash in
+/// constant time, and all of them, so timing says nothing about how close a guess was.
+public struct TokenTable: Sendable {
+    let entries: [(hash: [UInt8], token: APIToken)]
+
+    /// Whether any token is not revoked (an API with none is open, on loopback only).
+    public var hasActive: Bool { entries.contains { $0.token.revokedAt == nil } }
+
+    public func token(forSecret secret: String) -> APIToken? {
+        let hash = Array(StateStore.hashToken(secret).utf8)
+        var found: APIToken?
+        for entry in entries where StateStore.constantTimeEqual(entry.hash, hash) { found = entry.token }
+        return found
     }
 }
