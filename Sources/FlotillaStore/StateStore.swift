@@ -45,6 +45,11 @@ public final class StateStore: Sendable {
         }
     }
 
+    /// Whether every migration this build knows has been applied.
+    public func migrationsComplete() throws -> Bool {
+        try writer.read { db in try Migrations.migrator.hasCompletedMigrations(db) }
+    }
+
     /// Names of the migrations applied, in order.
     public func appliedMigrations() throws -> [String] {
         try writer.read { db in try Migrations.migrator.appliedMigrations(db) }

@@ -42,10 +42,10 @@ public actor Fleet {
     var specCache: [String: ResolvedBot] = [:]  // "bot@revision" → spec
     /// How long an analysis measures before it is judged (wall time).
     public var analysisWindowMs: Int64 = 60_000
-    public private(set) var lastReconcileMs: Int64 = 0 { didSet { progress.set(lastReconcileMs: lastReconcileMs, recovered: recovered) } }
-    public private(set) var recovered = false { didSet { progress.set(lastReconcileMs: lastReconcileMs, recovered: recovered) } }
-    /// The same two facts, readable without waiting for the fleet's thread (health probes must
-    /// answer while a thousand bots tick).
+    public private(set) var lastReconcileMs: Int64 = 0
+    public private(set) var recovered = false { didSet { progress.set(recovered: recovered) } }
+    /// Recovery and reconcile passes, readable without waiting for the fleet's thread (health
+    /// probes must answer while a thousand bots tick).
     public nonisolated let progress = FleetProgress()
     /// The instances as the HTTP side reads them, republished after each tick and reconcile pass.
     public nonisolated let live = LiveFleet()

@@ -21,17 +21,19 @@ enum FleetExecutor {
 public final class FleetProgress: @unchecked Sendable {
     // @unchecked: both fields are only touched under `lock`.
     private let lock = NSLock()
-    private var lastReconcile: Int64 = 0
     private var isRecovered = false
     private var lastPass: Double = 0
     private var passCount = 0
+    private var passFinished: Date?
 
-    func set(lastReconcileMs: Int64, recovered: Bool) { lock.withLock { (lastReconcile, isRecovered) = (lastReconcileMs, recovered) } }
+    func set(recovered: Bool) { lock.withLock { isRecovered = recovered } }
 
-    public var lastReconcileMs: Int64 { lock.withLock { lastReconcile } }
     public var recovered: Bool { lock.withLock { isRecovered } }
 
-    func recordPass(seconds: Double) { lock.withLock { (lastPass, passCount) = (seconds, passCount + 1) } }
+    func recordPass(seconds: Double) { lock.withLock { (lastPass, passCount, passFinished) = (seconds, passCount + 1, Date()) } }
+
+    /// Wall-clock time since the last reconcile pass finished (nil before the first).
+    public var secondsSinceLastPass: Double? { lock.withLock { passFinished.map { Date().timeIntervalSince($0) } } }
     /// The last reconcile pass's duration and how many passes ran.
     public var passes: (lastSeconds: Double, count: Int) { lock.withLock { (lastPass, passCount) } }
 }
