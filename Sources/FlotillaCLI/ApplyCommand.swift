@@ -50,7 +50,20 @@ struct ApplyCommand: ConsoleCommand {
         if planFile == nil && !autoApprove && !console.isInteractive {
             throw UsageProblem("standard input is not a terminal, so apply cannot ask for confirmation; review `flotilla plan` and run `flotilla apply --auto-approve`, or apply a saved plan file")
         }
+        // A first apply creates the store only once the files are known to be valid, and removes it
+        // again when the apply fails: a failed or mistyped first apply leaves nothing behind.
+        let fresh = !FileManager.default.fileExists(atPath: global.resolvedStatePath)
+        if fresh { _ = try SpecLoader.load(global.layout) }
         let store = try global.openStore()
+        do {
+            try await apply(store: store, console: console)
+        } catch {
+            if fresh, (try? store.stateSerial()) == 0 { global.removeStore() }
+            throw error
+        }
+    }
+
+    private func apply(store: StateStore, console: Console) async throws {
         let timeout = TimeSpan(parsing: lockTimeout)!.seconds
         let lock = try store.acquireApplyLock(operation: "flotilla apply", timeout: timeout)
         defer { try? store.releaseApplyLock(lock) }

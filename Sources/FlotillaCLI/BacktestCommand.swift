@@ -86,30 +86,29 @@ struct BacktestCommand: ConsoleCommand {
     }
 
     private func loadCandles(for bot: ResolvedBot) throws -> [Candle] {
+        // A file named with --data is the person's own choice, read where it is; a spec's replay
+        // name is looked up next to the spec, then among the bundled sets (the rule `up` uses).
         let name: String
+        let files: CandleFiles
+        let specDirectory = URL(fileURLWithPath: specFile).deletingLastPathComponent().standardizedFileURL
         if let data {
             name = data
-        } else if case .replay(let file) = bot.market.source.feed {
-            let symbol = bot.market.symbols[0]
-            let parts = symbol.split(separator: "-").map(String.init)
-            name = file.replacingOccurrences(of: "{symbol}", with: symbol).replacingOccurrences(of: "{base}", with: parts[0])
-                .replacingOccurrences(of: "{quote}", with: parts.count > 1 ? parts[1] : "")
+            files = CandleFiles(root: nil, base: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+        } else if let file = bot.market.source.replayFile(for: bot.market.symbols[0]) {
+            name = file
+            files = CandleFiles(root: specDirectory.deletingLastPathComponent(), base: specDirectory)
         } else if case .synthetic(let seed, let start, let vol, let drift) = bot.market.source.feed {
             let candles = SyntheticCandles(
-                seed: UInt64(seed), start: TradingBridge.fixed(start) ?? 100, interval: Int64(bot.market.interval.seconds),
-                volatilityPct: TradingBridge.double(vol), driftPct: TradingBridge.double(drift))
+                seed: UInt64(seed), start: try TradingBridge.money(start, "spec.market.source.synthetic.startPrice"),
+                interval: Int64(bot.market.interval.seconds), volatilityPct: TradingBridge.double(vol), driftPct: TradingBridge.double(drift))
             return Array(candles.prefix(10_000))
         } else {
             throw UsageProblem("pass --data FILE")
         }
-        let base = URL(fileURLWithPath: specFile).deletingLastPathComponent().path
-        guard let path = BundledData.resolve(name, relativeTo: base) else {
-            throw UsageProblem("no candle file \(name) (neither a path nor one of the bundled files: \(BundledData.names.joined(separator: ", ")))")
-        }
         do {
-            return try CandleCSV.read(path: path)
+            return try files.read(name)
         } catch {
-            throw UsageProblem("\(error)")
+            throw UsageProblem(error.message)
         }
     }
 

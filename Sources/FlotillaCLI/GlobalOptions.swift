@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlotillaEngine
 import FlotillaSpec
 import FlotillaStore
 import Foundation
@@ -23,10 +24,24 @@ public struct GlobalOptions: ParsableArguments, Sendable {
     }
 
     var root: URL { URL(fileURLWithPath: directory).standardizedFileURL }
-    var layout: ProjectLayout { ProjectLayout(root: root) }
+    /// The project's files, with the rule for the candle files its bots replay (`CandleFiles`), so
+    /// every command that loads the project refuses a missing or foreign data file.
+    var layout: ProjectLayout {
+        var layout = ProjectLayout(root: root)
+        layout.replayCheck = CandleFiles(layout: layout)
+        return layout
+    }
     var resolvedStatePath: String { statePath ?? root.appendingPathComponent(".flotilla/state.db").path }
 
-    func openStore() throws -> StateStore { try StateStore(path: resolvedStatePath) }
+    /// Opens (or creates) the state store. A missing project directory is an error, never a
+    /// reason to create one (`apply --dir /mistyped` creates nothing).
+    func openStore() throws -> StateStore {
+        var isDirectory: ObjCBool = false
+        if statePath == nil, !FileManager.default.fileExists(atPath: root.path, isDirectory: &isDirectory) || !isDirectory.boolValue {
+            throw UsageProblem("--dir \(directory): no such directory; run flotilla from the project's top directory or pass --dir")
+        }
+        return try StateStore(path: resolvedStatePath)
+    }
 }
 
 /// `-l key=value` label selectors, parsed and checked.

@@ -78,4 +78,15 @@ extension GlobalOptions {
         if FileManager.default.fileExists(atPath: resolvedStatePath) { return try openStore() }
         return try StateStore.inMemory()
     }
+
+    /// Removes a store this command created and never applied to (a failed first apply), and its
+    /// directory when that is empty.
+    func removeStore() {
+        let path = resolvedStatePath
+        for file in [path, path + "-wal", path + "-shm"] { try? FileManager.default.removeItem(atPath: file) }
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+        if statePath == nil, (try? FileManager.default.contentsOfDirectory(atPath: directory.path))?.isEmpty == true {
+            try? FileManager.default.removeItem(at: directory)
+        }
+    }
 }

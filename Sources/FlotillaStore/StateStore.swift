@@ -10,14 +10,34 @@ public final class StateStore: Sendable {
     let writer: any DatabaseWriter
 
     /// Opens (creating if needed) the store at `path` and runs pending migrations.
+    ///
+    /// The store holds positions, orders and token hashes, so it is private to its owner: its
+    /// directory is created (one level, never a chain of mistyped ones) with mode 0700 and the
+    /// database with 0600 (SQLite gives its -wal and -shm files the database's mode). Opening and
+    /// migrating run under an exclusive lock on the directory, so processes starting on a fresh
+    /// store at the same moment migrate it once.
     public convenience init(path: String) throws(StoreError) {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            var configuration = Configuration()
-            configuration.busyMode = .timeout(10)
-            let pool = try DatabasePool(path: path, configuration: configuration)
-            try self.init(writer: pool)
+            var isDirectory: ObjCBool = false
+            if !FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory) {
+                let parent = directory.deletingLastPathComponent()
+                guard FileManager.default.fileExists(atPath: parent.path) else {
+                    throw StoreError.unavailable(path: path, reason: "the directory \(parent.path) does not exist (a mistyped --dir or --state?)")
+                }
+                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+            } else if !isDirectory.boolValue {
+                throw StoreError.unavailable(path: path, reason: "\(directory.path) is not a directory")
+            }
+            let pool = try StoreFiles.exclusively(in: directory) {
+                StoreFiles.createPrivately(path)
+                var configuration = Configuration()
+                configuration.busyMode = .timeout(10)
+                let pool = try DatabasePool(path: path, configuration: configuration)
+                try Self.migrate(pool, path: path)
+                return pool
+            }
+            try self.init(migrated: pool)
         } catch let error as StoreError {
             throw error
         } catch {
@@ -37,11 +57,19 @@ public final class StateStore: Sendable {
     }
 
     init(writer: any DatabaseWriter) throws(StoreError) {
+        try Self.migrate(writer, path: writer.path)
         self.writer = writer
+    }
+
+    private init(migrated writer: any DatabaseWriter) throws(StoreError) {
+        self.writer = writer
+    }
+
+    private static func migrate(_ writer: any DatabaseWriter, path: String) throws(StoreError) {
         do {
             try Migrations.migrator.migrate(writer)
         } catch {
-            throw .unavailable(path: writer.path, reason: "migration failed: \(error)")
+            throw .unavailable(path: path, reason: "migration failed: \(error)")
         }
     }
 

@@ -14,6 +14,11 @@ struct Project {
 
     @discardableResult
     func run(_ arguments: String..., interactive: Bool = false, answers: [String] = []) async -> (code: Int32, out: String, err: String) {
+        await run(arguments, interactive: interactive, answers: answers)
+    }
+
+    @discardableResult
+    func run(_ arguments: [String], interactive: Bool = false, answers: [String] = []) async -> (code: Int32, out: String, err: String) {
         let console = Console.capturing(interactive: interactive, answers: answers)
         var args = arguments
         if let first = args.first, first != "schema", first != "strategies" { args += ["--dir", dir.path] }
@@ -259,7 +264,7 @@ struct BacktestCLITests {
         let spec = p.dir.appendingPathComponent("bots.d/eth-trend.yaml").path
         let missing = await p.run("backtest", "-f", spec, "--data", "nowhere.csv")
         #expect(missing.code == 1)
-        #expect(missing.err.contains("no candle file nowhere.csv"))
+        #expect(missing.err.contains("candle file \"nowhere.csv\" is not in the project"), "\(missing.err)")
         let date = await p.run("backtest", "-f", spec, "--from", "last tuesday")
         #expect(date.err.contains("write a date such as"))
     }

@@ -64,7 +64,7 @@ struct ResolutionTests {
 
     @Test("the resolved spec survives a JSON round trip exactly, decimals included")
     func jsonRoundTrip() throws {
-        let bot = try #require(try Fixtures.resolve(Fixtures.botYAML(["quote: 1000": "quote: 1234.567890123456789"])).first)
+        let bot = try #require(try Fixtures.resolve(Fixtures.botYAML(["quote: 1000": "quote: 1234.56789012", "maxPositionPct: 25": "maxPositionPct: 25.123456789012345"])).first)
         let data = try JSONEncoder().encode(bot)
         let back = try JSONDecoder().decode(ResolvedBot.self, from: data)
         #expect(back == bot)

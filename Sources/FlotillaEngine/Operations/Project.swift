@@ -121,15 +121,33 @@ extension Project {
             let data = try Data(contentsOf: source)
             originals[file] = data
             let copy = backups.appendingPathComponent(file)
-            try FileManager.default.createDirectory(at: copy.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try data.write(to: copy)
+            try privateDirectory(copy.deletingLastPathComponent(), below: root)
+            // Backups hold what the files held: private to the owner, like the store.
+            guard FileManager.default.createFile(atPath: copy.path, contents: data, attributes: [.posixPermissions: 0o600]) else {
+                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: copy.path])
+            }
         }
         do {
-            for (file, text) in edits { try Data(text.utf8).write(to: url(of: file, in: layout), options: .atomic) }
+            // In place: a symlinked bot file stays a symlink and every file keeps its mode.
+            for (file, text) in edits { try ProjectFile.rewrite(url(of: file, in: layout).path, with: Data(text.utf8)) }
             return (try apply(plan, store: store, lock: lock), backups)
         } catch {
-            for (file, data) in originals { try? data.write(to: url(of: file, in: layout), options: .atomic) }
+            for (file, data) in originals { try? ProjectFile.rewrite(url(of: file, in: layout).path, with: data) }
             throw error
+        }
+    }
+
+    /// Creates `directory` and the missing directories above it (up to `root`) with mode 0700.
+    static func privateDirectory(_ directory: URL, below root: URL) throws {
+        var missing: [URL] = []
+        var at = directory.standardizedFileURL
+        let top = root.standardizedFileURL.path
+        while !FileManager.default.fileExists(atPath: at.path), at.path.hasPrefix(top), at.path != top {
+            missing.append(at)
+            at = at.deletingLastPathComponent()
+        }
+        for dir in missing.reversed() {
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
         }
     }
 

@@ -8,29 +8,34 @@ final class MarketDataCache: @unchecked Sendable {
     // @unchecked: `cache` is only touched under `lock`.
     private let lock = NSLock()
     private var cache: [String: [Candle]] = [:]
-    let baseDirectory: String?
+    let files: CandleFiles
 
-    init(baseDirectory: String?) { self.baseDirectory = baseDirectory }
+    /// `baseDirectory` is the project's `bots.d/`: replay names are looked up there, and files must
+    /// lie inside its parent, the project directory (`CandleFiles`).
+    init(baseDirectory: String?) {
+        let base = baseDirectory.map { URL(fileURLWithPath: $0).standardizedFileURL }
+        files = CandleFiles(root: base?.deletingLastPathComponent(), base: base)
+    }
 
     /// The candles an instance of `bot` on `symbol` replays.
     func candles(for bot: ResolvedBot, symbol: String) throws -> [Candle] {
         switch bot.market.source.feed {
-        case .replay(let pattern):
-            let parts = symbol.split(separator: "-").map(String.init)
-            let name = pattern.replacingOccurrences(of: "{symbol}", with: symbol).replacingOccurrences(of: "{base}", with: parts.first ?? "")
-                .replacingOccurrences(of: "{quote}", with: parts.count > 1 ? parts[1] : "")
+        case .replay:
+            let name = bot.market.source.replayFile(for: symbol) ?? ""
             if let hit = lock.withLock({ cache[name] }) { return hit }
-            guard let path = BundledData.resolve(name, relativeTo: baseDirectory) else {
-                throw EngineError.missingData("no candle file \(name) for \(bot.name) on \(symbol) (bundled: \(BundledData.names.joined(separator: ", ")))")
+            let candles: [Candle]
+            do {
+                candles = try files.read(name)
+            } catch {
+                throw EngineError.missingData("\(bot.name) on \(symbol): \(error.message)")
             }
-            let candles = try CandleCSV.read(path: path)
             lock.withLock { cache[name] = candles }
             return candles
         case .synthetic(let seed, let start, let vol, let drift):
             let key = "synthetic:\(seed):\(symbol):\(bot.market.interval.milliseconds)"
             if let hit = lock.withLock({ cache[key] }) { return hit }
             let candles = Array(SyntheticCandles(
-                seed: UInt64(seed) &+ symbol.utf8.reduce(UInt64(0)) { $0 &* 31 &+ UInt64($1) }, start: TradingBridge.fixed(start) ?? 100,
+                seed: UInt64(seed) &+ symbol.utf8.reduce(UInt64(0)) { $0 &* 31 &+ UInt64($1) }, start: try TradingBridge.money(start, "spec.market.source.synthetic.startPrice"),
                 interval: Int64(bot.market.interval.seconds), volatilityPct: TradingBridge.double(vol), driftPct: TradingBridge.double(drift),
                 tick: Fixed(units: 1)).prefix(20_000))
             lock.withLock { cache[key] = candles }

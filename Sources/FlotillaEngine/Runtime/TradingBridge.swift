@@ -9,6 +9,16 @@ public enum TradingBridge {
 
     public static func fixed(_ d: Decimal) -> Fixed? { Fixed(parsing: d.canonicalText) }
 
+    /// A spec's amount of money as the engine holds it, exactly — or an error naming the field.
+    /// Validation refuses what can't be held (`Money`), so this fails only for a state written by
+    /// another version or by hand; it never falls back to zero.
+    public static func money(_ d: Decimal, _ field: String) throws(MoneyConversionError) -> Fixed {
+        guard Money.problem(with: d) == nil, let value = Fixed(parsing: d.canonicalText) else {  // exact: nil if digits would be lost
+            throw MoneyConversionError(field: field, value: d.canonicalText)
+        }
+        return value
+    }
+
     public static func riskLimits(_ bot: ResolvedBot) -> RiskLimits {
         var l = RiskLimits()
         l.maxPositionPct = double(bot.number(.maxPositionPct))
@@ -74,6 +84,15 @@ public enum TradingBridge {
             default: return run(AnyStrategy(strategy))
             }
         }
+    }
+}
+
+/// A spec amount the engine's money type cannot hold exactly.
+public struct MoneyConversionError: Error, Sendable, CustomStringConvertible {
+    public var field: String
+    public var value: String
+    public var description: String {
+        "\(field): \(value) is not an amount the engine holds exactly (at most \(Money.places) decimal places, at most \(Money.max.canonicalText)); fix the spec and apply again"
     }
 }
 

@@ -78,12 +78,12 @@ enum DocumentDecoder {
             reader.string(node, "spec.profile").map { Located($0, at: node.mark) }
         }
         let venue = spec["venue"].map { decodeVenue($0, reader: reader) } ?? Venue()
-        let market = reader.required(spec, "market").flatMap { decodeMarket($0, reader: reader) }
+        let market = reader.required(spec, "market").flatMap { decodeMarket($0, reader: reader, marks: &marks) }
         let strategy = reader.required(spec, "strategy").flatMap { decodeStrategy($0, reader: reader, marks: &marks) }
         var capital: Capital?
         if let node = reader.required(spec, "capital"), let map = reader.mapping(node, "spec.capital", allowed: ["quote"]),
             let quoteNode = reader.required(map, "quote"),
-            let quote = reader.decimal(quoteNode, "spec.capital.quote", min: 0, max: 1_000_000_000_000, exclusiveMin: true)
+            let quote = reader.money(quoteNode, "spec.capital.quote", min: 0, exclusiveMin: true)
         {
             capital = Capital(quote: quote)
         }
@@ -142,7 +142,7 @@ enum DocumentDecoder {
         return venue
     }
 
-    private static func decodeMarket(_ node: YAMLNode, reader: NodeReader) -> Market? {
+    private static func decodeMarket(_ node: YAMLNode, reader: NodeReader, marks: inout [String: SourceMark]) -> Market? {
         guard let map = reader.mapping(node, "spec.market", allowed: ["symbol", "symbols", "interval", "source"]) else { return nil }
         var symbols: [String] = []
         switch (map["symbol"], map["symbols"]) {
@@ -165,7 +165,8 @@ enum DocumentDecoder {
         let interval = reader.required(map, "interval").flatMap {
             reader.duration($0, "spec.market.interval", min: .seconds(1), max: .hours(24 * 31))
         }
-        let source = map["source"].map { decodeSource($0, reader: reader) } ?? MarketSource.defaultSynthetic
+        var source = MarketSource.defaultSynthetic
+        if let node = map["source"] { source = decodeSource(node, reader: reader, marks: &marks) }
         guard let interval, !symbols.isEmpty else { return nil }
         return Market(symbols: symbols, interval: interval, source: source)
     }
@@ -181,7 +182,7 @@ enum DocumentDecoder {
         }
     }
 
-    private static func decodeSource(_ node: YAMLNode, reader: NodeReader) -> MarketSource {
+    private static func decodeSource(_ node: YAMLNode, reader: NodeReader, marks: inout [String: SourceMark]) -> MarketSource {
         var source = MarketSource.defaultSynthetic
         guard let map = reader.mapping(node, "spec.market.source", allowed: ["replay", "synthetic", "speed"]) else { return source }
         if let speedNode = map["speed"], let speed = reader.decimal(speedNode, "spec.market.source.speed", min: 0, max: 1_000_000, exclusiveMin: true) {
@@ -189,6 +190,7 @@ enum DocumentDecoder {
         }
         switch (map["replay"], map["synthetic"]) {
         case (let replay?, nil):
+            marks["spec.market.source.replay"] = replay.mark
             if let file = reader.string(replay, "spec.market.source.replay") {
                 if file.isEmpty || file.contains("\0") {
                     reader.fail(replay.mark, "spec.market.source.replay", "name a CSV file of candles, e.g. ETH_BTC-5m.csv")
@@ -200,7 +202,7 @@ enum DocumentDecoder {
             else { break }
             let p = "spec.market.source.synthetic"
             let seed = s["seed"].flatMap { reader.integer($0, "\(p).seed", min: 0, max: Int(Int32.max)) } ?? 1
-            let start = s["startPrice"].flatMap { reader.decimal($0, "\(p).startPrice", min: 0, max: 1_000_000_000, exclusiveMin: true) } ?? 100
+            let start = s["startPrice"].flatMap { reader.money($0, "\(p).startPrice", min: 0, max: 1_000_000_000, exclusiveMin: true) } ?? 100
             let vol = s["volatilityPct"].flatMap { reader.decimal($0, "\(p).volatilityPct", min: 0, max: 50) } ?? 1
             let drift = s["driftPct"].flatMap { reader.decimal($0, "\(p).driftPct", min: -50, max: 50) } ?? 0
             source.feed = .synthetic(seed: Int64(seed), startPrice: start, volatilityPct: vol, driftPct: drift)

@@ -134,6 +134,17 @@ final class NodeReader {
         return value
     }
 
+    /// An amount of money (capital, a balance, a price): a number in range that the engine's exact
+    /// money type holds as written (`Money`), never rounded or clipped later.
+    func money(_ node: YAMLNode, _ path: String, min: Decimal, max: Decimal = Money.max, exclusiveMin: Bool = false) -> Decimal? {
+        guard let value = decimal(node, path, min: min, max: Swift.min(max, Money.max), exclusiveMin: exclusiveMin) else { return nil }
+        if let problem = Money.problem(with: value) {
+            fail(node.mark, path, problem)
+            return nil
+        }
+        return value
+    }
+
     func duration(_ node: YAMLNode, _ path: String, min: TimeSpan? = nil, max: TimeSpan? = nil) -> TimeSpan? {
         guard let scalar = node.scalar, !scalar.isNull else {
             fail(node.mark, path, "expected a duration such as 30s, 5m or 1h30m, got \(node.kindDescription)")
@@ -163,6 +174,8 @@ final class NodeReader {
             return integer(node, path, min: min, max: max).map { .number(Decimal($0)) }
         case .decimal(let min, let max):
             return decimal(node, path, min: min, max: max).map { .number($0) }
+        case .money(let min, let max):
+            return money(node, path, min: min, max: max).map { .number($0) }
         case .duration(let min, let max):
             return duration(node, path, min: min, max: max).map { .duration($0) }
         case .timeZone:

@@ -91,6 +91,24 @@ public struct MarketSource: Sendable, Hashable, Codable {
 
     public static let defaultSynthetic = MarketSource(
         feed: .synthetic(seed: 1, startPrice: 100, volatilityPct: 1, driftPct: 0), speed: 1)
+
+    /// The candle file an instance on `symbol` replays (`{symbol}`, `{base}`, `{quote}` filled in),
+    /// or nil for a synthetic feed.
+    public func replayFile(for symbol: String) -> String? {
+        guard case .replay(let pattern) = feed else { return nil }
+        let parts = symbol.split(separator: "-").map(String.init)
+        return pattern.replacingOccurrences(of: "{symbol}", with: symbol).replacingOccurrences(of: "{base}", with: parts.first ?? "")
+            .replacingOccurrences(of: "{quote}", with: parts.count > 1 ? parts[1] : "")
+    }
+}
+
+/// Checks that the candles a bot replays can be read: the trading side knows where candle files
+/// live (the project directory, the bundled sets) and what their header is. `validate`, `plan`
+/// and the API ask it, so an edit that names a missing or foreign file is refused with
+/// `file:line:column` before anything runs.
+public protocol ReplaySourceCheck: Sendable {
+    /// Why `file` (a replay name with its placeholders filled in) can't be replayed, or nil.
+    func problem(replaying file: String) -> String?
 }
 
 public struct StrategySpec: Sendable, Hashable, Codable {

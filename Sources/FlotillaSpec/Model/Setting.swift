@@ -43,7 +43,7 @@ public enum SettingKey: String, CaseIterable, Sendable, Codable, Comparable {
             return .percent(min: 0, exclusiveMin: true)
         case .maxConcurrentTrades: return .integer(min: 1, max: 1000)
         case .maxLeverage: return .decimal(min: 1, max: 125)
-        case .minBalance: return .decimal(min: 0, max: 1_000_000_000_000)
+        case .minBalance: return .money(min: 0, max: Money.max)
         case .timeZone: return .timeZone
         case .strategyInterval, .positionCheckInterval, .portfolioInterval:
             return .duration(min: .seconds(1), max: .hours(24))
@@ -133,6 +133,8 @@ public enum SettingType: Sendable, Equatable {
     case percent(min: Decimal, exclusiveMin: Bool)
     case integer(min: Int, max: Int)
     case decimal(min: Decimal, max: Decimal)
+    /// An amount of money: a decimal with at most `Money.places` places.
+    case money(min: Decimal, max: Decimal)
     case duration(min: TimeSpan, max: TimeSpan)
     case timeZone
 }

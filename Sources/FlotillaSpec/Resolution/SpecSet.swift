@@ -31,17 +31,25 @@ public struct ProjectLayout: Sendable {
     public var profiles: URL
     /// Prefix for displayed paths: paths are shown relative to this directory when inside it.
     public var displayBase: URL?
+    /// The project directory: every file read for the project (specs, candles) must resolve
+    /// inside it (`ProjectFile`).
+    public var root: URL?
+    /// Checks each bot's replayed candles while loading (nil: not checked).
+    public var replayCheck: (any ReplaySourceCheck)?
 
-    public init(root: URL) {
+    public init(root: URL, replayCheck: (any ReplaySourceCheck)? = nil) {
         self.bots = root.appendingPathComponent("bots.d")
         self.profiles = root.appendingPathComponent("profiles")
         self.displayBase = root
+        self.root = root
+        self.replayCheck = replayCheck
     }
 
     public init(bots: URL, profiles: URL, displayBase: URL? = nil) {
         self.bots = bots
         self.profiles = profiles
         self.displayBase = displayBase
+        self.root = displayBase
     }
 }
 
@@ -53,16 +61,16 @@ public enum SpecLoader {
         let profileFiles = listFiles(layout.profiles, display: layout, diagnostics: &diagnostics, kind: .profile)
         let botFiles = listFiles(layout.bots, display: layout, diagnostics: &diagnostics, kind: .bot)
         let all = profileFiles.map { ($0, DocumentKind.profile) } + botFiles.map { ($0, DocumentKind.bot) }
-        return try assemble(parseInParallel(all), diagnostics: diagnostics)
+        return try assemble(parseInParallel(all, root: layout.root), diagnostics: diagnostics, replayCheck: layout.replayCheck)
     }
 
     /// Validates specs given as text rather than files (posted to the API, built by tests).
-    public static func load(sources: [SpecSource]) throws(ValidationFailure) -> SpecSet {
+    public static func load(sources: [SpecSource], replayCheck: (any ReplaySourceCheck)? = nil) throws(ValidationFailure) -> SpecSet {
         let results = sources.map { parse(bytes: Array($0.text.utf8), file: $0.name, kind: $0.kind) }
-        return try assemble(results, diagnostics: [])
+        return try assemble(results, diagnostics: [], replayCheck: replayCheck)
     }
 
-    static func assemble(_ parsed: [FileResult], diagnostics: [Diagnostic]) throws(ValidationFailure) -> SpecSet {
+    static func assemble(_ parsed: [FileResult], diagnostics: [Diagnostic], replayCheck: (any ReplaySourceCheck)? = nil) throws(ValidationFailure) -> SpecSet {
         var diagnostics = diagnostics
         var profiles: [String: ProfileSpec] = [:]
         var bots: [BotSpec] = []
@@ -91,6 +99,7 @@ public enum SpecLoader {
                 diagnostics.append(Diagnostic(file: profile.file, mark: mark, path: "spec.\(key.path)", message: message))
             }
         }
+        if let replayCheck { diagnostics += checkReplays(bots, replayCheck) }
         return try resolve(bots, profiles: profiles, fileHashes: fileHashes, diagnostics: diagnostics)
     }
 
@@ -151,6 +160,29 @@ public enum SpecLoader {
         return out
     }
 
+    /// Every replayed candle file exists, is readable and looks like candles; each file is checked
+    /// once however many bots replay it.
+    static func checkReplays(_ bots: [BotSpec], _ check: any ReplaySourceCheck) -> [Diagnostic] {
+        var verdicts: [String: String?] = [:]
+        var out: [Diagnostic] = []
+        for bot in bots {
+            for symbol in bot.market.symbols {
+                guard let file = bot.market.source.replayFile(for: symbol) else { continue }
+                let problem: String?
+                if let known = verdicts[file] {
+                    problem = known
+                } else {
+                    problem = check.problem(replaying: file)
+                    verdicts[file] = problem
+                }
+                guard let problem else { continue }
+                let mark = bot.marks["spec.market.source.replay"] ?? bot.mark
+                out.append(Diagnostic(file: bot.file, mark: mark, path: "spec.market.source.replay", message: problem))
+            }
+        }
+        return out
+    }
+
     // MARK: Files
 
     struct FileResult: Sendable {
@@ -167,6 +199,12 @@ public enum SpecLoader {
             diagnostics.append(Diagnostic(
                 file: shownDirectory, mark: SourceMark(line: 1, column: 1), path: "",
                 message: "directory not found; \(kind.directory)/ holds the kind: \(kind.rawValue) files (run flotilla from the project's top directory or pass --dir)"))
+            return []
+        }
+        if let root = display.root, !ProjectFile.isInside(directory, root: root) {
+            diagnostics.append(Diagnostic(
+                file: shownDirectory, mark: SourceMark(line: 1, column: 1), path: "",
+                message: "\(kind.directory)/ resolves to a place outside the project directory (a symlink?); keep the spec files inside the project"))
             return []
         }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
@@ -190,22 +228,33 @@ public enum SpecLoader {
     }
 
     /// Parses files on every core: YAML parsing dominates loading, and files are independent.
-    static func parseInParallel(_ files: [((url: URL, shown: String), DocumentKind)]) -> [FileResult] {
+    static func parseInParallel(_ files: [((url: URL, shown: String), DocumentKind)], root: URL?) -> [FileResult] {
         let results = Slots<FileResult>(count: files.count)
         DispatchQueue.concurrentPerform(iterations: files.count) { i in
             let ((url, shown), kind) = files[i]
-            results.set(i, parseFile(url, shown: shown, kind: kind))
+            results.set(i, parseFile(url, shown: shown, kind: kind, root: root))
         }
         return results.values()
     }
 
-    static func parseFile(_ url: URL, shown: String, kind: DocumentKind) -> FileResult {
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            return FileResult(file: shown, hash: "", documents: [], diagnostics: [
-                Diagnostic(file: shown, mark: SourceMark(line: 1, column: 1), path: "", message: "cannot read the file (permissions?)")
+    /// A spec file is read only when it is a regular file inside the project and within the size
+    /// limit (a FIFO would block loading; a symlink out of the project reads someone else's file).
+    static func parseFile(_ url: URL, shown: String, kind: DocumentKind, root: URL?) -> FileResult {
+        let limit = YAMLReader.Limits.specFiles.maxBytes
+        func refused(_ message: String) -> FileResult {
+            FileResult(file: shown, hash: "", documents: [], diagnostics: [
+                Diagnostic(file: shown, mark: SourceMark(line: 1, column: 1), path: "", message: message)
             ])
         }
-        return parse(bytes: [UInt8](data), file: shown, kind: kind)
+        switch ProjectFile.check(url.path, inside: root, maxBytes: limit) {
+        case .failure(.tooLarge(let bytes, _)):
+            return refused("file is \(bytes) bytes; spec files are limited to \(limit) bytes — split it into several files")
+        case .failure(let problem):
+            return refused("the file \(problem)")
+        case .success(let file):
+            guard let bytes = file.read(maxBytes: limit) else { return refused("cannot read the file (permissions?)") }
+            return parse(bytes: bytes, file: shown, kind: kind)
+        }
     }
 
     /// The problems in one file's bytes (empty when it is a valid file of `kind` on its own).

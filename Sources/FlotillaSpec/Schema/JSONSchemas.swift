@@ -40,6 +40,7 @@ public enum JSONSchemas {
             schema[exclusive ? "exclusiveMinimum" : "minimum"] = number(min)
         case .integer(let min, let max): schema = ["type": "integer", "minimum": min, "maximum": max]
         case .decimal(let min, let max): schema = ["type": "number", "minimum": number(min), "maximum": number(max)]
+        case .money(let min, let max): schema = ["type": "number", "minimum": number(min), "maximum": number(max)]
         case .duration: schema = durationRef
         case .timeZone: schema = ["type": "string", "minLength": 1]
         }
@@ -96,7 +97,10 @@ public enum JSONSchemas {
                 ]),
                 "market": ["$ref": "#/$defs/market"],
                 "strategy": ["$ref": "#/$defs/strategy"],
-                "capital": object(["quote": ["type": "number", "exclusiveMinimum": 0, "maximum": 1_000_000_000_000]], required: ["quote"]),
+                "capital": object(["quote": [
+                    "type": "number", "exclusiveMinimum": 0, "maximum": number(Money.max),
+                    "description": "the bot's capital in the quote currency, at most \(Money.places) decimal places",
+                ]], required: ["quote"]),
                 "risk": ["$ref": "#/$defs/risk"],
                 "runtime": ["$ref": "#/$defs/runtime"],
                 "deploy": ["$ref": "#/$defs/deploy"],

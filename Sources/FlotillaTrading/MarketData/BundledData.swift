@@ -18,13 +18,4 @@ public enum BundledData {
         return FileManager.default.fileExists(atPath: path) ? path : nil
     }
 
-    /// A data file by name: a path that exists (absolute or relative to `base`), else a bundled file.
-    public static func resolve(_ name: String, relativeTo base: String? = nil) -> String? {
-        if FileManager.default.fileExists(atPath: name) { return name }
-        if let base {
-            let candidate = URL(fileURLWithPath: base).appendingPathComponent(name).path
-            if FileManager.default.fileExists(atPath: candidate) { return candidate }
-        }
-        return path(URL(fileURLWithPath: name).lastPathComponent)
-    }
 }

@@ -7,7 +7,8 @@ import Foundation
 ///
 /// Strict by default: a malformed row, a duplicate or out-of-order timestamp, a high below the
 /// low, or a gap (a missing candle at the file's interval) is an error naming the row. Gaps are
-/// real in exchange data, so `allowGaps` accepts them.
+/// real in exchange data, so `allowGaps` accepts them. A problem never quotes the file's text
+/// (the file may not be candles at all: `replay: /etc/passwd`), only where and what is wrong.
 public enum CandleCSV {
     public struct Problem: Error, Sendable, CustomStringConvertible, Equatable {
         public var file: String
@@ -26,6 +27,8 @@ public enum CandleCSV {
 
     public static let header = "timestamp,open,high,low,close,volume"
 
+    /// Reads a file a person chose (`backtest --data`); files a spec names go through
+    /// `CandleFiles`, which checks where they are and how large first.
     public static func read(path: String, allowGaps: Bool = true) throws(Problem) -> [Candle] {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw Problem(file: path, line: 0, message: "cannot read the file")
@@ -49,7 +52,7 @@ public enum CandleCSV {
             if lineNumber == 1 {
                 let text = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespaces)
                 guard text == header else {
-                    throw Problem(file: file, line: 1, message: "expected the header \"\(header)\", got \"\(text.prefix(80))\"")
+                    throw Problem(file: file, line: 1, message: "the first line is not the header \"\(header)\"; is this a candle file?")
                 }
                 continue
             }
@@ -84,24 +87,24 @@ public enum CandleCSV {
             throw Problem(file: file, line: number, message: "expected 6 comma-separated fields, got \(fields.count)")
         }
         guard let time = ISOTime.parse(fields[0]) else {
-            throw Problem(file: file, line: number, message: "timestamp \"\(String(decoding: fields[0].prefix(40), as: UTF8.self))\" is not ISO 8601 UTC (2018-01-10T04:55:00Z)")
+            throw Problem(file: file, line: number, message: "the timestamp is not ISO 8601 UTC (2018-01-10T04:55:00Z)")
         }
         var prices: [Fixed] = []
         prices.reserveCapacity(4)
         for (i, name) in ["open", "high", "low", "close"].enumerated() {
             let text = String(decoding: fields[i + 1], as: UTF8.self)
             guard let value = Fixed(parsing: text), value.units > 0 else {
-                throw Problem(file: file, line: number, message: "\(name) \"\(text.prefix(40))\" is not a positive price with at most 8 decimal places")
+                throw Problem(file: file, line: number, message: "\(name) is not a positive price with at most 8 decimal places")
             }
             prices.append(value)
         }
         let volumeText = String(decoding: fields[5], as: UTF8.self)
         guard let volume = Double(volumeText), volume >= 0, volume.isFinite else {
-            throw Problem(file: file, line: number, message: "volume \"\(volumeText.prefix(40))\" is not a non-negative number")
+            throw Problem(file: file, line: number, message: "volume is not a non-negative number")
         }
         let (open, high, low, close) = (prices[0], prices[1], prices[2], prices[3])
         guard high >= low, high >= open, high >= close, low <= open, low <= close else {
-            throw Problem(file: file, line: number, message: "high \(high) and low \(low) do not contain open \(open) and close \(close)")
+            throw Problem(file: file, line: number, message: "high and low do not contain open and close")
         }
         return Candle(time: time, open: open, high: high, low: low, close: close, volume: volume)
     }
