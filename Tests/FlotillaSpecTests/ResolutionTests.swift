@@ -68,7 +68,8 @@ struct ResolutionTests {
         let data = try JSONEncoder().encode(bot)
         let back = try JSONDecoder().decode(ResolvedBot.self, from: data)
         #expect(back == bot)
-        #expect(back.capital.quote.canonicalText == "1234.567890123456789")
+        #expect(back.capital.quote.canonicalText == "1234.56789012")
+        #expect(back.number(.maxPositionPct).canonicalText == "25.123456789012345")
         #expect(back.specHash == bot.specHash)
     }
 }
