@@ -41,6 +41,16 @@ public struct FlotillaCommand: AsyncParsableCommand {
 public enum CLI {
     /// Runs `flotilla ARGUMENTS` and returns its exit code. The executable and the tests both call this.
     public static func run(_ arguments: [String], console: Console) async -> Int32 {
+        // Help is answered here, for the command it names: the parser turns `--help`, `-h` and
+        // `help CMD` into its own `help` command, whose usage is not what anyone asked for.
+        if let command = Help.requested(in: arguments) {
+            console.line(Help.text(for: command))
+            return 0
+        }
+        if let unknown = Help.unknownCommand(in: arguments) {
+            console.error("Error: \(unknown)")
+            return 64
+        }
         do {
             let command = try FlotillaCommand.parseAsRoot(arguments)
             if let command = command as? any ConsoleCommand {
