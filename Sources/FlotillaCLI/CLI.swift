@@ -63,9 +63,11 @@ public enum CLI {
         } catch let exit as Exit {
             return exit.code
         } catch let failure as ValidationFailure {
-            for diagnostic in failure.diagnostics { console.error(diagnostic.description) }
+            // The first hundred say what is wrong; a hundred thousand more only bury them.
+            for diagnostic in failure.diagnostics.prefix(100) { console.error(diagnostic.description) }
             let files = Set(failure.diagnostics.map(\.file)).count
             let count = failure.diagnostics.count
+            if count > 100 { console.error("… and \(count - 100) more problems (fix these first)") }
             console.error("Error: \(count) problem\(count == 1 ? "" : "s") in \(files) file\(files == 1 ? "" : "s"); nothing was changed.")
             return 1
         } catch let error as StoreError {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import FlotillaSpec
 
 /// Which command a help request is about, its examples, and "did you mean" for a mistyped command.

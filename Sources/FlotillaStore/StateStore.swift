@@ -20,6 +20,9 @@ public final class StateStore: Sendable {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         do {
             var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+                throw StoreError.unavailable(path: path, reason: "it is a directory; --state names the database file, e.g. .flotilla/state.db")
+            }
             if !FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory) {
                 let parent = directory.deletingLastPathComponent()
                 guard FileManager.default.fileExists(atPath: parent.path) else {

@@ -141,6 +141,25 @@ struct StateFileTests {
         #expect(!FileManager.default.fileExists(atPath: p.dir.appendingPathComponent(".flotilla").path))
     }
 
+    @Test("--state naming a directory says so")
+    func stateIsADirectory() async throws {
+        let p = try Project()
+        let r = await p.run("apply", "--auto-approve", "--state", p.dir.appendingPathComponent("bots.d").path)
+        #expect(r.code == 1)
+        #expect(r.err.contains("is a directory") && !r.err.contains("SQLite error"), "\(r.err)")
+    }
+
+    @Test("validate prints the first hundred problems and a count of the rest")
+    func manyProblems() async throws {
+        let p = try Project()
+        try p.write("bots.d/many.yaml", String(repeating: "---\napiVersion: flotilla/v1\nkind: Bot\n", count: 150))
+        let r = await p.run("validate")
+        #expect(r.code == 1)
+        let lines = r.err.split(separator: "\n")
+        #expect(lines.count == 102, "\(lines.count) lines")
+        #expect(r.err.contains("more problems"))
+    }
+
     @Test("a failed first apply leaves no state behind")
     func failedFirstApply() async throws {
         let p = try Project()

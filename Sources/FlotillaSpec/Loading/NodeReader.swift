@@ -107,10 +107,21 @@ final class NodeReader {
             return nil
         }
         guard let value = Decimal.parseExact(scalar.text) else {
-            fail(node.mark, path, "expected a number, got \(node.kindDescription)\(quoted(node))")
+            if Self.looksNumeric(scalar.text) {
+                fail(node.mark, path, "\(scalar.text.prefix(40)) is out of range: numbers must fit in 38 significant digits and exponents within ±100")
+            } else {
+                fail(node.mark, path, "expected a number, got \(node.kindDescription)\(quoted(node))")
+            }
             return nil
         }
         return value
+    }
+
+    /// A decimal literal (digits, sign, point, exponent) that is a number, just not one we hold.
+    static func looksNumeric(_ text: String) -> Bool {
+        guard text.utf8.contains(where: { $0 >= 48 && $0 <= 57 }) else { return false }
+        return text.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E")
+            || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "+") } && Double(text) != nil
     }
 
     func integer(_ node: YAMLNode, _ path: String, min: Int, max: Int) -> Int? {

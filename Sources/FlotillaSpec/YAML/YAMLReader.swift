@@ -48,7 +48,7 @@ public enum YAMLReader {
             var event = yaml_event_t()
             while true {
                 guard yaml_parser_parse(&parser, &event) == 1 else {
-                    return .failure(syntaxError(parser, file: file))
+                    return .failure(syntaxError(parser, bytes: buffer, file: file))
                 }
                 let outcome = builder.consume(&event)
                 yaml_event_delete(&event)
@@ -61,14 +61,41 @@ public enum YAMLReader {
         }
     }
 
-    private static func syntaxError(_ parser: yaml_parser_t, file: String) -> Diagnostic {
+    /// libyaml's error, pointed at the mistake: a bad byte where it is (libyaml only gives its
+    /// offset), a tab used for indentation said plainly, and a quote or bracket never closed at the
+    /// place it was opened rather than at the end of the file.
+    private static func syntaxError(_ parser: yaml_parser_t, bytes: UnsafeBufferPointer<UInt8>, file: String) -> Diagnostic {
         let problem = parser.problem.map { String(cString: $0) } ?? "malformed YAML"
+        if parser.error == YAML_READER_ERROR {
+            let offset = min(Int(parser.problem_offset), bytes.count)
+            let mark = Self.mark(at: offset, in: bytes)
+            let byte = offset < bytes.count ? String(format: " (byte 0x%02X)", bytes[offset]) : ""
+            return Diagnostic(file: file, mark: mark, path: "", message: "the file is not valid UTF-8 here\(byte); save it as UTF-8")
+        }
+        let at = SourceMark(line: Int(parser.problem_mark.line) + 1, column: Int(parser.problem_mark.column) + 1)
+        let index = Int(parser.problem_mark.index)
+        if index < bytes.count, bytes[index] == 0x09 {
+            return Diagnostic(file: file, mark: at, path: "", message: "tabs are not allowed for indentation in YAML; indent with spaces")
+        }
         var message = "YAML syntax error: \(problem)"
         if let context = parser.context {
             message += " \(String(cString: context))"
         }
-        let mark = SourceMark(line: Int(parser.problem_mark.line) + 1, column: Int(parser.problem_mark.column) + 1)
-        return Diagnostic(file: file, mark: mark, path: "", message: message)
+        if problem.contains("end of stream"), parser.context != nil {
+            // An unterminated quote or flow collection: the useful place is where it began.
+            let opened = SourceMark(line: Int(parser.context_mark.line) + 1, column: Int(parser.context_mark.column) + 1)
+            return Diagnostic(file: file, mark: opened, path: "", message: message + " that starts here and is never closed")
+        }
+        return Diagnostic(file: file, mark: at, path: "", message: message)
+    }
+
+    /// Line and column (1-based, in bytes) of a byte offset.
+    static func mark(at offset: Int, in bytes: UnsafeBufferPointer<UInt8>) -> SourceMark {
+        var line = 1, column = 1
+        for i in 0..<min(offset, bytes.count) {
+            if bytes[i] == 0x0A { line += 1; column = 1 } else { column += 1 }
+        }
+        return SourceMark(line: line, column: column)
     }
 }
 
