@@ -56,7 +56,7 @@ struct CandleFilesTests {
         let (root, files, _) = try Self.project()
         try "root:x:0:0:TOP-SECRET-LINE\n".write(to: root.appendingPathComponent("bots.d/p.csv"), atomically: true, encoding: .utf8)
         let problem = try #require(files.problem(replaying: "p.csv"))
-        #expect(problem.contains("not the header") && !problem.contains("TOP-SECRET"), "\(problem)")
+        #expect(problem.contains("not a candle header") && !problem.contains("TOP-SECRET"), "\(problem)")
         #expect(throws: CandleFiles.Problem.self) { try files.read("p.csv") }
     }
 }

@@ -69,10 +69,11 @@ public struct CandleFiles: ReplaySourceCheck {
             case .project(let file):
                 path = file.realPath
                 guard let head = file.prefix(4096) else { return "candle file \"\(name.prefix(120))\" cannot be read (permissions?)" }
-                let firstLine = head.prefix { $0 != 0x0A }
-                let text = String(decoding: firstLine, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-                guard text == CandleCSV.header else {
-                    return "candle file \"\(name.prefix(120))\": the first line is not the header \"\(CandleCSV.header)\"; is \(displayed(path)) a candle file?"
+                if head.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) == UInt8(ascii: "[") { return nil }  // freqtrade JSON
+                var firstLine = Array(head.prefix { $0 != 0x0A })
+                if firstLine.last == 0x0D { firstLine.removeLast() }
+                if let problem = CandleCSV.headerProblem(firstLine) {
+                    return "candle file \"\(name.prefix(120))\" (\(displayed(path))): \(problem)"
                 }
             }
             return nil
@@ -87,10 +88,13 @@ public struct CandleFiles: ReplaySourceCheck {
         case .bundled(let path):
             do { return try CandleCSV.read(path: path) } catch { throw Problem(message: "\(error)") }
         case .project(let file):
-            guard let bytes = file.read(maxBytes: Self.maxBytes) else {
-                throw Problem(message: "candle file \"\(name.prefix(120))\" cannot be read, or grew past \(Self.maxBytes) bytes")
+            do {
+                return try CandleFormat.read(path: file.realPath, maxBytes: Self.maxBytes)
+            } catch {
+                var shown = error
+                shown.file = displayed(file.realPath)
+                throw Problem(message: "\(shown)")
             }
-            do { return try CandleCSV.parse(bytes, file: displayed(file.realPath)) } catch { throw Problem(message: "\(error)") }
         }
     }
 

@@ -1,14 +1,18 @@
 import Foundation
 
-/// Reads candles in the shared data's CSV format:
+/// Reads candles from CSV, by header:
 ///
 ///     timestamp,open,high,low,close,volume
 ///     2018-01-10T04:55:00Z,0.0984,0.0994766,0.09828605,0.0994766,1820.54447418
 ///
-/// Strict by default: a malformed row, a duplicate or out-of-order timestamp, a high below the
-/// low, or a gap (a missing candle at the file's interval) is an error naming the row. Gaps are
-/// real in exchange data, so `allowGaps` accepts them. A problem never quotes the file's text
-/// (the file may not be candles at all: `replay: /etc/passwd`), only where and what is wrong.
+/// The time column may be named `timestamp`, `time`, `date`, `datetime` or `open_time`; columns may
+/// come in any order, names in any case, extra columns are ignored, a UTF-8 byte-order mark is
+/// skipped. Times are ISO 8601 (`Z`, an offset, a space for the `T`, fractional seconds, a bare date)
+/// or epoch seconds or milliseconds (`CandleText.time`). Prices are exact (`Fixed`).
+///
+/// Strict otherwise: a malformed row, a duplicate or out-of-order timestamp, a high below the low,
+/// or (when asked) a gap is an error naming the line. A problem never quotes the file's text (the
+/// file may not be candles at all: `replay: /etc/passwd`), only where and what is wrong.
 public enum CandleCSV {
     public struct Problem: Error, Sendable, CustomStringConvertible, Equatable {
         public var file: String
@@ -25,50 +29,167 @@ public enum CandleCSV {
         }
     }
 
+    /// The canonical header (what Flotilla writes and the bundled files use).
     public static let header = "timestamp,open,high,low,close,volume"
+    public static let timeColumnNames = ["timestamp", "time", "date", "datetime", "open_time"]
 
-    /// Reads a file a person chose (`backtest --data`); files a spec names go through
-    /// `CandleFiles`, which checks where they are and how large first.
-    public static func read(path: String, allowGaps: Bool = true) throws(Problem) -> [Candle] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw Problem(file: path, line: 0, message: "cannot read the file")
+    /// Where each needed column is in a row.
+    struct Columns {
+        var time = -1, open = -1, high = -1, low = -1, close = -1, volume = -1
+        var needed: Int { max(time, open, high, low, close, volume) + 1 }
+    }
+
+    /// The columns a header line names, or nil with what is missing.
+    static func columns(_ line: UnsafeBufferPointer<UInt8>) -> Result<Columns, Problem> {
+        var columns = Columns()
+        var index = 0
+        var start = 0
+        var bytes = Array(line)
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+        bytes.append(UInt8(ascii: ","))
+        for (i, b) in bytes.enumerated() where b == UInt8(ascii: ",") {
+            let name = String(decoding: bytes[start..<i], as: UTF8.self)
+                .trimmingCharacters(in: CharacterSet(charactersIn: " \t\r\"'")).lowercased()
+            switch name {
+            case _ where timeColumnNames.contains(name): if columns.time < 0 { columns.time = index }
+            case "open": columns.open = index
+            case "high": columns.high = index
+            case "low": columns.low = index
+            case "close": columns.close = index
+            case "volume": columns.volume = index
+            default: break
+            }
+            index += 1
+            start = i + 1
         }
-        return try parse(Array(data), file: path, allowGaps: allowGaps)
+        let missing = [("a time column (timestamp, time, date, datetime or open_time)", columns.time), ("open", columns.open), ("high", columns.high),
+                       ("low", columns.low), ("close", columns.close), ("volume", columns.volume)].filter { $0.1 < 0 }.map(\.0)
+        guard missing.isEmpty else {
+            return .failure(Problem(file: "", line: 1, message: "the first line is not a candle header: no \(missing.joined(separator: ", ")) column; write e.g. \"\(header)\""))
+        }
+        return .success(columns)
+    }
+
+    /// Whether a file's first line is a header this reader understands (a cheap check before
+    /// reading the whole file), or what is wrong with it.
+    public static func headerProblem(_ firstLine: [UInt8]) -> String? {
+        firstLine.withUnsafeBufferPointer { line in
+            if case .failure(let problem) = columns(line) { return problem.message }
+            return nil
+        }
+    }
+
+    public static func read(path: String, allowGaps: Bool = true) throws(Problem) -> [Candle] {
+        try CandleFormat.read(path: path, allowGaps: allowGaps)
     }
 
     public static func parse(_ bytes: [UInt8], file: String, allowGaps: Bool = true) throws(Problem) -> [Candle] {
+        var reader = Reader(file: file, allowGaps: allowGaps, expectedRows: bytes.count / 40)
+        var data = bytes
+        if data.last != 0x0A { data.append(0x0A) }
+        try data.withUnsafeBufferPointer { buffer throws(Problem) in _ = try reader.consume(buffer) }
+        return try reader.finish()
+    }
+
+    /// Parses complete lines as they arrive (a file is read in chunks: memory stays at the
+    /// candles themselves).
+    struct Reader {
+        let file: String
+        let allowGaps: Bool
         var candles: [Candle] = []
-        candles.reserveCapacity(bytes.count / 60)
+        var columns: Columns?
         var lineNumber = 0
         var interval: Int64?
-        var start = 0
-        while start < bytes.count {
-            var end = start
-            while end < bytes.count && bytes[end] != 0x0A { end += 1 }
-            lineNumber += 1
-            var line = bytes[start..<end]
-            if line.last == 0x0D { line = line.dropLast() }
-            start = end + 1
-            if lineNumber == 1 {
-                let text = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespaces)
-                guard text == header else {
-                    throw Problem(file: file, line: 1, message: "the first line is not the header \"\(header)\"; is this a candle file?")
+
+        init(file: String, allowGaps: Bool, expectedRows: Int) {
+            self.file = file
+            self.allowGaps = allowGaps
+            candles.reserveCapacity(max(16, expectedRows))
+        }
+
+        /// Consumes every complete line of `buffer`; returns how many bytes it used (the rest is an
+        /// incomplete last line, to be given again with more bytes).
+        mutating func consume(_ buffer: UnsafeBufferPointer<UInt8>) throws(Problem) -> Int {
+            guard let base = buffer.baseAddress else { return 0 }
+            var start = 0
+            let count = buffer.count
+            while start < count {
+                var end = start
+                while end < count && base[end] != 0x0A { end += 1 }
+                guard end < count else { break }  // incomplete
+                lineNumber += 1
+                var lineEnd = end
+                if lineEnd > start, base[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+                let line = UnsafeBufferPointer(start: base + start, count: lineEnd - start)
+                start = end + 1
+                if columns == nil {
+                    switch CandleCSV.columns(line) {
+                    case .success(let c): columns = c
+                    case .failure(var problem):
+                        problem.file = file
+                        throw problem
+                    }
+                    continue
                 }
-                continue
+                if line.isEmpty { continue }
+                try row(line)
             }
-            if line.isEmpty { continue }
-            let candle = try parseRow(line, file: file, line: lineNumber)
-            if let previous = candles.last {
-                if candle.time == previous.time {
-                    throw Problem(file: file, line: lineNumber, message: "duplicate timestamp \(ISOTime.format(candle.time))")
+            return start
+        }
+
+        mutating func row(_ line: UnsafeBufferPointer<UInt8>) throws(Problem) {
+            let c = columns!
+            var fields = (time: (0, 0), open: (0, 0), high: (0, 0), low: (0, 0), close: (0, 0), volume: (0, 0))
+            var index = 0, start = 0
+            let base = line.baseAddress!
+            for i in 0...line.count where i == line.count || base[i] == UInt8(ascii: ",") {
+                var s = start, e = i
+                while s < e, base[s] == 0x20 || base[s] == 0x22 { s += 1 }
+                while e > s, base[e - 1] == 0x20 || base[e - 1] == 0x22 { e -= 1 }
+                switch index {
+                case c.time: fields.time = (s, e - s)
+                case c.open: fields.open = (s, e - s)
+                case c.high: fields.high = (s, e - s)
+                case c.low: fields.low = (s, e - s)
+                case c.close: fields.close = (s, e - s)
+                case c.volume: fields.volume = (s, e - s)
+                default: break
                 }
+                index += 1
+                start = i + 1
+                if index >= c.needed { break }
+            }
+            guard index >= c.needed else { throw problem("expected at least \(c.needed) comma-separated fields, got \(index)") }
+            guard let time = CandleText.time(base + fields.time.0, fields.time.1) else {
+                throw problem("the time is neither ISO 8601 (2018-01-10T04:55:00Z) nor epoch seconds or milliseconds")
+            }
+            func price(_ f: (Int, Int), _ name: String) throws(Problem) -> Fixed {
+                guard let value = CandleText.fixed(base + f.0, f.1), value.units > 0 else {
+                    throw problem("\(name) is not a positive price with at most 8 decimal places")
+                }
+                return value
+            }
+            let open = try price(fields.open, "open"), high = try price(fields.high, "high")
+            let low = try price(fields.low, "low"), close = try price(fields.close, "close")
+            guard let volume = CandleText.double(base + fields.volume.0, fields.volume.1), volume >= 0 else {
+                throw problem("volume is not a non-negative number")
+            }
+            guard high >= low, high >= open, high >= close, low <= open, low <= close else {
+                throw problem("high and low do not contain open and close")
+            }
+            try append(Candle(time: time, open: open, high: high, low: low, close: close, volume: volume))
+        }
+
+        mutating func append(_ candle: Candle) throws(Problem) {
+            if let previous = candles.last {
+                if candle.time == previous.time { throw problem("duplicate timestamp \(ISOTime.format(candle.time))") }
                 if candle.time < previous.time {
-                    throw Problem(file: file, line: lineNumber, message: "timestamp \(ISOTime.format(candle.time)) is before the previous row's \(ISOTime.format(previous.time))")
+                    throw problem("timestamp \(ISOTime.format(candle.time)) is before the previous row's \(ISOTime.format(previous.time))")
                 }
                 let step = candle.time - previous.time
                 if let known = interval {
                     if !allowGaps && step != known {
-                        throw Problem(file: file, line: lineNumber, message: "gap: \(step / known - 1) missing candle(s) before \(ISOTime.format(candle.time))")
+                        throw problem("gap: \(step / known - 1) missing candle(s) before \(ISOTime.format(candle.time))")
                     }
                     if step < known { interval = step }
                 } else {
@@ -77,36 +198,14 @@ public enum CandleCSV {
             }
             candles.append(candle)
         }
-        if candles.isEmpty { throw Problem(file: file, line: max(1, lineNumber), message: "no candles after the header") }
-        return candles
-    }
 
-    static func parseRow(_ line: ArraySlice<UInt8>, file: String, line number: Int) throws(Problem) -> Candle {
-        let fields = line.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false)
-        guard fields.count == 6 else {
-            throw Problem(file: file, line: number, message: "expected 6 comma-separated fields, got \(fields.count)")
+        func problem(_ message: String) -> Problem { Problem(file: file, line: lineNumber, message: message) }
+
+        func finish() throws(Problem) -> [Candle] {
+            if columns == nil { throw Problem(file: file, line: 1, message: "the file is empty; a candle file starts with a header such as \"\(CandleCSV.header)\"") }
+            if candles.isEmpty { throw Problem(file: file, line: max(1, lineNumber), message: "no candles after the header") }
+            return candles
         }
-        guard let time = ISOTime.parse(fields[0]) else {
-            throw Problem(file: file, line: number, message: "the timestamp is not ISO 8601 UTC (2018-01-10T04:55:00Z)")
-        }
-        var prices: [Fixed] = []
-        prices.reserveCapacity(4)
-        for (i, name) in ["open", "high", "low", "close"].enumerated() {
-            let text = String(decoding: fields[i + 1], as: UTF8.self)
-            guard let value = Fixed(parsing: text), value.units > 0 else {
-                throw Problem(file: file, line: number, message: "\(name) is not a positive price with at most 8 decimal places")
-            }
-            prices.append(value)
-        }
-        let volumeText = String(decoding: fields[5], as: UTF8.self)
-        guard let volume = Double(volumeText), volume >= 0, volume.isFinite else {
-            throw Problem(file: file, line: number, message: "volume is not a non-negative number")
-        }
-        let (open, high, low, close) = (prices[0], prices[1], prices[2], prices[3])
-        guard high >= low, high >= open, high >= close, low <= open, low <= close else {
-            throw Problem(file: file, line: number, message: "high and low do not contain open and close")
-        }
-        return Candle(time: time, open: open, high: high, low: low, close: close, volume: volume)
     }
 }
 
