@@ -37,10 +37,11 @@ struct BacktestCommand: ConsoleCommand {
 
     func run(console: Console) async throws {
         let specText: String
-        do {
-            specText = try String(contentsOfFile: specFile, encoding: .utf8)
-        } catch {
-            throw UsageProblem("cannot read \(specFile): \(error.localizedDescription)")
+        switch ProjectFile.check(specFile, inside: nil, maxBytes: YAMLReader.Limits.specFiles.maxBytes) {
+        case .failure(let problem): throw UsageProblem("\(specFile): the file \(problem)")
+        case .success(let file):
+            guard let bytes = file.read(maxBytes: YAMLReader.Limits.specFiles.maxBytes) else { throw UsageProblem("cannot read \(specFile)") }
+            specText = String(decoding: bytes, as: UTF8.self)
         }
         let profiles = try SpecLoader.load(global.layout).profiles
         let profileSources = profiles.values.map { p in
@@ -96,7 +97,11 @@ struct BacktestCommand: ConsoleCommand {
             files = CandleFiles(root: nil, base: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
         } else if let file = bot.market.source.replayFile(for: bot.market.symbols[0]) {
             name = file
-            files = CandleFiles(root: specDirectory.deletingLastPathComponent(), base: specDirectory)
+            // Inside the project (--dir) a spec may replay the project's files, as under `up`;
+            // a spec elsewhere only files next to it.
+            let project = global.root.standardizedFileURL
+            let inside = specDirectory.path == project.path || specDirectory.path.hasPrefix(project.path + "/")
+            files = CandleFiles(root: inside ? project : specDirectory, base: specDirectory)
         } else if case .synthetic(let seed, let start, let vol, let drift) = bot.market.source.feed {
             let candles = SyntheticCandles(
                 seed: UInt64(seed), start: try TradingBridge.money(start, "spec.market.source.synthetic.startPrice"),

@@ -98,6 +98,9 @@ struct ProfileCommand: ConsoleCommand {
                 ApplyCommand.report(run.plan, serial: applied.serial, revisions: applied.revisions, console: console)
                 return
             }
+            guard FileManager.default.fileExists(atPath: global.resolvedStatePath) else {
+                throw UsageProblem("nothing is applied yet (no state at \(global.resolvedStatePath)): run flotilla apply first, then switch profiles")
+            }
             let store = try global.openStore()
             let lock = try store.acquireApplyLock(operation: "flotilla profile switch", timeout: 30)
             defer { try? store.releaseApplyLock(lock) }

@@ -19,7 +19,7 @@ struct RolloutCommand: ConsoleCommand {
             console.line("rollout \(bot): \(text) requested")
             return
         }
-        let store = try global.openStore()
+        let store = try global.openStoreIfExists()  // a command for a bot never creates a state
         try requireBot(bot, store: store)
         try store.sendRolloutCommand(bot: bot, command: command)
         console.line("rollout \(bot): \(text) requested")
@@ -116,7 +116,7 @@ struct RolloutCommand: ConsoleCommand {
                 console.line("rollout \(name): undo to \(revision.map { "revision \($0)" } ?? "the previous revision") requested")
                 return
             }
-            let store = try global.openStore()
+            let store = try global.openStoreIfExists()
             try RolloutCommand.requireBot(name, store: store)
             let current = try store.desiredState(decode: { _, _ in false }).bots.first { $0.name == name }!.revision
             let kept = try store.revisions(of: name).map(\.number)
@@ -192,7 +192,7 @@ struct BotCommand: ConsoleCommand {
             }
             return
         }
-        let store = try global.openStore()
+        let store = try global.openStoreIfExists()
         try RolloutCommand.requireBot(name, store: store)
         switch action {
         case "reset-errors": try store.sendRolloutCommand(bot: name, command: "resetErrors")

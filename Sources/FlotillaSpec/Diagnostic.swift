@@ -16,10 +16,28 @@ public struct Diagnostic: Error, Sendable, Hashable, Codable, CustomStringConver
         self.message = message
     }
 
+    /// One line, whatever the file held: control characters in names and messages (a terminal
+    /// escape, a newline that would forge another diagnostic) are shown escaped.
     public var description: String {
-        let location = "\(file):\(mark.line):\(mark.column)"
-        return path.isEmpty ? "\(location): \(message)" : "\(location): \(path): \(message)"
+        let location = "\(Printable.escaping(file)):\(mark.line):\(mark.column)"
+        let text = Printable.escaping(message)
+        return path.isEmpty ? "\(location): \(text)" : "\(location): \(Printable.escaping(path)): \(text)"
     }
+}
+
+/// Text from someone else's input made safe to print on one terminal line.
+public enum Printable {
+    /// `text` with C0/C1 control characters and DEL written as `\u{1B}`, and nothing else changed.
+    public static func escaping(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if isControl(scalar) { out += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}" } else { out.unicodeScalars.append(scalar) }
+        }
+        return out
+    }
+
+    static func isControl(_ s: Unicode.Scalar) -> Bool { s.value < 0x20 || (s.value >= 0x7F && s.value < 0xA0) || s == "\u{2028}" || s == "\u{2029}" }
 }
 
 /// All the problems found in a set of files; thrown when any file is invalid.

@@ -230,7 +230,9 @@ public final class StateStore: Sendable {
     /// Appends one event.
     public func recordEvent(bot: String?, kind: String, revision: Int? = nil, message: String, details: String? = nil) throws {
         try writer.write { db in
-            var event = EventRecord(time: Self.now(), bot: bot, kind: kind, revision: revision, message: message, details: details)
+            // Messages quote names from specs: kept printable and bounded, whoever reads them.
+            var event = EventRecord(time: Self.now(), bot: bot, kind: kind, revision: revision,
+                                    message: String(Printable.escaping(message).prefix(2000)), details: details)
             try event.insert(db)
         }
     }

@@ -25,13 +25,31 @@ enum StoreFiles {
 
     /// Creates an empty database file with mode 0600 unless one exists; SQLite then creates its
     /// -wal and -shm files with the same mode.
-    /// A store made by an older version is made private the same way.
+    /// A store made by an older version is made private the same way — only when the path is a
+    /// regular file (never through a symlink) that is an SQLite database, so a mistyped `--state`
+    /// naming some other file changes nothing about it.
     static func createPrivately(_ path: String) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600)
         if fd >= 0 {
             close(fd)
             return
         }
-        for file in [path, path + "-wal", path + "-shm"] { _ = chmod(file, 0o600) }
+        guard isRegular(path), isDatabase(path) else { return }
+        for file in [path, path + "-wal", path + "-shm"] where isRegular(file) { _ = chmod(file, 0o600) }
+    }
+
+    private static func isRegular(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+    }
+
+    /// Empty (just created) or starting with SQLite's header.
+    private static func isDatabase(_ path: String) -> Bool {
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var header = [UInt8](repeating: 0, count: 16)
+        let n = header.withUnsafeMutableBytes { read(fd, $0.baseAddress!, 16) }
+        return n == 0 || (n == 16 && header == Array("SQLite format 3\0".utf8))
     }
 }

@@ -233,3 +233,61 @@ struct ProfileSwitchFileTests {
         #expect(try String(contentsOf: copy, encoding: .utf8).contains("profile: moderate"))
     }
 }
+
+@Suite("careless and hostile paths, seen from the command line")
+struct HostilePathTests {
+    @Test("backtest of a spec outside the project reads only files next to it")
+    func backtestOutside() async throws {
+        let p = try Project()
+        let outside = try Fixtures.temporaryDirectory()
+        let spec = outside.appendingPathComponent("evil.yaml")
+        try Fixtures.botYAML(["replay: ETH_BTC-5m.csv": "replay: /etc/passwd"]).write(to: spec, atomically: true, encoding: .utf8)
+        let r = await p.run("backtest", "-f", spec.path)
+        #expect(r.code == 1)
+        #expect(r.err.contains("outside the project directory") && !r.err.contains("root:"), "\(r.err)")
+    }
+
+    @Test("a replay name with terminal escapes or a newline is printed escaped, on one line")
+    func controlCharacters() async throws {
+        let p = try Project()
+        try p.edit("bots.d/eth-trend.yaml", "replay: ETH_BTC-5m.csv", #"replay: "\e]52;c;SGVsbG8=\a\nbots.d/y.yaml:1:1: forged.csv""#)
+        let r = await p.run("validate")
+        #expect(r.code == 1)
+        #expect(!r.err.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 }, "no raw escape reaches the terminal")
+        #expect(!r.err.split(separator: "\n").contains { $0.hasPrefix("bots.d/y.yaml") }, "no forged line: \(r.err)")
+        #expect(r.err.contains(#"\u{1B}"#))
+    }
+
+    @Test("--state naming a file that is not a store changes nothing about it")
+    func stateNamesAnotherFile() async throws {
+        let p = try Project()
+        let script = p.dir.appendingPathComponent("tool.sh")
+        try "#!/bin/sh\necho hi\n".write(to: script, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
+        let r = await p.run("plan", "--state", script.path)
+        #expect(r.code == 1)
+        #expect((try FileManager.default.attributesOfItem(atPath: script.path)[.posixPermissions] as? Int) == 0o755)
+    }
+
+    @Test("commands about a bot on a project with no state create none", arguments: [
+        ["bot", "pause", "eth-trend"], ["rollout", "promote", "eth-trend"], ["rollout", "undo", "eth-trend"],
+        ["profile", "switch", "aggressive", "--target", "eth-trend", "--auto-approve"],
+    ])
+    func noStateCreated(_ command: [String]) async throws {
+        let p = try Project()
+        let r = await p.run(command)
+        #expect(r.code == 1, "\(r.out)")
+        #expect(!FileManager.default.fileExists(atPath: p.dir.appendingPathComponent(".flotilla").path), "\(command)")
+    }
+
+    @Test("a profile switch keeps a hard-linked bot file's links")
+    func hardLink() async throws {
+        let p = try Project()
+        let file = p.dir.appendingPathComponent("bots.d/eth-trend.yaml")
+        let other = p.dir.appendingPathComponent("eth-trend.copy")
+        try FileManager.default.linkItem(at: file, to: other)
+        #expect(await p.run("apply", "--auto-approve").code == 0)
+        #expect(await p.run("profile", "switch", "aggressive", "--target", "eth-trend", "--auto-approve").code == 0)
+        #expect(try String(contentsOf: other, encoding: .utf8).contains("profile: aggressive"), "both names see the edit")
+    }
+}

@@ -34,7 +34,7 @@ struct CandleFormatTests {
     }
 
     @Test("refused CSV, each with its line", arguments: [
-        ("when,open,high,low,close,volume\n2018-01-10T04:55:00Z,1,2,0.5,1.5,10\n", 1, "no a time column"),
+        ("when,open,high,low,close,volume\n2018-01-10T04:55:00Z,1,2,0.5,1.5,10\n", 1, "no time (timestamp"),
         ("timestamp,open,high,low,close\n2018-01-10T04:55:00Z,1,2,0.5,1.5\n", 1, "no volume column"),
         ("timestamp,open,high,low,close,volume\n2018-01-10T04:55:00Z,1,2,0.5,1.5,10\n2018-13-10T04:55:00Z,1,2,0.5,1.5,10\n", 3, "neither ISO 8601"),
         ("timestamp,open,high,low,close,volume\n2018-01-10T04:55:00+25:00,1,2,0.5,1.5,10\n", 2, "neither ISO 8601"),

@@ -54,7 +54,7 @@ public struct CandleFiles: ReplaySourceCheck {
             return .project(file)
         case .failure(.missing):
             if bareName, let path = BundledData.path(name) { return .bundled(path: path) }
-            throw Problem(message: "\(shown) is not in the project (looked for \(displayed(candidate))) nor one of the bundled sets: \(BundledData.names.joined(separator: ", "))")
+            throw Problem(message: "\(shown) is not in the project (looked for \(displayed(candidate).prefix(200))) nor one of the bundled sets: \(BundledData.names.joined(separator: ", "))")
         case .failure(let problem):
             throw Problem(message: "\(shown) \(problem)")
         }
@@ -89,7 +89,7 @@ public struct CandleFiles: ReplaySourceCheck {
             do { return try CandleCSV.read(path: path) } catch { throw Problem(message: "\(error)") }
         case .project(let file):
             do {
-                return try CandleFormat.read(path: file.realPath, maxBytes: Self.maxBytes)
+                return try CandleFormat.read(path: file.realPath, maxBytes: Self.maxBytes, noFollow: true)
             } catch {
                 var shown = error
                 shown.file = displayed(file.realPath)

@@ -108,7 +108,11 @@ final class NodeReader {
         }
         guard let value = Decimal.parseExact(scalar.text) else {
             if Self.looksNumeric(scalar.text) {
-                fail(node.mark, path, "\(scalar.text.prefix(40)) is out of range: numbers must fit in 38 significant digits and exponents within ±100")
+                let shown = scalar.text.count > 40 ? scalar.text.prefix(40) + "…" : Substring(scalar.text)
+                fail(node.mark, path, "\(shown) is out of range: numbers must fit in 38 significant digits and exponents within ±100")
+            } else if node.kindDescription == "a number" {
+                // YAML calls 0x10 and .inf numbers too; Flotilla takes decimal numbers only.
+                fail(node.mark, path, "expected a decimal number such as 25 or 0.5, got\(quoted(node))")
             } else {
                 fail(node.mark, path, "expected a number, got \(node.kindDescription)\(quoted(node))")
             }

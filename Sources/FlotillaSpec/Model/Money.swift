@@ -13,7 +13,9 @@ public enum Money {
     /// Why `value` can't be held exactly, or nil when it can.
     public static func problem(with value: Decimal) -> String? {
         if decimalPlaces(value) > places {
-            return "\(value.canonicalText) has more than \(places) decimal places; money is kept exactly to \(places) places, so round it (e.g. \(rounded(value).canonicalText))"
+            let nearest = rounded(value)
+            let hint = nearest.isZero ? "the smallest amount is 0.00000001" : "round it (e.g. \(nearest.canonicalText))"
+            return "\(value.canonicalText) has more than \(places) decimal places; money is kept exactly to \(places) places, so \(hint)"
         }
         if value > max || value < -max {
             return "\(value.canonicalText) is out of range; at most \(max.canonicalText)"

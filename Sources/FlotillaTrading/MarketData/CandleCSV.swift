@@ -62,10 +62,10 @@ public enum CandleCSV {
             index += 1
             start = i + 1
         }
-        let missing = [("a time column (timestamp, time, date, datetime or open_time)", columns.time), ("open", columns.open), ("high", columns.high),
+        let missing = [("time (timestamp, time, date, datetime or open_time)", columns.time), ("open", columns.open), ("high", columns.high),
                        ("low", columns.low), ("close", columns.close), ("volume", columns.volume)].filter { $0.1 < 0 }.map(\.0)
         guard missing.isEmpty else {
-            return .failure(Problem(file: "", line: 1, message: "the first line is not a candle header: no \(missing.joined(separator: ", ")) column; write e.g. \"\(header)\""))
+            return .failure(Problem(file: "", line: 1, message: "the first line is not a candle header: no \(missing.joined(separator: ", ")) column\(missing.count == 1 ? "" : "s"); write e.g. \"\(header)\""))
         }
         return .success(columns)
     }

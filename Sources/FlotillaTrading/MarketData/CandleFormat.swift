@@ -15,12 +15,18 @@ public enum CandleFormat {
     static let maxLine = 64 << 10
 
     /// Reads every candle of the file at `path`, refusing more than `maxBytes`.
-    public static func read(path: String, allowGaps: Bool = true, maxBytes: Int = .max) throws(CandleCSV.Problem) -> [Candle] {
-        let fd = open(path, O_RDONLY)
+    /// `noFollow`: the path is already resolved (a project file checked by `ProjectFile`), so a
+    /// symlink found there now was swapped in since, and is refused.
+    public static func read(path: String, allowGaps: Bool = true, maxBytes: Int = .max, noFollow: Bool = false) throws(CandleCSV.Problem) -> [Candle] {
+        // Never blocks on a FIFO; what is opened is checked on its descriptor, not by its name.
+        let fd = open(path, O_RDONLY | O_NONBLOCK | (noFollow ? O_NOFOLLOW : 0))
         guard fd >= 0 else { throw CandleCSV.Problem(file: path, line: 0, message: "cannot read the file") }
         defer { close(fd) }
         var info = stat()
-        let size = fstat(fd, &info) == 0 ? Int(info.st_size) : 0
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+            throw CandleCSV.Problem(file: path, line: 0, message: "not a regular file")
+        }
+        let size = Int(info.st_size)
         guard size <= maxBytes else { throw CandleCSV.Problem(file: path, line: 0, message: "the file is \(size) bytes; the limit is \(maxBytes)") }
         var buffer = [UInt8](repeating: 0, count: chunk + maxLine + 1)
         var filled = 0
