@@ -24,6 +24,9 @@ enum Help {
         "events": ["flotilla events eth-trend", "flotilla events --limit 20"],
         "up": ["flotilla up                            # the fleet, the API and the dashboard on 127.0.0.1:8080",
                "flotilla up --listen 0.0.0.0:8080 --allowed-host flotilla.internal"],
+        "rollout": ["flotilla rollout status eth-trend --watch", "flotilla rollout promote eth-trend"],
+        "profile": ["flotilla profile list", "flotilla profile switch conservative -l team=alpha"],
+        "token": ["flotilla token create --role viewer --expires 30d", "flotilla token list"],
         "rollout status": ["flotilla rollout status eth-trend --watch"],
         "rollout promote": ["flotilla rollout promote eth-trend", "flotilla rollout promote eth-trend --full"],
         "rollout abort": ["flotilla rollout abort eth-trend"],
@@ -65,12 +68,24 @@ enum Help {
         return command(named: Array(words))
     }
 
-    /// A first word that is not an option and names no command: the error, with a suggestion.
+    /// A word where a command group expects one of its commands, naming none: the error, with a
+    /// suggestion (`flotilla plna`, `flotilla rollout statsu`).
     static func unknownCommand(in arguments: [String]) -> String? {
-        guard let first = arguments.first, !first.hasPrefix("-") else { return nil }
-        let names = subcommands(of: FlotillaCommand.self).map { $0._commandName } + ["help"]
-        guard !names.contains(first) else { return nil }
-        return "unknown command \"\(first.prefix(40))\"\(Suggestion.hint(for: first, among: names)); see flotilla --help"
+        var current: ParsableCommand.Type = FlotillaCommand.self
+        var path = ["flotilla"]
+        for word in arguments {
+            let subs = subcommands(of: current)
+            guard !subs.isEmpty, !word.hasPrefix("-") else { return nil }
+            if let next = subs.first(where: { $0._commandName == word }) {
+                current = next
+                path.append(word)
+                continue
+            }
+            let names = subs.map { $0._commandName } + (path.count == 1 ? ["help"] : [])
+            if names.contains(word) { return nil }
+            return "unknown command \"\(word.prefix(40))\" for \(path.joined(separator: " "))\(Suggestion.hint(for: word, among: names)); see \(path.joined(separator: " ")) --help"
+        }
+        return nil
     }
 
     /// The deepest command the leading words of `words` name, from the root.

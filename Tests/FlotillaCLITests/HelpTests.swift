@@ -32,19 +32,17 @@ struct HelpTests {
         }
     }
 
-    @Test("every command that does something shows an example", arguments: paths.filter { !$0.isEmpty })
+    @Test("every command and group shows an example", arguments: paths.filter { !$0.isEmpty })
     func examples(_ path: [String]) async throws {
-        let command = Help.command(named: path)
-        guard command.configuration.subcommands.isEmpty else { return }  // a group: its subcommands carry them
         let console = Console.capturing(interactive: false, answers: [])
         _ = await CLI.run(path + ["--help"], console: console)
         #expect(console.output.contains("Examples:") && console.output.contains("flotilla \(path.joined(separator: " "))"), "\(path): \(console.output.prefix(400))")
     }
 
-    @Test("a mistyped command gets a suggestion", arguments: [("plna", "plan"), ("valdate", "validate"), ("rollot", "rollout")])
+    @Test("a mistyped command gets a suggestion", arguments: [("plna", "plan"), ("valdate", "validate"), ("rollot", "rollout"), ("rollout statsu", "status"), ("profile swich", "switch")])
     func suggestion(_ typo: String, _ meant: String) async {
         let console = Console.capturing(interactive: false, answers: [])
-        let code = await CLI.run([typo], console: console)
+        let code = await CLI.run(typo.split(separator: " ").map(String.init), console: console)
         #expect(code == 64)
         #expect(console.errors.contains("did you mean \"\(meant)\""), "\(console.errors)")
     }
