@@ -15,7 +15,7 @@ import Foundation
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flotilla-bench", abstract: "Flotilla benchmarks (print figures; run on a release build).",
-        subcommands: [PlanBench.self, BacktestBench.self, FleetBench.self, GenerateSpecs.self])
+        subcommands: [PlanBench.self, BacktestBench.self, CandlesBench.self, FleetBench.self, GenerateSpecs.self])
 }
 
 struct PlanBench: ParsableCommand {
@@ -216,6 +216,65 @@ struct BacktestBench: ParsableCommand {
         if let report {
             print("trades \(report.tradeCount), final equity \(report.finalEquity), return \(String(format: "%.2f", report.returnPct)) %")
         }
+    }
+}
+
+struct CandlesBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "candles",
+        abstract: "Write N seeded 1-minute candles as CSV, time reading them in this process, then time `flotilla backtest --data` on them (with its peak memory).")
+
+    @Option(help: "How many rows.") var rows: Int = 1_000_000
+    @Option(help: "Runs; the best and the median are printed.") var runs: Int = 5
+    @Option(help: "The flotilla executable (default: next to this benchmark).") var flotilla: String?
+
+    func run() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-bench-candles-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let project = dir.appendingPathComponent("project")
+        for sub in ["bots.d", "profiles"] { try FileManager.default.createDirectory(at: project.appendingPathComponent(sub), withIntermediateDirectories: true) }
+        let csv = project.appendingPathComponent("candles.csv")
+        var text = CandleCSV.header + "\n"
+        text.reserveCapacity(rows * 60)
+        for c in SyntheticCandles(seed: 7, start: 100, interval: 60, volatilityPct: 0.2, tick: Fixed(parsing: "0.01")!).prefix(rows) {
+            text += "\(ISOTime.format(c.time)),\(c.open),\(c.high),\(c.low),\(c.close),\(String(format: "%.4f", c.volume))\n"
+        }
+        try Data(text.utf8).write(to: csv)
+        let size = (try FileManager.default.attributesOfItem(atPath: csv.path)[.size] as? Int) ?? 0
+        print("flotilla-bench candles — \(rows) rows, \(size / 1_000_000) MB of CSV")
+        var times: [Double] = []
+        for _ in 0..<runs {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            let candles = try CandleCSV.read(path: csv.path)
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+            precondition(candles.count == rows)
+        }
+        times.sort()
+        print(String(format: "read in process: best %.3f s, median %.3f s (%.1f M rows/s)", times[0], times[times.count / 2], Double(rows) / times[0] / 1e6))
+        let executable = flotilla ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("flotilla").path
+        guard FileManager.default.isExecutableFile(atPath: executable) else { return }
+        let spec = project.appendingPathComponent("bots.d/bench.yaml")
+        try """
+            apiVersion: flotilla/v1
+            kind: Bot
+            metadata: { name: bench }
+            spec:
+              profile: bench
+              market: { symbol: BTC-USD, interval: 1m, source: { replay: ../candles.csv } }
+              strategy: { kind: ma_crossover, params: { fast: 10, slow: 30 } }
+              capital: { quote: 100000 }
+            """.write(to: spec, atomically: true, encoding: .utf8)
+        try """
+            apiVersion: flotilla/v1
+            kind: Profile
+            metadata: { name: bench }
+            spec: {}
+            """.write(to: project.appendingPathComponent("profiles/bench.yaml"), atomically: true, encoding: .utf8)
+        let samples = try PlanBench().measure(executable, ["backtest", "-f", spec.path, "--data", csv.path, "--dir", project.path], runs: runs, expectExit: [0])
+        let seconds = samples.map(\.seconds).sorted()
+        print(String(format: "flotilla backtest --data: best %.3f s, median %.3f s, peak RSS %d MB", seconds[0], seconds[seconds.count / 2],
+                     (samples.map(\.peakRSSKB).max() ?? 0) / 1024))
     }
 }
 
