@@ -108,7 +108,7 @@ public enum OpenAPIDocument {
         var seen = Set<String>()
         for (status, description) in operation.responses {
             seen.insert(status)
-            let body = Int(status)! >= 400 ? ", content: { application/json: { schema: { $ref: \"#/components/schemas/Error\" } } }" : ""
+            let body = (400..<500).contains(Int(status)!) ? ", content: { application/json: { schema: { $ref: \"#/components/schemas/Error\" } } }" : ""
             lines.append("        \"\(status)\": { description: \"\(description)\"\(body) }")
         }
         for (status, reference) in gateResponses(route, hasPathParameters: pathParameters) where !seen.contains(status) {

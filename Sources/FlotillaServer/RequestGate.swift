@@ -2,6 +2,7 @@ import FlotillaStore
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 
 /// What every request passes before it is routed, in this order: the `Host` it names (421), a
 /// canonical path (400), a same-origin browser context for changes (403), and its credentials (401
@@ -88,6 +89,8 @@ struct ErrorBodies: RouterMiddleware {
         case let error as HTTPError where error.status == .notFound && context.endpointPath == "NotFound":
             return context.principal == nil ? .unauthenticated : .notFound("no such route; see /openapi.yaml")
         case let error as HTTPError where error.status == .contentTooLarge:
+            return APIError(.contentTooLarge, "body_too_large", "the request body is larger than \(server.maxBodyBytes) bytes")
+        case is NIOTooManyBytesError:
             return APIError(.contentTooLarge, "body_too_large", "the request body is larger than \(server.maxBodyBytes) bytes")
         case let error as HTTPError:
             let code = error.status.reasonPhrase.lowercased().replacingOccurrences(of: " ", with: "_")
