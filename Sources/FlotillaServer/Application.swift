@@ -26,7 +26,7 @@ public func buildApplication(_ server: ServerContext, host: String = "127.0.0.1"
 /// Every route of `Routes.all`, each with its declared access. `router.routes` lists what it
 /// answers; a test checks it against the table and `openapi.yaml`.
 public func buildRouter(_ server: ServerContext) -> Router<FlotillaRequestContext> {
-    let router = Router(context: FlotillaRequestContext.self)
+    let router = Router(context: FlotillaRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: ErrorBodies(server: server))
     let store = server.store
     let cache = ViewCache(store: store, live: server.fleet?.live)

@@ -127,6 +127,8 @@ struct HardeningTests {
                 #expect(r.status == .unauthorized)
                 #expect(r.headers[.wwwAuthenticate] == #"Bearer realm="flotilla""#)
             }
+            try await client.execute(uri: "/healthz", method: .head) { r in #expect(r.status == .ok, "HEAD works where GET does") }
+            try await client.execute(uri: "/api/v1/bots", method: .head) { r in #expect(r.status == .unauthorized) }
             for scheme in ["bearer", "BEARER", "Bearer", "bEaReR"] {
                 try await client.execute(uri: "/api/v1/bots", method: .get, headers: [.authorization: "\(scheme) \(secrets[.viewer]!)"]) { r in
                     #expect(r.status == .ok, "\(scheme)")
