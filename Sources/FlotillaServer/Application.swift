@@ -107,7 +107,7 @@ public func buildRouter(_ server: ServerContext) -> Router<FlotillaRequestContex
             let kept = try store.revisions(of: view.name).map(\.number)
             let target = Int(request.uri.queryParameters.get("toRevision") ?? "") ?? kept.filter { $0 < view.revision }.max()
             guard let target, kept.contains(target), target != view.revision else {
-                throw APIError.badRequest("no kept revision to undo to; kept: \(kept.sorted())")
+                throw APIError(.conflict, "no_revision", "no kept revision to undo to; kept: \(kept.sorted())")
             }
             try store.sendRolloutCommand(bot: view.name, command: "undo", argument: target)
         default:

@@ -12,11 +12,12 @@ public enum OpenAPIDocument {
         var responses: [(status: String, description: String)]
     }
 
-    static let strings = "{ type: object, additionalProperties: { type: string } }"
-    static let names = "{ type: array, items: { type: string } }"
+    static let strings = "{ type: object, propertyNames: { pattern: \"^[A-Za-z0-9._/-]{1,63}$\" }, additionalProperties: { type: string } }"
+    static let files = "{ type: object, propertyNames: { pattern: \"^(bots\\\\.d|profiles)/[a-z0-9][a-z0-9-]{0,62}\\\\.ya?ml$\" }, additionalProperties: { type: string } }"
+    static let names = "{ type: array, items: { type: string, pattern: \"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$\" } }"
 
     static let name = "{ name: name, in: path, required: true, schema: { type: string, pattern: \"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$\" } }"
-    static let limit = "{ name: limit, in: query, schema: { type: integer, minimum: 1, maximum: 1000 } }"
+    static let limit = "{ name: limit, in: query, schema: { type: integer }, description: \"how many (default 100; clamped to 1…1000)\" }"
 
     static let pathParameters: [String: [String]] = [
         "/api/v1/bots/{name}": [name],
@@ -39,7 +40,7 @@ public enum OpenAPIDocument {
         Routes.dashboard: .init(summary: "The dashboard page (log in with the URL flotilla up prints: /#token=...)", responses: [("200", "HTML")]),
         Routes.openAPI: .init(summary: "This document", responses: [("200", "YAML")]),
         Routes.bots: .init(summary: "List bots with their rollout, instances and health",
-                           parameters: ["{ name: selector, in: query, schema: { type: string }, description: \"key=value[,key=value]\" }"],
+                           parameters: ["{ name: selector, in: query, schema: { type: string, pattern: \"^([A-Za-z0-9._/-]+=[A-Za-z0-9._-]*(,[A-Za-z0-9._/-]+=[A-Za-z0-9._-]*)*)?$\" }, description: \"key=value[,key=value]\" }"],
                            responses: [("200", "bots")]),
         Routes.bot: .init(summary: "One bot", responses: [("200", "bot")]),
         Routes.botDelete: .init(summary: "Delete the bot from the desired state", responses: [("200", "deleted")]),
@@ -57,7 +58,7 @@ public enum OpenAPIDocument {
         Routes.rolloutAction: .init(summary: "Steer a rollout",
                                     parameters: ["{ name: full, in: query, schema: { type: boolean }, description: \"promote: skip the remaining steps\" }",
                                                  "{ name: toRevision, in: query, schema: { type: integer }, description: \"undo: the revision (default: the previous)\" }"],
-                                    responses: [("202", "requested")]),
+                                    responses: [("202", "requested"), ("409", "undo: no kept revision to undo to")]),
         Routes.events: .init(summary: "Events, newest last, filterable and paginated",
                              parameters: ["{ name: bot, in: query, schema: { type: string } }", "{ name: kind, in: query, schema: { type: string } }", limit,
                                           "{ name: before, in: query, schema: { type: integer }, description: \"only events with a smaller id (the next page)\" }"],
@@ -66,10 +67,10 @@ public enum OpenAPIDocument {
         Routes.profiles: .init(summary: "Profile names", responses: [("200", "names"), ("422", "invalid project files")]),
         Routes.profile: .init(summary: "A profile's resolved settings", responses: [("200", "profile"), ("422", "invalid project files")]),
         Routes.profileSwitch: .init(summary: "Plan switching bots to this profile; body {\\\"selector\\\": {}, \\\"targets\\\": []}, optional, no other fields. Apply with POST /api/v1/plans/{id}/apply",
-                                    body: "{ type: object, additionalProperties: false, properties: { selector: \(strings), targets: \(names), prune: { type: boolean } } }",
+                                    body: "{ type: object, additionalProperties: false, properties: { selector: \(strings), targets: \(names), prune: { type: [boolean, \"null\"] } } }",
                                     responses: [("201", "{id, source, plan, edits}"), ("422", "invalid files or a file that cannot be edited")]),
         Routes.planCreate: .init(summary: "Plan the project's files, or posted files. Body, every field optional, no other fields: {\\\"files\\\": {\\\"bots.d/x.yaml\\\": \\\"...\\\"}, \\\"selector\\\": {}, \\\"targets\\\": [], \\\"prune\\\": false}",
-                                 body: "{ type: object, additionalProperties: false, properties: { files: \(strings), selector: \(strings), targets: \(names), prune: { type: boolean } } }",
+                                 body: "{ type: object, additionalProperties: false, properties: { files: \(files), selector: \(strings), targets: \(names), prune: { type: [boolean, \"null\"] } } }",
                                  responses: [("201", "{id, source, plan} — the plan as in docs/plan-json.md"), ("422", "invalid specs")]),
         Routes.plan: .init(summary: "A plan made through the API, whether it was applied, and why it is stale if it is", responses: [("200", "plan")]),
         Routes.planApply: .init(summary: "Apply exactly this plan; refused when the state serial or a file it read moved since",
@@ -77,7 +78,7 @@ public enum OpenAPIDocument {
         Routes.audit: .init(summary: "The audit log of mutating calls (bounded: newest 10,000 rows, 30 days)", parameters: [limit], responses: [("200", "entries")]),
         Routes.tokens: .init(summary: "Tokens, never their secrets", responses: [("200", "tokens")]),
         Routes.tokenCreate: .init(summary: "Create a token; body {\\\"role\\\": \\\"viewer|operator|admin\\\", \\\"expires\\\": \\\"30d\\\", \\\"description\\\": \\\"...\\\"} (expires 1m to 3650d); the secret is in this response only",
-                                  body: "{ type: object, required: [role], additionalProperties: false, properties: { role: { enum: [viewer, operator, admin] }, expires: { type: string, pattern: \"^([0-9]+(ms|s|m|h|d))+$\" }, description: { type: string, maxLength: 200 } } }",
+                                  body: "{ type: object, required: [role], additionalProperties: false, properties: { role: { enum: [viewer, operator, admin] }, expires: { type: [string, \"null\"], pattern: \"^([0-9]+(ms|s|m|h|d))+$\" }, description: { type: [string, \"null\"], maxLength: 200 } } }",
                                   responses: [("201", "{secret, token}")]),
         Routes.tokenRevoke: .init(summary: "Revoke a token", responses: [("200", "revoked")]),
     ]
@@ -144,6 +145,7 @@ components:
           required: [code, message, details]
           properties: { code: { type: string }, message: { type: string }, details: { type: object, additionalProperties: { type: string } } }
   responses:
+    MethodNotAllowed: { description: "a method the route does not have (the Allow header lists them)", content: { application/json: { schema: { $ref: "#/components/schemas/Error" } } } }
     BadRequest: { description: "a malformed request: non-canonical path, bad parameter or body, unknown field", content: { application/json: { schema: { $ref: "#/components/schemas/Error" } } } }
     Unauthorized:
       description: "no token where one is needed, or credentials that are not a working token"

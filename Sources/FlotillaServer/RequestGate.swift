@@ -72,7 +72,7 @@ struct ErrorBodies: RouterMiddleware {
             if mutating { audit(request, context, status: Int(response.status.code), result: "ok") }
             return response
         } catch {
-            let answer = apiError(for: error, context)
+            let answer = apiError(for: error, request, context)
             if mutating || answer.status == .unauthorized { audit(request, context, status: Int(answer.status.code), result: answer.message) }
             throw answer
         }
@@ -82,12 +82,17 @@ struct ErrorBodies: RouterMiddleware {
         server.auditTrail.record(method: request.method.rawValue, path: request.uri.path, principal: context.principal, status: status, result: result)
     }
 
-    func apiError(for error: any Error, _ context: Context) -> APIError {
+    func apiError(for error: any Error, _ request: Request, _ context: Context) -> APIError {
         switch error {
         case let error as APIError:
             return error
         case let error as HTTPError where error.status == .notFound && context.endpointPath == "NotFound":
-            return context.principal == nil ? .unauthenticated : .notFound("no such route; see /openapi.yaml")
+            guard context.principal != nil else { return .unauthenticated }
+            let methods = Routes.matching(path: request.uri.path).map(\.method)
+            guard !methods.isEmpty else { return .notFound("no such route; see /openapi.yaml") }
+            let allow = methods.map(\.rawValue)  // as openapi.yaml lists them (HEAD is answered where GET is, too)
+            return APIError(.methodNotAllowed, "method_not_allowed", "\(request.method.rawValue) is not a method of this route; use \(allow.joined(separator: ", "))",
+                            headers: [.allow: allow.joined(separator: ", ")])
         case let error as HTTPError where error.status == .contentTooLarge:
             return APIError(.contentTooLarge, "body_too_large", "the request body is larger than \(server.maxBodyBytes) bytes")
         case is NIOTooManyBytesError:

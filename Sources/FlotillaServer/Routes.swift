@@ -106,6 +106,17 @@ public enum Routes {
     ]
 }
 
+extension Routes {
+    /// The routes whose pattern matches `path` (any method): for 405 with `Allow`.
+    static func matching(path: String) -> [APIRoute] {
+        let segments = path.split(separator: "/")
+        return all.filter { route in
+            let pattern = route.path.split(separator: "/")
+            return pattern.count == segments.count && zip(pattern, segments).allSatisfy { $0.hasPrefix(":") || $0 == $1 }
+        }
+    }
+}
+
 typealias RouteHandler = @Sendable (Request, FlotillaRequestContext) async throws -> Response
 
 extension Router where Context == FlotillaRequestContext {

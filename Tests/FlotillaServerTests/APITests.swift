@@ -98,7 +98,7 @@ struct APITests {
         .init(label: "deleting an unknown bot → 404", method: .delete, uri: "/api/v1/bots/ghost", role: .operator, status: .notFound),
         .init(label: "operator deletes a bot", method: .delete, uri: "/api/v1/bots/eth-trend", role: .operator, status: .ok),
         .init(label: "revisions", method: .get, uri: "/api/v1/bots/eth-trend/revisions", role: .viewer, status: .ok),
-        .init(label: "undo without an earlier revision → 400", method: .post, uri: "/api/v1/rollouts/eth-trend/undo", role: .operator, status: .badRequest),
+        .init(label: "undo without an earlier revision → 409", method: .post, uri: "/api/v1/rollouts/eth-trend/undo", role: .operator, status: .conflict),
         .init(label: "unknown rollout action → 400", method: .post, uri: "/api/v1/rollouts/eth-trend/explode", role: .operator, status: .badRequest),
         .init(label: "operator cannot list tokens → 403", method: .get, uri: "/api/v1/tokens", role: .operator, status: .forbidden),
         .init(label: "admin lists tokens", method: .get, uri: "/api/v1/tokens", role: .admin, status: .ok),

@@ -118,7 +118,7 @@ struct HardeningTests {
         }
     }
 
-    @Test("401 carries WWW-Authenticate; the bearer scheme is case-insensitive; 404 and 413 have the documented body")
+    @Test("401 carries WWW-Authenticate; the bearer scheme is case-insensitive; 404, 405 and 413 have the documented body")
     func answers() async throws {
         let (server, secrets) = try await serverFixture()
         let app = buildApplication(server, logger: Logger(label: "test"))
@@ -140,9 +140,11 @@ struct HardeningTests {
                 #expect(code == "not_found")
             }
             try await client.execute(uri: "/api/v1/bots", method: .put, headers: bearer(secrets[.admin])) { r in
-                #expect(r.status == .notFound)
+                #expect(r.status == .methodNotAllowed)
+                #expect(r.headers[.allow] == "GET")
                 #expect((try? decode(ErrorShape.self, r)) != nil)
             }
+            try await client.execute(uri: "/api/v1/bots", method: .put) { r in #expect(r.status == .unauthorized, "authentication first") }
             let big = ByteBuffer(repeating: UInt8(ascii: " "), count: 100 * 1024)
             try await client.execute(uri: "/api/v1/tokens", method: .post, headers: bearer(secrets[.admin]), body: big) { r in
                 #expect(r.status == .contentTooLarge)
