@@ -12,7 +12,7 @@ public struct GlobalOptions: ParsableArguments, Sendable {
     @Option(name: .customLong("state"), help: "The state store (SQLite). Default: DIR/.flotilla/state.db.")
     public var statePath: String?
 
-    @Option(name: .customLong("server"), help: "Work through the API of a running flotilla up at this URL (or FLOTILLA_SERVER), with the token in FLOTILLA_TOKEN.")
+    @Option(name: .customLong("server"), help: "Work through the API of a running flotilla up at this URL (or FLOTILLA_SERVER), with the token in FLOTILLA_TOKEN (for a server on this machine, by default the admin.token next to the --state store).")
     public var server: String?
 
     public init() {}

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import FlotillaPlan
+import FlotillaServer
 import FlotillaSpec
 import Foundation
 import NIOCore
@@ -30,7 +31,20 @@ struct RemoteAPI: Sendable {
             throw UsageProblem("--server \(url): write the URL of a flotilla up, e.g. http://127.0.0.1:8080")
         }
         base = url.hasSuffix("/") ? String(url.dropLast()) : url
-        token = console.environment["FLOTILLA_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        if let token = console.environment["FLOTILLA_TOKEN"], !token.isEmpty {
+            self.token = token
+        } else if Self.isLoopback(URL(string: url)?.host) {
+            // The admin token the local flotilla up made (found by --dir / --state); never sent
+            // to a server on another machine.
+            self.token = AdminTokenFile.read(stateDirectory: URL(fileURLWithPath: options.resolvedStatePath).deletingLastPathComponent())
+        } else {
+            self.token = nil
+        }
+    }
+
+    static func isLoopback(_ host: String?) -> Bool {
+        guard let host = host?.lowercased() else { return false }
+        return host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
     }
 
     func send(_ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: Data? = nil) async throws -> Data {

@@ -22,7 +22,7 @@ struct TokenCommand: ConsoleCommand {
 
         func validate() throws {
             guard APIToken.Role(rawValue: role) != nil else { throw ValidationError("--role \(role): use viewer, operator or admin") }
-            if let expires, TimeSpan(parsing: expires) == nil { throw ValidationError("--expires \(expires): write a duration such as 12h or 30d") }
+            if let expires, case .failure(let problem) = APIToken.expiry(parsing: expires) { throw ValidationError("--\(problem)") }
         }
 
         func run(console: Console) async throws {
@@ -36,7 +36,7 @@ struct TokenCommand: ConsoleCommand {
                 return
             }
             let store = try global.openStore()
-            let expiry = expires.flatMap(TimeSpan.init(parsing:)).map { Date().addingTimeInterval($0.seconds) }
+            let expiry = try expires.map { try APIToken.expiry(parsing: $0).get() }
             let (secret, token) = try store.createToken(role: APIToken.Role(rawValue: role)!, description: description, expiresAt: expiry)
             console.line(secret)
             console.error("token \(token.id) (\(token.role.rawValue)) created; this is the only time it is shown. Use it as FLOTILLA_TOKEN or Authorization: Bearer.")

@@ -23,6 +23,11 @@ struct UpCommand: ConsoleCommand {
     @Flag(name: .customLong("no-watch"), help: "Don't follow bots.d/ and profiles/; run what is applied.") var noWatch = false
     @Option(help: "HOST:PORT for the HTTP API, /metrics and the dashboard (port 0 picks a free one).") var listen: String = "127.0.0.1:8080"
     @Flag(name: .customLong("metrics-need-token"), help: "Require a token for /metrics too.") var metricsNeedToken = false
+    @Option(name: .customLong("allowed-host"), help: "A host name requests may use besides localhost, 127.0.0.1, [::1] and the listen address (repeatable); others are refused 421.")
+    var allowedHosts: [String] = []
+    @Option(name: .customLong("max-connections"), help: "Connections held open at once; at the cap the longest-idle one is closed for a new one.")
+    var maxConnections: Int = 512
+    @Option(name: .customLong("idle-timeout"), help: "Close a connection idle this long, e.g. 30s.") var idleTimeout: String = "30s"
 
     var listenAddress: (host: String, port: Int)? {
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port) else { return nil }
@@ -35,6 +40,13 @@ struct UpCommand: ConsoleCommand {
         guard let span = TimeSpan(parsing: interval), span.milliseconds >= 10 else {
             throw ValidationError("--interval \(interval): write a duration of at least 10ms, e.g. 250ms")
         }
+        guard (1...100_000).contains(maxConnections) else { throw ValidationError("--max-connections \(maxConnections): write 1 to 100000") }
+        guard let idle = TimeSpan(parsing: idleTimeout), idle.milliseconds >= 1000 else {
+            throw ValidationError("--idle-timeout \(idleTimeout): write a duration of at least 1s, e.g. 30s")
+        }
+        for host in allowedHosts where host.isEmpty || host.contains("/") || host.contains(" ") {
+            throw ValidationError("--allowed-host \(host): write a host name such as flotilla.internal")
+        }
     }
 
     func run(console: Console) async throws {
@@ -43,9 +55,13 @@ struct UpCommand: ConsoleCommand {
         logger.logLevel = .info
         let store = try global.openStore()
         let (host, port) = listenAddress!
-        let loopback = host == "127.0.0.1" || host == "localhost" || host == "::1" || host.hasPrefix("127.")
-        if !loopback, !(try store.hasTokens()) {
-            throw UsageProblem("refusing to listen on \(host) while no API token exists: anyone who can reach it could trade. Create one with flotilla token create --role admin, or listen on 127.0.0.1")
+        // No anonymous admin over HTTP, ever: the first start makes an admin token (its hash in the
+        // store, the secret in admin.token, mode 0600) and prints the login URL once.
+        let stateDirectory = URL(fileURLWithPath: global.resolvedStatePath).deletingLastPathComponent()
+        let newSecret = try AdminTokenFile.ensure(store: store, stateDirectory: stateDirectory)
+        let descriptors = FileLimit.raiseToHard()
+        if descriptors > 0, descriptors < UInt64(maxConnections) + 64 {
+            console.error("flotilla up: the file limit (\(descriptors)) is below --max-connections \(maxConnections) + room for the store; raise ulimit -n")
         }
         let watcher = SpecWatcher(layout: global.layout, store: store, logger: logger)
         // GitOps: the files are the desired state; apply them before anything runs.
@@ -61,9 +77,23 @@ struct UpCommand: ConsoleCommand {
             .init(service: FleetService(fleet: fleet, interval: TimeSpan(parsing: interval)!.duration, logger: logger))
         ]
         if !noWatch { services.append(.init(service: watcher)) }
-        let server = ServerContext(store: store, layout: global.layout, fleet: fleet, openMetrics: !metricsNeedToken)
-        services.append(.init(service: buildApplication(server, host: host, port: port, logger: logger)))
-        console.line("HTTP API, /metrics and the dashboard on http://\(listen)/")
+        let server = ServerContext(store: store, layout: global.layout, fleet: fleet, openMetrics: !metricsNeedToken, allowedHosts: allowedHosts,
+                                   maxConnections: maxConnections, idleTimeout: TimeSpan(parsing: idleTimeout)!.duration)
+        let tokenFile = AdminTokenFile.url(stateDirectory: stateDirectory).path
+        let wildcard = ["0.0.0.0", "::", "[::]"].contains(host)
+        let local = wildcard ? "127.0.0.1" : host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
+        if wildcard && allowedHosts.isEmpty {
+            console.error("flotilla up: listening on every interface; requests must name localhost or 127.0.0.1 unless you add --allowed-host NAME")
+        }
+        services.append(.init(service: buildApplication(server, host: host, port: port, logger: logger) { bound in
+            if let newSecret {
+                // The one time the secret is shown: the fragment never reaches a server log or a Referer.
+                console.line("HTTP API, /metrics and the dashboard on http://\(local):\(bound)/ — log in at http://\(local):\(bound)/#token=\(newSecret)")
+                console.line("An admin token was made for this state; it is in \(tokenFile) (mode 0600), which flotilla --server reads.")
+            } else {
+                console.line("HTTP API, /metrics and the dashboard on http://\(local):\(bound)/ (the admin token is in \(tokenFile))")
+            }
+        }))
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         console.line("flotilla up: stopped; orders cancelled, state persisted.")

@@ -6,18 +6,28 @@ import Foundation
 import Hummingbird
 import Logging
 
-/// The HTTP side of `flotilla up`, used as it is by `up` and by the tests.
-public func buildApplication(_ server: ServerContext, host: String = "127.0.0.1", port: Int = 8080, logger: Logger)
+/// The HTTP side of `flotilla up`, used as it is by `up` and by the tests: the router behind the
+/// request gate, HTTP/1.1 connections closed after `idleTimeout` without a request and capped at
+/// `maxConnections` (the longest-idle one makes room). `onListening` gets the bound port.
+public func buildApplication(_ server: ServerContext, host: String = "127.0.0.1", port: Int = 8080, logger: Logger,
+                             onListening: @escaping @Sendable (Int) async -> Void = { _ in })
     -> some ApplicationProtocol
 {
-    Application(router: buildRouter(server), configuration: .init(address: .hostname(host, port: port), serverName: "flotilla"), logger: logger)
+    let connections = ConnectionLimit(maximum: server.maxConnections)
+    let gate = RequestGate(next: buildRouter(server).buildResponder(), server: server, hosts: HostCheck(listenHost: host, allowed: server.allowedHosts))
+    return Application(
+        responder: gate,
+        server: .http1(configuration: .init(additionalChannelHandlers: [connections.handler()], idleTimeout: .init(server.idleTimeout))),
+        configuration: .init(address: .hostname(host, port: port), serverName: "flotilla"),
+        onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
+        logger: logger)
 }
 
-/// Every route, with authentication and the audit log. `router.routes` lists what it answers; a
-/// test checks that `openapi.yaml` describes each one.
+/// Every route of `Routes.all`, each with its declared access. `router.routes` lists what it
+/// answers; a test checks it against the table and `openapi.yaml`.
 public func buildRouter(_ server: ServerContext) -> Router<FlotillaRequestContext> {
-    let router = Router(context: FlotillaRequestContext.self)
-    router.add(middleware: AuthMiddleware(server: server))
+    let router = Router(context: FlotillaRequestContext.self, options: .autoGenerateHeadEndpoints)
+    router.add(middleware: ErrorBodies(server: server))
     let store = server.store
     let cache = ViewCache(store: store, live: server.fleet?.live)
     cache.warm()
@@ -29,14 +39,13 @@ public func buildRouter(_ server: ServerContext) -> Router<FlotillaRequestContex
         }
     }
 
-    router.get("/healthz") { _, _ in try await Health.liveness(server) }
-    router.get("/readyz") { _, _ in try await Health.readiness(server) }
-    router.get("/metrics") { _, _ in JSON.text(try await offPool { try MetricsText.render(store: store, live: server.fleet?.live, progress: server.fleet?.progress) }, type: "text/plain; version=0.0.4") }
-    router.get("/") { _, _ in JSON.text(Dashboard.html, type: "text/html; charset=utf-8") }
-    router.get("/openapi.yaml") { _, _ in JSON.text(OpenAPIDocument.yaml, type: "application/yaml") }
+    router.on(Routes.healthz, server: server) { _, _ in try await Health.liveness(server) }
+    router.on(Routes.readyz, server: server) { _, _ in try await Health.readiness(server) }
+    router.on(Routes.metrics, server: server) { _, _ in JSON.text(try await offPool { try MetricsText.render(store: store, live: server.fleet?.live, progress: server.fleet?.progress) }, type: "text/plain; version=0.0.4") }
+    router.on(Routes.dashboard, server: server) { _, _ in Dashboard.response() }
+    router.on(Routes.openAPI, server: server) { _, _ in JSON.text(OpenAPIDocument.yaml, type: "application/yaml") }
 
-    let api = router.group("api/v1")
-    api.get("bots") { request, _ in
+    router.on(Routes.bots, server: server) { request, _ in
         var selector: [String: String] = [:]
         if let text = request.uri.queryParameters.get("selector") {
             for part in text.split(separator: ",") {
@@ -48,16 +57,16 @@ public func buildRouter(_ server: ServerContext) -> Router<FlotillaRequestContex
         let data = try await cache.listJSON(selector: selector)
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
-    api.get("bots/:name") { _, context in
+    router.on(Routes.bot, server: server) { _, context in
         let name = try context.parameters.require("name")
         guard Name.problem(with: name) == nil else { throw APIError.badRequest("\"\(name.prefix(70))\" is not a bot name") }
         guard let data = try await cache.json(for: name) else { throw APIError.notFound("no bot \"\(name)\"") }
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
-    api.get("bots/:name/health") { _, context in
+    router.on(Routes.botHealth, server: server) { _, context in
         try JSON.response(BotHealth.of(try bot(context, store, live: server.fleet?.live).instances.map(\.healthInput)))
     }
-    api.post("bots/:name/:action") { _, context in
+    router.on(Routes.botAction, server: server) { _, context in
         let view = try bot(context, store)
         let action = try context.parameters.require("action")
         let states = ["start": "running", "resume": "running", "stop": "stopped", "pause": "paused", "restart": "running", "reset-errors": "running"]
@@ -74,7 +83,7 @@ public func buildRouter(_ server: ServerContext) -> Router<FlotillaRequestContex
         cache.invalidate()
         return try JSON.response(["bot": view.name, "action": action, "state": action == "reset-errors" ? view.control : state], status: .accepted)
     }
-    api.delete("bots/:name") { _, context in
+    router.on(Routes.botDelete, server: server) { _, context in
         let view = try bot(context, store)
         let lock = try store.acquireApplyLock(operation: "DELETE /api/v1/bots/\(view.name)", timeout: 10)
         defer { try? store.releaseApplyLock(lock) }
@@ -82,12 +91,12 @@ public func buildRouter(_ server: ServerContext) -> Router<FlotillaRequestContex
         cache.invalidate()
         return try JSON.response(["bot": view.name, "deleted": "true"])
     }
-    api.get("rollouts/:name") { _, context in
+    router.on(Routes.rollout, server: server) { _, context in
         let view = try bot(context, store)
         guard let status = try RolloutStatus.load(bot: view.name, store: store) else { throw APIError.notFound("bot \(view.name) has no rollout yet") }
         return try JSON.response(status)
     }
-    api.post("rollouts/:name/:action") { request, context in
+    router.on(Routes.rolloutAction, server: server) { request, context in
         let view = try bot(context, store)
         let action = try context.parameters.require("action")
         switch action {
@@ -98,7 +107,7 @@ public func buildRouter(_ server: ServerContext) -> Router<FlotillaRequestContex
             let kept = try store.revisions(of: view.name).map(\.number)
             let target = Int(request.uri.queryParameters.get("toRevision") ?? "") ?? kept.filter { $0 < view.revision }.max()
             guard let target, kept.contains(target), target != view.revision else {
-                throw APIError.badRequest("no kept revision to undo to; kept: \(kept.sorted())")
+                throw APIError(.conflict, "no_revision", "no kept revision to undo to; kept: \(kept.sorted())")
             }
             try store.sendRolloutCommand(bot: view.name, command: "undo", argument: target)
         default:
@@ -106,35 +115,35 @@ public func buildRouter(_ server: ServerContext) -> Router<FlotillaRequestContex
         }
         return try JSON.response(["bot": view.name, "action": action], status: .accepted)
     }
-    api.get("events") { request, _ in
+    router.on(Routes.events, server: server) { request, _ in
         let limit = max(1, min(1000, Int(request.uri.queryParameters.get("limit") ?? "") ?? 100))
         var events = try store.events(bot: request.uri.queryParameters.get("bot").map { String($0) }, limit: 10_000)
         if let kind = request.uri.queryParameters.get("kind") { events = events.filter { $0.kind == kind } }
         if let before = request.uri.queryParameters.get("before").flatMap({ Int64($0) }) { events = events.filter { $0.id < before } }
         return try JSON.response(Array(events.suffix(limit)))
     }
-    api.get("strategies") { _, _ in
+    router.on(Routes.strategies, server: server) { _, _ in
         struct Parameter: Encodable { var name: String; var defaultValue: String; var help: String }
         struct Kind: Encodable { var kind: String; var summary: String; var parameters: [Parameter] }
         return try JSON.response(StrategyKind.allCases.map { k in
             Kind(kind: k.rawValue, summary: k.summary, parameters: k.parameters.map { Parameter(name: $0.name, defaultValue: $0.defaultValue.canonicalText, help: $0.help) })
         })
     }
-    api.get("profiles") { _, _ in
+    router.on(Routes.profiles, server: server) { _, _ in
         let specs = try loadProfiles(server)
         return try JSON.response(specs.keys.sorted())
     }
-    api.get("profiles/:name") { _, context in
+    router.on(Routes.profile, server: server) { _, context in
         let name = try context.parameters.require("name")
         guard let profile = try loadProfiles(server)[name] else { throw APIError.notFound("no profile \"\(name)\"") }
         let settings = profile.resolvedSettings
         let base: [String: String] = ["name": profile.name, "description": profile.description, "file": profile.file]
         return try JSON.response(base.merging(settings) { a, _ in a })
     }
-    PlanRoutes.add(to: api, server: server, invalidate: { cache.invalidate() })
-    TradingRoutes.add(to: api, store: store)
-    AdminRoutes.add(to: api, server: server)
-    api.get("audit") { request, _ in
+    PlanRoutes.add(to: router, server: server, invalidate: { cache.invalidate() })
+    TradingRoutes.add(to: router, server: server)
+    AdminRoutes.add(to: router, server: server)
+    router.on(Routes.audit, server: server) { request, _ in
         try JSON.response(try store.audit(limit: max(1, min(1000, Int(request.uri.queryParameters.get("limit") ?? "") ?? 100))))
     }
 

@@ -2,75 +2,32 @@ import FlotillaStore
 import Foundation
 import Hummingbird
 
-/// Bearer tokens with roles, and the audit log of every call that changes something.
-///
-/// - `/healthz`, `/readyz`, the dashboard page and (by default) `/metrics` are open.
-/// - While no token exists (a fresh, loopback-only install) the API is open, as admin.
-/// - Otherwise a missing, unknown, expired or revoked token is 401; a role too low for the route is 403.
-struct AuthMiddleware: RouterMiddleware {
-    typealias Context = FlotillaRequestContext
-    let server: ServerContext
-
-    static let openPaths: Set<String> = ["/healthz", "/readyz", "/", "/openapi.yaml"]
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        var context = context
-        let path = request.uri.path
-        let open = Self.openPaths.contains(path) || (path == "/metrics" && server.openMetrics)
-        if !open {
-            context.principal = try authenticate(request)
-            try authorize(request, principal: context.principal!)
+/// Authentication: who the bearer token says the caller is. There is no anonymous caller with a
+/// role: a request without credentials has no principal, and every route that needs a role answers
+/// it 401 (see `Routes`); credentials that are sent are always checked, malformed, unknown, expired
+/// or revoked ones are 401 on any route. Authorization happens in the matched route.
+enum Authentication {
+    /// The principal of the request's `Authorization` header; nil when it has none.
+    static func principal(_ request: Request, tokens: TokenTable, now: Date = Date()) throws -> Principal? {
+        guard let header = request.headers[.authorization] else { return nil }
+        guard let secret = bearerSecret(header) else {
+            throw APIError.invalidToken("write the header as Authorization: Bearer <token>")
         }
-        let mutating = request.method != .get && request.method != .head
-        do {
-            let response = try await next(request, context)
-            if mutating { audit(request, context.principal, status: Int(response.status.code), result: "ok") }
-            return response
-        } catch let error as APIError {
-            if mutating { audit(request, context.principal, status: Int(error.status.code), result: error.message) }
-            throw error
-        } catch {
-            if mutating { audit(request, context.principal, status: 500, result: "\(error)") }
-            throw error
-        }
-    }
-
-    private func authenticate(_ request: Request) throws -> Principal {
-        let tokens = try server.tokens.table(server.store)
-        guard tokens.hasActive else { return Principal(name: "anonymous (no tokens exist)", role: .admin) }
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
-            audit(request, nil, status: 401, result: "missing token")
-            throw APIError(.unauthorized, "unauthorized", "a bearer token is required: Authorization: Bearer <token> (flotilla token create)")
-        }
-        let secret = String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
-        guard let token = tokens.token(forSecret: secret), token.isValid(at: Date()) else {
-            audit(request, nil, status: 401, result: "bad, expired or revoked token")
-            throw APIError(.unauthorized, "unauthorized", "the token is unknown, expired or revoked")
+        guard let token = tokens.token(forSecret: secret), token.isValid(at: now) else {
+            throw APIError.invalidToken("the token is unknown, expired or revoked")
         }
         return Principal(name: "token \(token.id)", role: token.role)
     }
 
-    /// viewer reads; operator acts on bots and rollouts; admin applies plans, switches profiles, manages tokens.
-    static func requiredRole(method: HTTPRequest.Method, path: String) -> APIToken.Role {
-        if method == .get || method == .head {
-            let adminOnly = ["/api/v1/audit", "/api/v1/tokens", "/api/v1/plans"]
-            return adminOnly.contains { path.hasPrefix($0) } ? .admin : .viewer
-        }
-        if path.hasPrefix("/api/v1/plans") || path.hasPrefix("/api/v1/profiles") || path.hasPrefix("/api/v1/tokens") { return .admin }
-        return .operator
-    }
-
-    private func authorize(_ request: Request, principal: Principal) throws {
-        let needed = Self.requiredRole(method: request.method, path: request.uri.path)
-        guard principal.role >= needed else {
-            audit(request, principal, status: 403, result: "role \(principal.role.rawValue) < \(needed.rawValue)")
-            throw APIError(.forbidden, "forbidden", "this call needs the \(needed.rawValue) role; the token has \(principal.role.rawValue)")
-        }
-    }
-
-    private func audit(_ request: Request, _ principal: Principal?, status: Int, result: String) {
-        try? server.store.recordAudit(
-            principal: principal?.name ?? "unauthenticated", method: request.method.rawValue, path: request.uri.path, status: status, result: result)
+    /// The token of `Bearer <token>`; the scheme is case-insensitive (RFC 9110 §11.1), the token
+    /// one word of token68 characters.
+    static func bearerSecret(_ header: String) -> String? {
+        let parts = header.trimmingCharacters(in: .whitespaces).split(separator: " ", omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        let secret = parts[1]
+        let token68 = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/=")
+        guard secret.count <= 200, secret.allSatisfy({ token68.contains($0) }) else { return nil }
+        return String(secret)
     }
 }
 

@@ -2,7 +2,7 @@ import FlotillaStore
 import Foundation
 import Hummingbird
 
-/// `/healthz` (alive, loops ticking) and `/readyz` (store open, migrations done, recovery finished,
+/// `/healthz` (alive, loops ticking, recovery finished within `recoveryBound` of the start) and `/readyz` (store open, migrations done, recovery finished,
 /// reconciler passed recently, venues reachable), each listing its components.
 enum Health {
     struct Component: Encodable {
@@ -20,8 +20,15 @@ enum Health {
         if let fleet = server.fleet {
             let age = fleet.progress.secondsSinceLastPass ?? .infinity
             let recovered = fleet.progress.recovered
-            components["reconciler"] = Component(
-                status: !recovered || age < 10 ? "ok" : "stalled", detail: recovered ? String(format: "last pass %.2f s ago", age) : "recovering")
+            if recovered {
+                components["reconciler"] = Component(status: age < 10 ? "ok" : "stalled", detail: String(format: "last pass %.2f s ago", age))
+            } else {
+                // Recovery that does not finish is not alive: past the bound, a supervisor should restart it.
+                let waited = Date().timeIntervalSince(server.startedAt)
+                components["reconciler"] = waited <= server.recoveryBound
+                    ? Component(status: "ok", detail: "recovering")
+                    : Component(status: "stuck", detail: String(format: "recovery has not finished %.0f s after start (bound %.0f s)", waited, server.recoveryBound))
+            }
         }
         return try report(components, server)
     }

@@ -28,10 +28,12 @@ public struct AppliedPlan: Codable, Sendable {
 
 enum PlanRoutes {
 
-    struct Scope: Decodable {
+    /// The body of a profile switch: which bots.
+    struct Scope: StrictBody {
         var selector: [String: String]?
         var targets: [String]?
         var prune: Bool?
+        enum CodingKeys: String, CodingKey, CaseIterable { case selector, targets, prune }
 
         func options() throws -> PlanOptions {
             for target in targets ?? [] where Name.problem(with: target) != nil {
@@ -41,23 +43,22 @@ enum PlanRoutes {
         }
     }
 
-    static func add(to api: RouterGroup<FlotillaRequestContext>, server: ServerContext, invalidate: @escaping @Sendable () -> Void) {
+    /// The body of `POST /api/v1/plans`, every field optional.
+    struct Posted: StrictBody {
+        var files: [String: String]?
+        var selector: [String: String]?
+        var targets: [String]?
+        var prune: Bool?
+        enum CodingKeys: String, CodingKey, CaseIterable { case files, selector, targets, prune }
+    }
+
+    static func add(to router: Router<FlotillaRequestContext>, server: ServerContext, invalidate: @escaping @Sendable () -> Void) {
         let store = server.store
-        api.post("plans") { request, context in
-            struct Posted: Decodable {
-                var files: [String: String]?
-                var selector: [String: String]?
-                var targets: [String]?
-                var prune: Bool?
-            }
+        router.on(Routes.planCreate, server: server) { request, context in
             let body = try await request.body.collect(upTo: server.maxBodyBytes)
             var posted = Posted()
             if body.readableBytes > 0 {
-                do {
-                    posted = try JSONDecoder().decode(Posted.self, from: Data(buffer: body))
-                } catch {
-                    throw APIError.badRequest("post {\"files\": {\"bots.d/NAME.yaml\": \"<yaml>\", \"profiles/NAME.yaml\": \"<yaml>\"}, \"selector\": {}, \"targets\": [], \"prune\": false}; every field is optional (no files: plan the project's files)")
-                }
+                posted = try BodyCheck.decode(Posted.self, from: body, usage: #"{"files": {"bots.d/NAME.yaml": "<yaml>", "profiles/NAME.yaml": "<yaml>"}, "selector": {}, "targets": [], "prune": false}; every field is optional (no files: plan the project's files)"#)
             }
             let options = try Scope(selector: posted.selector, targets: posted.targets, prune: posted.prune).options()
             let specs: SpecSet
@@ -78,7 +79,7 @@ enum PlanRoutes {
             let id = try store.savePlan(source: source, principal: context.principal?.name ?? "anonymous", planJSON: try planJSON(plan))
             return try JSON.response(PlanRun(id: id, source: source.rawValue, plan: plan), status: .created)
         }
-        api.get("plans/:id") { _, context in
+        router.on(Routes.plan, server: server) { _, context in
             struct Shown: Encodable {
                 var id: String
                 var source: String
@@ -96,7 +97,7 @@ enum PlanRoutes {
                                            appliedAt: stored.appliedAt, appliedSerial: stored.appliedSerial, stale: stale, plan: plan,
                                            edits: stored.edits.map { $0.keys.sorted() }))
         }
-        api.post("plans/:id/apply") { _, context in
+        router.on(Routes.planApply, server: server) { _, context in
             let (stored, plan) = try load(context, store)
             if let at = stored.appliedAt {
                 throw APIError(.conflict, "already_applied", "plan \(stored.id) was applied at \(ISO8601DateFormatter().string(from: at)) (state serial \(stored.appliedSerial ?? 0)); plan again")
@@ -122,16 +123,13 @@ enum PlanRoutes {
             invalidate()
             return try JSON.response(AppliedPlan(id: stored.id, serial: result.serial, revisions: result.revisions, summary: plan.summary, backups: backups?.path))
         }
-        api.post("profiles/:name/switch") { request, context in
+        router.on(Routes.profileSwitch, server: server) { request, context in
             let name = try context.parameters.require("name")
             guard Name.problem(with: name) == nil else { throw APIError.badRequest("\"\(name.prefix(70))\" is not a profile name") }
             let body = try await request.body.collect(upTo: server.maxBodyBytes)
             var scope = Scope()
             if body.readableBytes > 0 {
-                guard let decoded = try? JSONDecoder().decode(Scope.self, from: Data(buffer: body)) else {
-                    throw APIError.badRequest("post {\"selector\": {\"team\": \"alpha\"}, \"targets\": [\"bot-name\"]} or nothing to switch every bot")
-                }
-                scope = decoded
+                scope = try BodyCheck.decode(Scope.self, from: body, usage: #"{"selector": {"team": "alpha"}, "targets": ["bot-name"]} or nothing to switch every bot"#)
             }
             let switched: ProfileSwitch
             do {

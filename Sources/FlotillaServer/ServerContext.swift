@@ -15,16 +15,33 @@ public struct ServerContext: Sendable {
     /// Largest request body accepted.
     public var maxBodyBytes: Int
     public var startedAt: Date
+    /// Host names (without port) requests may name besides the loopback names and the listen
+    /// address: `up --allowed-host`. Any other `Host` is 421 (DNS rebinding).
+    public var allowedHosts: [String]
+    /// How long recovery may take before liveness reports the process stuck (503).
+    public var recoveryBound: TimeInterval
+    /// Connections held open at once; at the cap the longest-idle one is closed for a new one.
+    public var maxConnections: Int
+    /// An idle connection (no request in progress) is closed after this long.
+    public var idleTimeout: Duration
     /// The token table as authentication reads it (re-read at most every second).
     let tokens = TokenCache()
+    /// The audit log as the server writes it (refusals of unauthenticated calls rate-limited).
+    let auditTrail: AuditTrail
 
-    public init(store: StateStore, layout: ProjectLayout, fleet: Fleet? = nil, openMetrics: Bool = true, maxBodyBytes: Int = 1 << 20) {
+    public init(store: StateStore, layout: ProjectLayout, fleet: Fleet? = nil, openMetrics: Bool = true, maxBodyBytes: Int = 1 << 20,
+                allowedHosts: [String] = [], recoveryBound: TimeInterval = 60, maxConnections: Int = 512, idleTimeout: Duration = .seconds(30)) {
         self.store = store
         self.layout = layout
         self.fleet = fleet
         self.openMetrics = openMetrics
         self.maxBodyBytes = maxBodyBytes
         self.startedAt = Date()
+        self.allowedHosts = allowedHosts
+        self.recoveryBound = recoveryBound
+        self.maxConnections = maxConnections
+        self.idleTimeout = idleTimeout
+        self.auditTrail = AuditTrail(store: store)
     }
 }
 
@@ -50,20 +67,40 @@ public struct APIError: HTTPResponseError {
     public var code: String
     public var message: String
     public var details: [String: String]
+    /// Extra response headers (`WWW-Authenticate` on 401).
+    public var headers: HTTPFields
 
-    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, details: [String: String] = [:]) {
+    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, details: [String: String] = [:], headers: HTTPFields = [:]) {
         self.status = status
         self.code = code
         self.message = message
         self.details = details
+        self.headers = headers
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        try JSON.response(ErrorBody(error: .init(code: code, message: message, details: details)), status: status)
+        response()
+    }
+
+    func response() -> Response {
+        var response = (try? JSON.response(ErrorBody(error: .init(code: code, message: message, details: details)), status: status))
+            ?? Response(status: status)
+        for field in headers { response.headers.append(field) }
+        return response
     }
 
     static func notFound(_ what: String) -> APIError { APIError(.notFound, "not_found", what) }
     static func badRequest(_ what: String) -> APIError { APIError(.badRequest, "bad_request", what) }
+
+    /// No credentials where a token is needed (RFC 6750: a challenge, no error code).
+    static let unauthenticated = APIError(
+        .unauthorized, "unauthorized", "a bearer token is required: Authorization: Bearer <token> (see .flotilla/admin.token or flotilla token create)",
+        headers: [.wwwAuthenticate: #"Bearer realm="flotilla""#])
+
+    /// Credentials that are not a working token.
+    static func invalidToken(_ why: String) -> APIError {
+        APIError(.unauthorized, "unauthorized", why, headers: [.wwwAuthenticate: #"Bearer realm="flotilla", error="invalid_token""#])
+    }
 }
 
 struct ErrorBody: Codable {

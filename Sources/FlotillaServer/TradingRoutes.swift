@@ -7,8 +7,9 @@ import Hummingbird
 /// A bot's trading records: orders, fills, positions and balances, per instance (each incarnation
 /// of a revision on a symbol has its own account).
 enum TradingRoutes {
-    static func add(to api: RouterGroup<FlotillaRequestContext>, store: StateStore) {
-        api.get("bots/:name/fills") { request, context in
+    static func add(to router: Router<FlotillaRequestContext>, server: ServerContext) {
+        let store = server.store
+        router.on(Routes.botFills, server: server) { request, context in
             let view = try bot(context, store)
             let limit = limit(request)
             var fills: [String] = []
@@ -17,14 +18,14 @@ enum TradingRoutes {
             let data = try JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys])
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
-        api.get("bots/:name/positions") { _, context in
+        router.on(Routes.botPositions, server: server) { _, context in
             struct Position: Encodable { var instance: String; var symbol: String; var quantity: String; var cash: String; var equity: String }
             let view = try bot(context, store)
             return try JSON.response(view.instances.map {
                 Position(instance: $0.id, symbol: $0.symbol, quantity: $0.metrics?.position ?? "0", cash: $0.metrics?.cash ?? "0", equity: $0.metrics?.equity ?? "0")
             })
         }
-        api.get("bots/:name/orders") { request, context in
+        router.on(Routes.botOrders, server: server) { request, context in
             let view = try bot(context, store)
             let status = request.uri.queryParameters.get("status").map { String($0) }
             guard status == nil || ["open", "filled", "cancelled", "rejected"].contains(status!) else {
@@ -40,7 +41,7 @@ enum TradingRoutes {
             orders.sort { ($0.submittedAt, $0.instance, $0.id) < ($1.submittedAt, $1.instance, $1.id) }
             return try JSON.response(Array(orders.suffix(limit(request))))
         }
-        api.get("bots/:name/balances") { _, context in
+        router.on(Routes.botBalances, server: server) { _, context in
             struct Balance: Encodable {
                 var instance: String
                 var symbol: String

@@ -1,4 +1,5 @@
 import Crypto
+import FlotillaSpec
 import Foundation
 import GRDB
 
@@ -19,6 +20,31 @@ public struct APIToken: Sendable, Codable, Equatable {
     public var revokedAt: Date?
 
     public func isValid(at now: Date) -> Bool { revokedAt == nil && (expiresAt.map { now < $0 } ?? true) }
+
+    /// How long a token may live: from one minute to ten years. `0s`, a negative or an absurd
+    /// expiry is a mistake, not a token (the CLI and the API both ask this).
+    public static let lifetimes: ClosedRange<TimeInterval> = 60...(3650 * 86_400)
+
+    /// The expiry a duration such as `30d` gives from `now`, or why it is refused.
+    public static func expiry(parsing text: String, from now: Date = Date()) -> Result<Date, LifetimeProblem> {
+        guard let span = TimeSpan(parsing: text) else { return .failure(.notADuration(text)) }
+        guard lifetimes.contains(span.seconds) else { return .failure(.outOfRange(text)) }
+        return .success(now.addingTimeInterval(span.seconds))
+    }
+
+    public enum LifetimeProblem: Error, CustomStringConvertible, Equatable {
+        case notADuration(String)
+        case outOfRange(String)
+        case inThePast
+
+        public var description: String {
+            switch self {
+            case .notADuration(let text): "expires \"\(text.prefix(20))\": write a duration such as 12h or 30d"
+            case .outOfRange(let text): "expires \"\(text.prefix(20))\": a token lives from 1m to 3650d"
+            case .inThePast: "a token's expiry must be in the future"
+            }
+        }
+    }
 }
 
 public struct AuditEntry: Sendable, Codable, Equatable {
@@ -52,6 +78,7 @@ extension StateStore {
         let secret = "flt_" + bytes.map { String(format: "%02x", $0) }.joined()
         let id = String(Self.hashToken(secret).prefix(12))
         let now = Date()
+        if let expiresAt, expiresAt <= now { throw APIToken.LifetimeProblem.inThePast }
         try writer.write { db in
             try db.execute(
                 sql: "INSERT INTO tokens (id, role, hash, description, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -95,6 +122,11 @@ extension StateStore {
         try writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tokens WHERE revoked_at IS NULL") ?? 0 } > 0
     }
 
+    /// Whether an admin token that works now (not revoked, not expired) exists.
+    public func hasActiveAdminToken(at now: Date = Date()) throws -> Bool {
+        try tokens().contains { $0.role == .admin && $0.isValid(at: now) }
+    }
+
     @discardableResult
     public func revokeToken(id: String) throws -> Bool {
         try writer.write { db in
@@ -103,12 +135,34 @@ extension StateStore {
         }
     }
 
-    public func recordAudit(principal: String, method: String, path: String, status: Int, result: String) throws {
+    /// Writes one audit row, bounded: the path is kept to its first 200 characters, the principal
+    /// and result to theirs; every 100th row prunes the log to its newest `keep` rows and to
+    /// `keepDays` days, so neither a long path nor many calls grow the store without end.
+    public func recordAudit(principal: String, method: String, path: String, status: Int, result: String,
+                            keep: Int = AuditRetention.rows, keepDays: Int = AuditRetention.days) throws {
         try writer.write { db in
             try db.execute(
                 sql: "INSERT INTO audit (time, principal, method, path, status, result) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [Self.now(), principal, method, path, status, result])
+                arguments: [Self.now(), AuditRetention.bounded(principal, 100), AuditRetention.bounded(method, 16),
+                            AuditRetention.bounded(path, AuditRetention.pathCharacters), status, AuditRetention.bounded(result, 300)])
+            let id = db.lastInsertedRowID
+            guard id % AuditRetention.pruneEvery == 0 || keep < AuditRetention.pruneEvery else { return }
+            try db.execute(sql: "DELETE FROM audit WHERE id <= ?", arguments: [id - Int64(keep)])
+            try db.execute(sql: "DELETE FROM audit WHERE time < ?", arguments: [Self.now() - Int64(keepDays) * 86_400_000])
         }
+    }
+
+    /// The database's logical size (pages in use × page size, the write-ahead log included).
+    public func storedBytes() throws -> Int {
+        try writer.read { db in
+            let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
+            let free = try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0
+            return (pages - free) * (try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4096)
+        }
+    }
+
+    public func auditCount() throws -> Int {
+        try writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit") ?? 0 }
     }
 
     public func audit(limit: Int = 100) throws -> [AuditEntry] {
@@ -121,13 +175,22 @@ extension StateStore {
     }
 }
 
+/// What the audit log keeps: rows bounded in size, the newest 10,000 for at most 30 days.
+public enum AuditRetention {
+    public static let rows = 10_000
+    public static let days = 30
+    public static let pathCharacters = 200
+    static let pruneEvery: Int64 = 100
+
+    static func bounded(_ text: String, _ characters: Int) -> String {
+        text.count <= characters ? text : String(text.prefix(characters - 1)) + "…"
+    }
+}
+
 /// The tokens as read at one moment: lookups compare the secret's hash with every stored hash in
 /// constant time, and all of them, so timing says nothing about how close a guess was.
 public struct TokenTable: Sendable {
     let entries: [(hash: [UInt8], token: APIToken)]
-
-    /// Whether any token is not revoked (an API with none is open, on loopback only).
-    public var hasActive: Bool { entries.contains { $0.token.revokedAt == nil } }
 
     public func token(forSecret secret: String) -> APIToken? {
         let hash = Array(StateStore.hashToken(secret).utf8)

@@ -270,17 +270,9 @@ struct BacktestCLITests {
     }
 }
 
-@Suite("flotilla up refuses to expose an open API")
+// A listener on 0.0.0.0 is never open (up always has an admin token): UpAdminTokenTests.everyInterface.
+@Suite("flotilla token")
 struct UpListenTests {
-    @Test("without any token, up refuses a non-loopback address and says what to do")
-    func refusesNonLoopback() async throws {
-        let p = try Project()
-        let r = await p.run("up", "--listen", "0.0.0.0:0")
-        #expect(r.code == 1)
-        #expect(r.err.contains("refusing to listen on 0.0.0.0 while no API token exists"))
-        #expect(r.err.contains("flotilla token create --role admin"))
-    }
-
     @Test("token create prints the secret once; list never shows it; revoke ends it")
     func tokens() async throws {
         let p = try Project()

@@ -58,3 +58,103 @@ struct UpProcessTests {
         #expect(try store().events(limit: 5).contains { $0.kind == "Shutdown" })
     }
 }
+
+/// A `flotilla up` process whose stdout and stderr go to files, read for what it prints.
+final class UpProcess {
+    let process = Process()
+    let out: URL
+    let err: URL
+
+    init(_ project: Project, listen: String = "127.0.0.1:0", extra: [String] = []) throws {
+        let logs = try Fixtures.temporaryDirectory()
+        out = logs.appendingPathComponent("out")
+        err = logs.appendingPathComponent("err")
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+        process.executableURL = try flotillaExecutable()
+        process.arguments = ["up", "--dir", project.dir.path, "--listen", listen] + extra
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = try FileHandle(forWritingTo: err)
+        try process.run()
+    }
+
+    var output: String { (try? String(contentsOf: out, encoding: .utf8)) ?? "" }
+    var errors: String { (try? String(contentsOf: err, encoding: .utf8)) ?? "" }
+
+    /// The port of the `http://HOST:PORT/` the server printed once it listened.
+    func port(timeout: Double = 60) async throws -> Int {
+        let end = Date().addingTimeInterval(timeout)
+        while Date() < end {
+            if let match = output.firstMatch(of: /dashboard on http:\/\/[^:\/]+:([0-9]+)\//), let port = Int(match.1) { return port }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw RawHTTP.Failure(description: "no URL printed: \(output) \(errors)")
+    }
+
+    func stop() {
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+    }
+}
+
+@Suite("flotilla up: no anonymous admin over HTTP", .serialized)
+struct UpAdminTokenTests {
+    @Test("the first start makes an admin token: its hash in the store, the secret in admin.token (0600) and the login URL only; --server uses the file; a restart keeps it")
+    func firstStartToken() async throws {
+        let project = try Project()
+        let up = try UpProcess(project)
+        defer { up.stop() }
+        let port = try await up.port()
+        let login = try #require(up.output.firstMatch(of: /log in at (http:\/\/127\.0\.0\.1:[0-9]+\/#token=(flt_[0-9a-f]+))/), "\(up.output)")
+        let secret = String(login.2)
+        let file = project.dir.appendingPathComponent(".flotilla/admin.token")
+        #expect(try String(contentsOf: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) == secret)
+        let mode = try #require(try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int)
+        #expect(mode & 0o777 == 0o600, "admin.token is mode \(String(mode, radix: 8))")
+        let store = try StateStore(path: project.statePath)
+        #expect(try store.tokens().map(\.role) == [.admin])
+        for suffix in ["", "-wal"] {
+            let bytes = (try? Data(contentsOf: URL(fileURLWithPath: project.statePath + suffix))) ?? Data()
+            #expect(bytes.range(of: Data(secret.utf8)) == nil, "the secret is not in state.db\(suffix)")
+        }
+
+        #expect(try RawHTTP.send(port: port, ["GET /api/v1/bots HTTP/1.1", "Host: 127.0.0.1:\(port)"]).status == 401, "no token, no answer")
+        let url = "http://127.0.0.1:\(port)"
+        #expect(try await waitUntil(30) { try store.runtimeInstances().filter { $0.phase == "running" }.count == 9 })
+        var r = await project.run("get", "bots", "--server", url)
+        #expect(r.code == 0 && r.out.contains("eth-trend"), "the CLI read admin.token: \(r.err)")
+        r = await project.run("bot", "pause", "eth-trend", "--server", url)
+        #expect(r.code == 0, "\(r.err)")
+        #expect(!up.errors.contains(secret), "the log never has the secret")
+        #expect(up.output.components(separatedBy: secret).count == 2, "the secret is printed once, in the login URL")
+
+        up.stop()
+        let again = try UpProcess(project)
+        defer { again.stop() }
+        let port2 = try await again.port()
+        #expect(!again.output.contains("#token="), "a restart shows no secret: \(again.output)")
+        #expect(again.output.contains("admin.token"))
+        #expect(try String(contentsOf: file, encoding: .utf8).contains(secret), "the same token stays")
+        #expect(try store.tokens().count == 1)
+        #expect(try await waitUntil(30) { try RawHTTP.send(port: port2, ["GET /readyz HTTP/1.1", "Host: 127.0.0.1:\(port2)"]).status == 200 })
+        r = await project.run("get", "bots", "--server", "http://127.0.0.1:\(port2)")
+        #expect(r.code == 0, "\(r.err)")
+    }
+
+    @Test("a listener on 0.0.0.0 is never open: 401 without a token, 421 for a foreign Host, answered with the admin token")
+    func everyInterface() async throws {
+        let project = try Project()
+        let up = try UpProcess(project, listen: "0.0.0.0:0")
+        defer { up.stop() }
+        let port = try await up.port()
+        let secret = try String(contentsOf: project.dir.appendingPathComponent(".flotilla/admin.token"), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try await waitUntil(30) { try RawHTTP.send(port: port, ["GET /healthz HTTP/1.1", "Host: 127.0.0.1:\(port)"]).status == 200 })
+        #expect(try RawHTTP.send(port: port, ["GET /api/v1/bots HTTP/1.1", "Host: 127.0.0.1:\(port)"]).status == 401)
+        #expect(try RawHTTP.send(port: port, ["POST /api/v1/tokens HTTP/1.1", "Host: 127.0.0.1:\(port)", "Content-Type: application/json"],
+                                 body: #"{"role":"admin"}"#).status == 401)
+        #expect(try RawHTTP.send(port: port, ["GET /api/v1/bots HTTP/1.1", "Host: 192.0.2.7:\(port)", "Authorization: Bearer \(secret)"]).status == 421)
+        #expect(try RawHTTP.send(port: port, ["GET /api/v1/bots HTTP/1.1", "Host: 127.0.0.1:\(port)", "Authorization: Bearer \(secret)"]).status == 200)
+        #expect(up.errors.contains("--allowed-host"), "up says how to let other names in")
+    }
+}

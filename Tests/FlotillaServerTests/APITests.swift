@@ -9,8 +9,9 @@ import HummingbirdTesting
 import Logging
 import Testing
 
-/// A project copy with its bots applied and a fleet that ran a first pass.
-func serverFixture(tokens: Bool = true) async throws -> (ServerContext, [APIToken.Role: String]) {
+/// A project copy with its bots applied and a fleet that ran a first pass; with `tokens`, one
+/// token of each role (there is no open API without one: every test authenticates).
+func serverFixture(tokens: Bool = true, configure: (inout ServerContext) -> Void = { _ in }) async throws -> (ServerContext, [APIToken.Role: String]) {
     let dir = try Fixtures.projectCopy()
     let store = try StateStore(path: dir.appendingPathComponent(".flotilla/state.db").path)
     let specs = try SpecLoader.load(ProjectLayout(root: dir))
@@ -24,12 +25,15 @@ func serverFixture(tokens: Bool = true) async throws -> (ServerContext, [APIToke
     if tokens {
         for role in APIToken.Role.allCases { secrets[role] = try store.createToken(role: role).secret }
     }
-    return (ServerContext(store: store, layout: ProjectLayout(root: dir), fleet: fleet, maxBodyBytes: 64 * 1024), secrets)
+    var server = ServerContext(store: store, layout: ProjectLayout(root: dir), fleet: fleet, maxBodyBytes: 64 * 1024)
+    configure(&server)
+    return (server, secrets)
 }
 
+/// The headers of an API call with this token: the bearer token and, for bodies, JSON.
 func bearer(_ secret: String?) -> HTTPFields {
     guard let secret else { return [:] }
-    return [.authorization: "Bearer \(secret)"]
+    return [.authorization: "Bearer \(secret)", .contentType: "application/json"]
 }
 
 func decode<T: Decodable>(_ type: T.Type, _ response: TestResponse) throws -> T {
@@ -94,7 +98,7 @@ struct APITests {
         .init(label: "deleting an unknown bot → 404", method: .delete, uri: "/api/v1/bots/ghost", role: .operator, status: .notFound),
         .init(label: "operator deletes a bot", method: .delete, uri: "/api/v1/bots/eth-trend", role: .operator, status: .ok),
         .init(label: "revisions", method: .get, uri: "/api/v1/bots/eth-trend/revisions", role: .viewer, status: .ok),
-        .init(label: "undo without an earlier revision → 400", method: .post, uri: "/api/v1/rollouts/eth-trend/undo", role: .operator, status: .badRequest),
+        .init(label: "undo without an earlier revision → 409", method: .post, uri: "/api/v1/rollouts/eth-trend/undo", role: .operator, status: .conflict),
         .init(label: "unknown rollout action → 400", method: .post, uri: "/api/v1/rollouts/eth-trend/explode", role: .operator, status: .badRequest),
         .init(label: "operator cannot list tokens → 403", method: .get, uri: "/api/v1/tokens", role: .operator, status: .forbidden),
         .init(label: "admin lists tokens", method: .get, uri: "/api/v1/tokens", role: .admin, status: .ok),
@@ -138,7 +142,8 @@ struct APITests {
     @Test("expired and revoked tokens are refused")
     func expiredAndRevoked() async throws {
         let (server, _) = try await serverFixture()
-        let expired = try server.store.createToken(role: .admin, expiresAt: Date().addingTimeInterval(-1)).secret
+        let expired = try server.store.createToken(role: .admin, expiresAt: Date().addingTimeInterval(1.1)).secret
+        try await Task.sleep(for: .seconds(1.2))
         let revoked = try server.store.createToken(role: .admin)
         try server.store.revokeToken(id: revoked.token.id)
         let app = buildApplication(server, logger: Logger(label: "test"))
@@ -187,38 +192,57 @@ struct APITests {
         #expect(try server.store.botControls()["eth-trend"] == "paused")
     }
 
-    @Test("without any token the API is open (loopback installs), as admin")
-    func openWithoutTokens() async throws {
+    @Test("without any token nothing but the open routes answers: no anonymous admin")
+    func closedWithoutTokens() async throws {
         let (server, _) = try await serverFixture(tokens: false)
         let app = buildApplication(server, logger: Logger(label: "test"))
         try await app.test(.router) { client in
-            try await client.execute(uri: "/api/v1/bots", method: .get) { r in
-                #expect(r.status == .ok)
-                let bots = try JSONSerialization.jsonObject(with: Data(buffer: r.body)) as? [[String: Any]]
-                #expect(bots?.count == 6)
+            for (uri, method) in [("/api/v1/bots", HTTPRequest.Method.get), ("/api/v1/tokens", .get), ("/api/v1/tokens", .post), ("/api/v1/bots/eth-trend/stop", .post)] {
+                try await client.execute(uri: uri, method: method) { r in
+                    #expect(r.status == .unauthorized, "\(method) \(uri)")
+                    #expect(r.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true)
+                }
             }
+            try await client.execute(uri: "/healthz", method: .get) { r in #expect(r.status == .ok) }
         }
+        #expect(try server.store.tokens().isEmpty, "nothing was minted")
+        #expect(try server.store.botControls()["eth-trend"] == nil, "nothing was stopped")
     }
 
-    @Test("every route the server answers is in openapi.yaml")
+    @Test("the router answers exactly the route table, and openapi.yaml describes each route with its role and the gate's answers")
     func openAPICoversRoutes() async throws {
         let document = OpenAPIDocument.yaml
         let (server, _) = try await serverFixture()
-        // The router's own list: `/api/v1/bots/:name` is `/api/v1/bots/{name}` in OpenAPI.
-        let routes = buildRouter(server).routes.map { route in
-            let path = "/" + "\(route.path)".split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
-            return (method: route.method.rawValue, path: path)
+        func normalized(_ path: String) -> String {
+            "/" + path.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
         }
-        #expect(routes.contains { $0.method == "POST" && $0.path == "/api/v1/plans/{id}/apply" }, "\(routes)")
-        for (method, path) in routes {
-            guard let start = document.range(of: "\n  \(path):\n") else {
-                Issue.record("\(path) is missing from openapi.yaml")
+        let answered = Set(buildRouter(server).routes.map { "\($0.method.rawValue) \(normalized("\($0.path)"))" })
+        let declared = Set(Routes.all.map { "\($0.method.rawValue) \($0.openAPIPath)" })
+        #expect(answered == declared, "router \(answered.symmetricDifference(declared))")
+        for route in Routes.all {
+            guard let start = document.range(of: "\n  \(route.openAPIPath):\n") else {
+                Issue.record("\(route.openAPIPath) is missing from openapi.yaml")
                 continue
             }
             let rest = document[start.upperBound...]
             let section = rest.range(of: "\n  /").map { rest[..<$0.lowerBound] } ?? rest
-            #expect(section.contains("\(method.lowercased()):"), "\(method) \(path) is not described")
+            guard let op = section.range(of: "    \(route.method.rawValue.lowercased()):\n") else {
+                Issue.record("\(route) is not described")
+                continue
+            }
+            let tail = section[op.upperBound...]
+            let operation = tail.range(of: "\n    [a-z]+:\n", options: .regularExpression).map { tail[..<$0.lowerBound] } ?? tail
+            let role: String = switch route.access {
+            case .open, .metrics: "none"
+            case .role(let r): r.rawValue
+            }
+            #expect(operation.contains("x-required-role: \(role)\n"), "\(route) role")
+            var statuses = ["400", "401", "421"]
+            if route.access != .open || route.isMutating { statuses.append("403") }
+            if route.isMutating { statuses += ["413", "415"] }
+            for status in statuses { #expect(operation.contains("\"\(status)\":"), "\(route) documents \(status)") }
         }
+        #expect(document.contains("WWW-Authenticate"))
         let app = buildApplication(server, logger: Logger(label: "test"))
         try await app.test(.router) { client in
             try await client.execute(uri: "/openapi.yaml", method: .get) { r in #expect(String(buffer: r.body) == document) }

@@ -82,11 +82,14 @@ struct MetricsAndDashboardTests {
         let screenshot = artifacts.appendingPathComponent("dashboard.png")
         try? FileManager.default.removeItem(at: screenshot)
         let browser = ["--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=4000"]
-        let dom = try run("chromium", browser + ["--dump-dom", "http://127.0.0.1:\(port)/"], timeout: 90)
+        // The login URL up printed at its first start: the admin token in the fragment.
+        let secret = try #require(AdminTokenFile.read(stateDirectory: project.appendingPathComponent(".flotilla")))
+        let login = "http://127.0.0.1:\(port)/#token=\(secret)"
+        let dom = try run("chromium", browser + ["--dump-dom", login], timeout: 90)
         for bot in ["eth-trend", "ltc-rsi", "xrp-grid", "alts-momentum", "dash-macd", "synthetic-smoke"] {
             #expect(dom.output.contains(">\(bot)<"), "the fleet table lists \(bot)")
         }
-        _ = try run("chromium", browser + ["--window-size=1280,900", "--screenshot=\(screenshot.path)", "http://127.0.0.1:\(port)/"], timeout: 90)
+        _ = try run("chromium", browser + ["--window-size=1280,900", "--screenshot=\(screenshot.path)", login], timeout: 90)
         let size = (try? FileManager.default.attributesOfItem(atPath: screenshot.path)[.size] as? Int) ?? 0
         #expect(size > 10_000, "screenshot saved at \(screenshot.path)")
     }

@@ -144,3 +144,30 @@ struct RemoteCLITests {
         #expect(bad.errors.contains("write the URL of a flotilla up"), "\(bad.errors)")
     }
 }
+
+@Suite("The CLI finds the admin token up made", .serialized)
+struct AdminTokenFileTests {
+    @Test("without FLOTILLA_TOKEN the CLI uses admin.token next to the --dir's store; FLOTILLA_TOKEN wins; the file is made once, mode 0600")
+    func adminTokenFile() async throws {
+        let (server, _) = try await serverFixture(tokens: false)
+        let dir = try #require(server.layout.displayBase)
+        let state = dir.appendingPathComponent(".flotilla")
+        let secret = try #require(try AdminTokenFile.ensure(store: server.store, stateDirectory: state))
+        #expect(try AdminTokenFile.ensure(store: server.store, stateDirectory: state) == nil, "an admin token works: none is made")
+        let mode = try FileManager.default.attributesOfItem(atPath: AdminTokenFile.url(stateDirectory: state).path)[.posixPermissions] as? Int
+        #expect(mode.map { $0 & 0o777 } == 0o600)
+        #expect(AdminTokenFile.read(stateDirectory: state) == secret)
+        let app = buildApplication(server, host: "127.0.0.1", port: 0, logger: Logger(label: "test"))
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            var r = await RemoteCLITests.cli(port, nil, ["get", "bots"], dir: dir)
+            #expect(r.code == 0 && r.out.contains("eth-trend"), "\(r.err)")
+            r = await RemoteCLITests.cli(port, "flt_not-this-one", ["get", "bots"], dir: dir)
+            #expect(r.code == 1 && r.err.contains("HTTP 401"), "FLOTILLA_TOKEN is used first: \(r.err)")
+        }
+        // Revoked, the file's token is refused and up makes a new one at its next start.
+        try server.store.revokeToken(id: try #require(try server.store.tokens().first?.id))
+        let next = try #require(try AdminTokenFile.ensure(store: server.store, stateDirectory: state))
+        #expect(next != secret && AdminTokenFile.read(stateDirectory: state) == next)
+    }
+}

@@ -1,0 +1,57 @@
+import FlotillaServer
+import FlotillaStore
+import FlotillaTesting
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Testing
+
+/// Finding 4: idle connections are closed and capped; health and readiness answer while more
+/// idle connections than the cap are held against a real server on 127.0.0.1.
+@Suite("Connections", .serialized)
+struct ConnectionTests {
+    @Test("1,100 idle connections against a cap of 512: the longest-idle are closed, /healthz and /readyz still answer")
+    func idleConnectionsAboveTheCap() async throws {
+        FileLimit.raiseToHard()
+        let (server, _) = try await serverFixture { $0.maxConnections = 512 }
+        let app = buildApplication(server, host: "127.0.0.1", port: 0, logger: Logger(label: "test"))
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            var idle: [Int32] = []
+            defer { idle.forEach { close($0) } }
+            for _ in 0..<1_100 { idle.append(try RawHTTP.connect(port: port)) }
+            for path in ["/healthz", "/readyz"] {
+                let reply = try RawHTTP.send(port: port, ["GET \(path) HTTP/1.1", "Host: 127.0.0.1:\(port)"])
+                #expect([200, 503].contains(reply.status), "\(path) answers: \(reply.status)")
+                #expect(reply.body.contains("\"components\""))
+            }
+            let health = try RawHTTP.send(port: port, ["GET /healthz HTTP/1.1", "Host: 127.0.0.1:\(port)"])
+            #expect(health.status == 200, "\(health.body)")
+            // The server holds at most the cap: the others were closed (the oldest first).
+            var closed = 0
+            for fd in idle where RawHTTP.isClosedByServer(fd, timeout: 0.001) { closed += 1 }
+            #expect(closed >= 1_100 - 512, "closed \(closed) of 1,100 idle connections")
+            #expect(!RawHTTP.isClosedByServer(idle.last!, timeout: 0.05), "the newest idle connection is kept")
+            // Let the server take every accepted connection off its queue before the test framework
+            // cancels it: connections still queued at a cancellation trip an assertion in NIO's async
+            // writer (a shutdown by cancel, as the test framework does; up shuts down gracefully).
+            idle.forEach { close($0) }
+            idle = []
+            try await Task.sleep(for: .milliseconds(500))
+            _ = try RawHTTP.send(port: port, ["GET /healthz HTTP/1.1", "Host: 127.0.0.1:\(port)"])
+        }
+    }
+
+    @Test("an idle connection is closed after the idle timeout")
+    func idleTimeout() async throws {
+        let (server, _) = try await serverFixture { $0.idleTimeout = .seconds(1) }
+        let app = buildApplication(server, host: "127.0.0.1", port: 0, logger: Logger(label: "test"))
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let fd = try RawHTTP.connect(port: port)
+            defer { close(fd) }
+            #expect(RawHTTP.isClosedByServer(fd, timeout: 15), "the server closed the silent connection")
+        }
+    }
+}
