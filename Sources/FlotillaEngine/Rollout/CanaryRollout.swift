@@ -46,6 +46,7 @@ public struct CanaryRollout: RolloutMachine {
             return [.startInstance(revision: core.candidate, mode: .live, capitalPct: 0),
                     .event(kind: "RolloutRetried", message: "retrying revision \(core.candidate) from step 1")] + advance(o.now)
         }
+        if let reason = core.startFailure(o) { return abort(reason) }
         guard !core.isFinished else { return [] }
         if let reason = core.rollbackReason(o) { return abort(reason) }
         if o.command == .promoteFull { return promote(o.now, note: "promoted in full by a person") }
