@@ -19,7 +19,9 @@ public enum StrategyBots {
         case .canary:
             return "    strategy: canary\n    canary:\n      steps: [ { setCapital: 10% }, { pause: 1m }, { setCapital: 50% }, { pause: {} } ]\n"
         case .blueGreen:
-            return "    strategy: blue-green\n    blueGreen: { previewDuration: 1m, autoPromote: false, scaleDownDelay: 2m }\n"
+            // A pre-promotion analysis that passes whenever it runs (`lenient`).
+            return "    strategy: blue-green\n    blueGreen: { previewDuration: 1m, prePromotionAnalysis: lenient, autoPromote: false, scaleDownDelay: 2m }\n"
+                + "    analysisTemplates:\n      lenient: { minTrades: 0, checks: [ { metric: errorRate, max: 100 } ] }\n"
         case .rolling:
             return "    strategy: rolling\n    rolling: { maxUnavailable: 0, maxSurge: 1, minHealthyTime: 1m }\n"
         case .rollingInPlace:

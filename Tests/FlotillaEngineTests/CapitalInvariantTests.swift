@@ -31,7 +31,8 @@ struct CapitalInvariantTests {
             if let command { try h.store.sendRolloutCommand(bot: "test-bot", command: command, argument: argument) }
             try await h.fleet.reconcile(nowMs: now)
             passes += 1
-            let after = try #require(await h.fleet.equityLedger(bot: "test-bot"), "\(label): the bot has a rollout")
+            // At the same prices as before the pass: instances pace their candles on their own.
+            let after = try #require(await h.fleet.equityLedger(bot: "test-bot", at: before?.marks), "\(label): the bot has a rollout")
             if let before {
                 #expect(after.total == before.total, "\(label): equity \(before.total) → \(after.total) across a transition (\(before) → \(after))")
             } else {
@@ -125,7 +126,8 @@ struct CapitalInvariantTests {
         try await d.pass("first revision")
         try d.apply(StrategyBots.yaml(.blueGreen, fast: 12))
         try await d.pass("green shadows blue")
-        try await d.pass("preview", after: 70_000)
+        try await d.pass("preview: the pre-promotion analysis starts", after: 70_000)
+        try await d.pass("the analysis passes", after: 70_000)
         #expect(d.phase == "Paused")
         try await d.pass("promote: green live, blue warm in shadow", command: "promote")
         let switched = try d.h.instances()
@@ -136,6 +138,7 @@ struct CapitalInvariantTests {
         #expect(try d.h.instances().map(\.mode) == ["live"])
         try await d.pass("retry", command: "retry")
         try await d.pass("preview again", after: 70_000)
+        try await d.pass("the analysis passes again", after: 70_000)
         try await d.pass("promote again", command: "promote")
         try await d.pass("blue warm")
         try await d.pass("scale blue down", after: 130_000)

@@ -288,6 +288,14 @@ public actor BotInstance {
 
     var lastClose: Fixed { candlesSeen > 0 ? candles[candlesSeen - 1].close : (candles.first?.open ?? .zero) }
 
+    /// The next candle's time and when it is due (wall ms): a new instance on the symbol starts in
+    /// step with this one, so both see each candle in the same tick.
+    var nextCandle: (time: Int64, dueMs: Int64)? {
+        guard candlesSeen < candles.count else { return nil }
+        let firstTime = candles.first?.time ?? 0
+        return (candles[candlesSeen].time, epochMs + Int64(Double(candles[candlesSeen].time - firstTime) * 1000 / speed))
+    }
+
     // MARK: Commands from the fleet
 
     /// `bot reset-errors`: forgets venue errors — the error tracker, the circuit breaker and the retry

@@ -133,10 +133,14 @@ extension Fleet {
             let earlier = try store.runtimeInstances(bot: bot).filter { $0.revision == revision && $0.symbol == s }.count
             let id = BotInstance.id(bot: bot, revision: revision, symbol: s, incarnation: earlier + 1)
             // Shadow instances trade notional capital; live ones start empty and draw on the reserve.
+            let (seen, lead) = await startingCandle(bot: bot, symbol: s)
+            // In step with the instance it starts beside: the same candle in the same tick.
+            var startMs = nowMs
+            if let next = await lead?.nextCandle, seen < candles.count, candles[seen].time == next.time { startMs = next.dueMs }
             let instance = BotInstance(
                 id: id, spec: spec, revision: revision, symbol: s, mode: mode, capitalPct: pct, candles: candles,
                 venue: PaperVenue(cash: mode == .shadow ? notional : .zero, rules: Self.paperRules(spec)),
-                candlesSeen: await startingCandle(bot: bot, symbol: s, spec: spec), nowMs: nowMs, executor: executor)
+                candlesSeen: seen, nowMs: startMs, executor: executor)
             instances[id] = instance
             touched.insert(id)
         }
@@ -172,10 +176,13 @@ extension Fleet {
                 touched.insert(heir.id)
             }
             let (cash, contribution) = await i.leaveLive(notionalCash: notional)
-            envelopes[bot]?.reserve += cash
-            // Its record now shows the shadow account: what it earned on its contribution is
-            // remembered so the capital ledger still balances.
-            envelopes[bot]?.returnedPnL = (envelopes[bot]?.returnedPnL ?? .zero) + (cash - contribution)
+            if var envelope = envelopes[bot] {
+                envelope.reserve += cash
+                // Its record now shows the shadow account: what it earned on its contribution is
+                // remembered so the capital ledger still balances.
+                envelope.returnedPnL = (envelope.returnedPnL ?? .zero) + (cash - contribution)
+                envelopes[bot] = envelope
+            }
         } else {
             await i.setMode(mode)
         }
@@ -197,10 +204,15 @@ extension Fleet {
 
     /// A new instance starts at the candle the bot's other instances on that symbol have reached,
     /// so a canary and its stable see the same market at the same moment.
-    private func startingCandle(bot: String, symbol: String, spec: ResolvedBot) async -> Int {
+    private func startingCandle(bot: String, symbol: String) async -> (seen: Int, lead: BotInstance?) {
         var seen = 0
-        for i in instances.values where i.bot == bot && i.symbol == symbol { seen = max(seen, await i.candlesSeen) }
-        return seen
+        var lead: BotInstance?
+        for i in instances.values.sorted(by: { $0.id < $1.id }) where i.bot == bot && i.symbol == symbol {
+            guard await i.phase != .stopped else { continue }
+            let n = await i.candlesSeen
+            if lead == nil || n > seen { (seen, lead) = (n, i) }
+        }
+        return (seen, lead)
     }
 
     /// The bot's instances of a revision (on one symbol), stopped ones of this batch included.

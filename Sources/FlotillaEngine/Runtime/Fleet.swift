@@ -612,32 +612,38 @@ extension Fleet {
         return (accounted, try capital(spec))
     }
 
-    /// A bot's money as the fleet holds it now: the reserve plus the equity (at each instance's
-    /// last mark) of every live instance that has not stopped. Shadow accounts are notional and not
-    /// counted. No deploy-strategy transition changes `total`; only trading does.
+    /// A bot's money as the fleet holds it now: the reserve plus the equity of every live instance
+    /// that has not stopped, its positions valued at one mark per symbol. Shadow accounts are
+    /// notional and not counted. No deploy-strategy transition changes `total` at the same marks;
+    /// only trading does.
     public struct EquityLedger: Sendable, Equatable {
         public var reserve: Fixed
         /// Instance id → equity, live instances only.
         public var live: [String: Fixed]
+        /// Symbol → the price positions were valued at.
+        public var marks: [String: Fixed]
         public var total: Fixed { live.values.reduce(reserve, +) }
     }
 
-    /// Positions are valued at one mark per symbol — the newest close any of the bot's instances
-    /// on it has seen — so a position handed between instances a candle apart keeps its value.
-    public func equityLedger(bot: String) async -> EquityLedger? {
+    /// Instances pace their candles on their own (a rate limit holds one back), so positions are
+    /// valued at `marks` when given — to compare two moments at the same prices — and otherwise at
+    /// the newest close any of the bot's instances on the symbol has seen.
+    public func equityLedger(bot: String, at marks: [String: Fixed]? = nil) async -> EquityLedger? {
         guard let envelope = envelopes[bot] else { return nil }
-        var marks: [String: (seen: Int, close: Fixed)] = [:]
+        var newest: [String: (seen: Int, close: Fixed)] = [:]
         var running: [BotInstance] = []
         for i in instances.values where i.bot == bot {
             guard await i.phase != .stopped else { continue }
             running.append(i)
             let seen = await i.candlesSeen
-            if seen >= (marks[i.symbol]?.seen ?? -1) { marks[i.symbol] = (seen, await i.lastClose) }
+            if seen >= (newest[i.symbol]?.seen ?? -1) { newest[i.symbol] = (seen, await i.lastClose) }
         }
+        var used = newest.mapValues(\.close)
+        for (symbol, mark) in marks ?? [:] { used[symbol] = mark }
         var live: [String: Fixed] = [:]
         for i in running where await i.mode == .live {
-            live[i.id] = await i.cash + (await i.position).multiplied(by: marks[i.symbol]?.close ?? .zero)
+            live[i.id] = await i.cash + (await i.position).multiplied(by: used[i.symbol] ?? .zero)
         }
-        return EquityLedger(reserve: envelope.reserve, live: live)
+        return EquityLedger(reserve: envelope.reserve, live: live, marks: used)
     }
 }
