@@ -18,33 +18,38 @@ struct CapitalInvariantTests {
         let h: FleetHarness
         var now: Int64 = 0
         var passes = 0
-        let capital = Fixed(1000)
+        let bot: String
+        let capital: Fixed
 
-        init() throws { h = try FleetHarness() }
+        init(bot: String = "test-bot", capital: Fixed = 1000) throws {
+            h = try FleetHarness()
+            self.bot = bot
+            self.capital = capital
+        }
 
         func apply(_ yaml: String) throws { try h.apply(yaml) }
 
         func pass(_ label: String, after ms: Int64 = 30_000, command: String? = nil, argument: Int? = nil) async throws {
             now += ms
             try await h.fleet.tick(nowMs: now)
-            let before = await h.fleet.equityLedger(bot: "test-bot")
-            if let command { try h.store.sendRolloutCommand(bot: "test-bot", command: command, argument: argument) }
+            let before = await h.fleet.equityLedger(bot: bot)
+            if let command { try h.store.sendRolloutCommand(bot: bot, command: command, argument: argument) }
             try await h.fleet.reconcile(nowMs: now)
             passes += 1
             // At the same prices as before the pass: instances pace their candles on their own.
-            let after = try #require(await h.fleet.equityLedger(bot: "test-bot", at: before?.marks), "\(label): the bot has a rollout")
+            let after = try #require(await h.fleet.equityLedger(bot: bot, at: before?.marks), "\(label): the bot has a rollout")
             if let before {
                 #expect(after.total == before.total, "\(label): equity \(before.total) → \(after.total) across a transition (\(before) → \(after))")
             } else {
                 #expect(after.total == capital, "\(label): the first revision starts with the capital")
             }
             #expect(after.reserve.units >= 0, "\(label): the reserve never goes negative")
-            let ledger = try #require(try Fleet.capitalLedger(bot: "test-bot", store: h.store))
+            let ledger = try #require(try Fleet.capitalLedger(bot: bot, store: h.store))
             #expect(ledger.accounted == ledger.capital, "\(label): capital ledger \(ledger.accounted) ≠ \(ledger.capital)")
         }
 
-        var phase: String? { (try? RolloutStatus.load(bot: "test-bot", store: h.store))?.phase }
-        func events() throws -> Set<String> { Set(try h.store.events(bot: "test-bot", limit: 1000).map(\.kind)) }
+        var phase: String? { (try? RolloutStatus.load(bot: bot, store: h.store))?.phase }
+        func events() throws -> Set<String> { Set(try h.store.events(bot: bot, limit: 1000).map(\.kind)) }
         func revisions() throws -> [Int] { try h.instances().map(\.revision).sorted() }
     }
 
@@ -170,5 +175,27 @@ struct CapitalInvariantTests {
         #expect(d.phase == "Completed")
         #expect(try d.revisions() == [2, 2])
         #expect(try d.events().isSuperset(of: ["BatchReplaced", "RolloutAborted", "RolloutCompleted"]))
+    }
+
+    @Test("the example xrp-grid: after its blue-green rollout completes, green holds the 800 (not 0) and blue gave it all back")
+    func exampleGrid() async throws {
+        let text = try String(contentsOf: Fixtures.repositoryRoot.appendingPathComponent("bots.d/xrp-grid.yaml"), encoding: .utf8)
+        let d = try Drive(bot: "xrp-grid", capital: 800)
+        try d.apply(text)
+        try await d.pass("blue")
+        try await d.pass("blue trades its grid", after: 300_000)
+        try d.apply(text.replacingOccurrences(of: "levels: 12", with: "levels: 10"))
+        try await d.pass("green shadows blue")
+        try await d.pass("green's grid simulates", after: 300_000)
+        try await d.pass("promote: green live, blue warm", command: "promoteFull")
+        try await d.pass("green trades", after: 300_000)
+        try await d.pass("blue scaled down after 10 minutes", after: 660_000)
+        #expect(d.phase == "Completed")
+        let green = try d.h.instances()
+        #expect(green.map(\.revision) == [2])
+        let ledger = try #require(await d.h.fleet.equityLedger(bot: "xrp-grid"))
+        let equity = try #require(Decimal(string: try d.h.metrics(green[0]).equity))
+        #expect(equity > 700, "green trades the bot's capital (the issue saw equity 0)")
+        #expect(ledger.reserve.units >= 0 && ledger.reserve < Fixed(1), "nothing is left behind in the reserve but rounding")
     }
 }
