@@ -119,4 +119,28 @@ struct DegradedBotTests {
         #expect(await restarted.instanceCount == 2)
         #expect(restarted.degradedBots.bots.isEmpty)
     }
+
+    @Test("a rollout state that can't be read degrades that bot only: its instances trade on, no first rollout doubles its capital")
+    func unreadableRollout() async throws {
+        let h = try FleetHarness()
+        try h.apply(StrategyBots.yaml(.canary))
+        try h.apply(StrategyBots.yaml(.immediate, name: "other-bot"))
+        try await h.fleet.reconcile(nowMs: 0)
+        let good = try #require(try h.store.rollout(bot: "test-bot"))
+        var broken = good
+        broken.stateJSON = "{\"rollout\": 42}"
+        try h.store.saveRollout(broken, events: [], revision: good.candidate)
+
+        let restarted = Fleet(store: h.store, dataDirectory: nil, logger: Logger(label: "test"))
+        try await restarted.recover(nowMs: 10_000)
+        try await restarted.reconcile(nowMs: 10_000)
+        #expect(restarted.degradedBots.bots["test-bot"]?.cause == .rolloutState)
+        #expect(await restarted.instanceCount == 2, "both bots' instances run; nothing new started")
+        #expect(try h.instances().filter { $0.bot == "test-bot" }.map(\.capitalPct) == ["100"])
+
+        try h.store.saveRollout(good, events: [], revision: good.candidate)
+        try await restarted.reconcile(nowMs: 11_500)
+        #expect(restarted.degradedBots.bots.isEmpty)
+        #expect(try RolloutStatus.load(bot: "test-bot", store: h.store)?.phase == "Completed")
+    }
 }

@@ -142,6 +142,39 @@ struct MakeBeforeBreakTests {
         }
     }
 
+    @Test("a first revision that can't start: every strategy aborts with the reason, and a retry starts it with all the capital",
+          arguments: StrategyBots.Kind.allCases)
+    func firstRevisionFails(kind: StrategyBots.Kind) throws {
+        let bot = try #require(try Fixtures.resolve(StrategyBots.yaml(kind)).first)
+        var r = Rollout(bot: bot, stable: nil, candidate: 1)
+        _ = r.start(now: 0)
+        let actions = r.step(RolloutObservation(now: 1, startFailures: [1: "no candle file NOSUCH-5m.csv"]))
+        #expect(r.phase == .aborted && r.core.message.contains("NOSUCH-5m.csv"))
+        #expect(actions.contains { if case .stopInstance(1, _) = $0 { return true } else { return false } })
+        let retried = r.step(RolloutObservation(now: 2, command: .retry))
+        let pcts = retried.compactMap { a -> Decimal? in if case .startInstance(1, .live, let pct, _) = a { return pct } else { return nil } }
+        #expect(pcts.reduce(0, +) == 100)
+        #expect(r.phase == .completed)
+    }
+
+    @Test("a first revision whose data is missing: no instance, Degraded; it starts once the data appears")
+    func firstRevisionHeals() async throws {
+        let data = try Fixtures.temporaryDirectory()
+        let h = try FleetHarness(dataDirectory: data.path)
+        try h.apply(StrategyBots.yaml(.canary, replay: "later-5m.csv"))
+        try await h.fleet.reconcile(nowMs: 0)
+        #expect(try h.instances().isEmpty)
+        #expect(h.fleet.degradedBots.bots["test-bot"]?.reason.contains("later-5m.csv") == true)
+        let ledger = try #require(try Fleet.capitalLedger(bot: "test-bot", store: h.store))
+        #expect(ledger.accounted == ledger.capital, "the capital waits in the reserve")
+        try FileManager.default.copyItem(at: Fixtures.bundledCandles("ETH_BTC-5m.csv"), to: data.appendingPathComponent("later-5m.csv"))
+        try await h.fleet.reconcile(nowMs: 1_500)
+        let live = try h.instances()
+        #expect(live.map(\.revision) == [1] && live.first?.capitalPct == "100")
+        #expect(try #require(await h.fleet.equityLedger(bot: "test-bot")).total == Fixed(1000))
+        #expect(h.fleet.degradedBots.bots.isEmpty)
+    }
+
     @Test("a start failure aborts every strategy back to stable with the reason, even one that completed in the same batch",
           arguments: StrategyBots.Kind.allCases)
     func startFailureAborts(kind: StrategyBots.Kind) throws {

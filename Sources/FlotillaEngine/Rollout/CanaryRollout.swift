@@ -40,6 +40,8 @@ public struct CanaryRollout: RolloutMachine {
     public mutating func step(_ o: RolloutObservation) -> [RolloutAction] {
         if core.phase == .aborted, o.command == .retry {
             core.phase = .progressing
+            // A first revision (nothing to compare with) starts again with all the capital.
+            guard core.stable != nil else { return start(now: o.now) }
             stepIndex = 0
             canaryPct = 0
             core.progressed(at: o.now)

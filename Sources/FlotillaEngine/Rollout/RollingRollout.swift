@@ -94,7 +94,12 @@ public struct RollingRollout: RolloutMachine {
     private mutating func abort(_ reason: String) -> [RolloutAction] {
         core.phase = .aborted
         core.message = reason
-        let stable = core.stable!
+        guard let stable = core.stable else {
+            // A first revision that could not start: nothing to go back to.
+            replaced = []
+            batch = []
+            return rollbackActions(stable: nil, candidate: core.candidate, candidateWasLive: true, reason: reason)
+        }
         var actions: [RolloutAction] = []
         for s in replaced + (surge ? [] : batch) {
             actions += [.startInstance(revision: stable, mode: .live, capitalPct: share, symbol: s),
