@@ -94,7 +94,8 @@ struct GetCommand: ConsoleCommand {
             let rows = views.map { v in
                 let phases = Dictionary(grouping: v.instances, by: \.phase).map { "\($0.value.count) \($0.key)" }.sorted().joined(separator: ", ")
                 return [v.name, v.profile, v.strategy, v.deploy, v.capital, v.instances.isEmpty ? "-" : v.equity, String(v.revision),
-                        v.rollout.map { "\($0.phase) r\($0.candidate)" } ?? "-", phases.isEmpty ? "-" : phases, v.control, v.health]
+                        v.rollout.map { "\($0.phase) r\($0.candidate)" } ?? "-", phases.isEmpty ? "-" : phases, v.control,
+                        v.degraded.map { "degraded: \($0.reason)" } ?? v.health]
             }
             console.write(Table.render(header: ["NAME", "PROFILE", "STRATEGY", "DEPLOY", "CAPITAL", "EQUITY", "REVISION", "ROLLOUT", "INSTANCES", "CONTROL", "HEALTH"], rows: rows))
         }
@@ -117,10 +118,13 @@ struct GetCommand: ConsoleCommand {
             health.append(BotHealth.Instance(id: i.id, phase: i.phase, heartbeatAgeSeconds: i.heartbeatAt > 0 ? (nowMs - Double(i.heartbeatAt)) / 1000 : nil, metrics: m))
         }
         let rollout = stored.map { "\($0.phase) r\($0.candidate)" } ?? "-"
+        // A bot the engine could not bring to its desired state says why.
+        let degraded = stored.flatMap { RolloutStatus.from($0, instances: [])?.degraded }
         return BotRow(
             name: bot.name, profile: bot.profile, strategy: bot.strategy.kind.rawValue, deploy: bot.deploy.strategy.name.rawValue,
             capital: bot.capital.quote.canonicalText, revision: applied?.revision, status: status, instances: phases.isEmpty ? "-" : phases,
-            rollout: rollout, equity: instances.isEmpty ? "-" : equity.canonicalText, health: applied == nil ? "-" : BotHealth.of(health).status)
+            rollout: rollout, equity: instances.isEmpty ? "-" : equity.canonicalText,
+            health: applied == nil ? "-" : degraded.map { "degraded: \($0.reason)" } ?? BotHealth.of(health).status)
     }
 
     private func table(_ rows: [BotRow]) -> String {

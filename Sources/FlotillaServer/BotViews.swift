@@ -27,6 +27,7 @@ public struct BotView: Codable, Sendable {
         public var stepsTotal: Int?
         public var message: String
         public var lastAnalysis: AnalysisResult?
+        public var degraded: Degradation?
     }
 
     public var name: String
@@ -38,7 +39,12 @@ public struct BotView: Codable, Sendable {
     public var capital: String
     public var equity: String
     public var control: String
+    /// healthy, degraded, unhealthy or dead (`BotHealth`); `degraded` too whenever the engine could
+    /// not bring the bot to its desired state — then `degraded` says why.
     public var health: String
+    /// Why the engine could not bring the bot to its desired state (a failed start, restore or
+    /// reconcile) and when it tries again; nil when it could.
+    public var degraded: Degradation?
     public var rollout: RolloutView?
     public var instances: [InstanceView]
 
@@ -84,8 +90,9 @@ public struct BotView: Codable, Sendable {
             return BotView(
                 name: applied.name, labels: spec.labels, revision: applied.revision, profile: spec.profile, strategy: spec.strategy.kind.rawValue,
                 deploy: spec.deploy.strategy.name.rawValue, capital: spec.capital.quote.canonicalText, equity: equity.canonicalText,
-                control: controls[applied.name] ?? "running", health: BotHealth.of(views.map(\.healthInput)).status,
-                rollout: status,
+                control: controls[applied.name] ?? "running",
+                health: status?.degraded != nil ? "degraded" : BotHealth.of(views.map(\.healthInput)).status,
+                degraded: status?.degraded, rollout: status,
                 instances: views)
         }
     }
@@ -115,7 +122,7 @@ final class RolloutSummaries: @unchecked Sendable {
         let view = RolloutStatus.from(stored, instances: []).map {
             BotView.RolloutView(strategy: $0.strategy, phase: $0.phase, stable: $0.stable, candidate: $0.candidate, step: $0.step,
                                 stepsDone: $0.stepsDone, stepsTotal: $0.stepsTotal,
-                                message: $0.message, lastAnalysis: $0.lastAnalysis)
+                                message: $0.message, lastAnalysis: $0.lastAnalysis, degraded: $0.degraded)
         }
         lock.withLock { cache[stored.bot] = (stored.updatedAt, view) }
         return view

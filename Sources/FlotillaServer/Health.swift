@@ -49,6 +49,13 @@ enum Health {
             // Two intervals of the default 250 ms reconciler with room for a busy machine.
             let age = fleet.progress.secondsSinceLastPass ?? .infinity
             components["reconciler"] = Component(status: age < 2 ? "ok" : "stale", detail: age.isFinite ? String(format: "last pass %.2f s ago", age) : "no pass yet")
+            // One bot's failure is that bot's: the fleet stays ready (the other bots run) and the
+            // degraded bots are listed with their reasons.
+            let degraded = fleet.degradedBots.bots
+            components["bots"] = Component(
+                status: "ok",
+                detail: degraded.isEmpty ? "no bot degraded"
+                    : "\(degraded.count) degraded: " + degraded.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value.reason.prefix(200)))" }.joined(separator: "; "))
         } else {
             components["reconciler"] = Component(status: "down", detail: "no fleet runs in this process")
         }

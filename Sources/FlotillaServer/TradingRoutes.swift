@@ -10,11 +10,24 @@ enum TradingRoutes {
     static func add(to router: Router<FlotillaRequestContext>, server: ServerContext) {
         let store = server.store
         router.on(Routes.botFills, server: server) { request, context in
+            // Real (live) fills by default; shadow fills were simulated on notional capital and
+            // are listed only when asked for (`?mode=shadow`, or `?mode=all` for both). Each fill
+            // says its `mode` and `instance`.
             let view = try bot(context, store)
             let limit = limit(request)
-            var fills: [String] = []
-            for i in try store.runtimeInstances(bot: view.name, withVenue: false) { fills += try store.fills(instance: i.id) }
-            let objects = fills.suffix(limit).compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) }
+            let mode: FillMode?
+            switch request.uri.queryParameters.get("mode").map({ String($0) }) {
+            case nil, "live": mode = .live
+            case "shadow": mode = .shadow
+            case "all": mode = nil
+            case let other?: throw APIError.badRequest("mode \"\(other.prefix(20))\": use live, shadow or all")
+            }
+            let objects: [Any] = try store.fills(bot: view.name, mode: mode, limit: limit).compactMap { fill in
+                guard var object = try? JSONSerialization.jsonObject(with: Data(fill.json.utf8)) as? [String: Any] else { return nil }
+                object["mode"] = fill.mode.rawValue
+                object["instance"] = fill.instance
+                return object
+            }
             let data = try JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys])
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }

@@ -144,6 +144,15 @@ enum Migrations {
                 );
                 """)
         }
+        migrator.registerMigration("v5-fill-mode") { db in
+            // Shadow fills are simulated (notional capital, no real order): each fill says which it
+            // was. Fills recorded before this migration take their instance's current mode.
+            try db.execute(sql: """
+                ALTER TABLE fills ADD COLUMN mode TEXT NOT NULL DEFAULT 'live' CHECK (mode IN ('live', 'shadow'));
+                UPDATE fills SET mode = 'shadow' WHERE instance IN (SELECT id FROM instances WHERE mode = 'shadow');
+                CREATE INDEX fills_by_instance_mode ON fills (instance, mode, time);
+                """)
+        }
         return migrator
     }
 }

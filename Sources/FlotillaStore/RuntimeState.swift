@@ -91,8 +91,8 @@ extension StateStore {
             try Self.upsert(db, state)
             for fill in newFills {
                 try db.execute(
-                    sql: "INSERT OR IGNORE INTO fills (instance, client_order_id, time, fill_json) VALUES (?, ?, ?, ?)",
-                    arguments: [state.id, fill.clientOrderId, fill.time, fill.json])
+                    sql: "INSERT OR IGNORE INTO fills (instance, client_order_id, time, fill_json, mode) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [state.id, fill.clientOrderId, fill.time, fill.json, Self.fillMode(state)])
             }
         }
     }
@@ -104,8 +104,8 @@ extension StateStore {
                 try Self.upsert(db, state)
                 for fill in fills {
                     try db.execute(
-                        sql: "INSERT OR IGNORE INTO fills (instance, client_order_id, time, fill_json) VALUES (?, ?, ?, ?)",
-                        arguments: [state.id, fill.clientOrderId, fill.time, fill.json])
+                        sql: "INSERT OR IGNORE INTO fills (instance, client_order_id, time, fill_json, mode) VALUES (?, ?, ?, ?, ?)",
+                        arguments: [state.id, fill.clientOrderId, fill.time, fill.json, Self.fillMode(state)])
                 }
             }
         }
@@ -169,6 +169,27 @@ extension StateStore {
     public func fills(instance: String) throws -> [String] {
         try writer.read { db in try String.fetchAll(db, sql: "SELECT fill_json FROM fills WHERE instance = ? ORDER BY time, client_order_id", arguments: [instance]) }
     }
+
+    /// A bot's fills with the mode each was made in, oldest first: `live` fills are real trades,
+    /// `shadow` fills were simulated on notional capital. `mode` nil returns both.
+    public func fills(bot: String, mode: FillMode?, limit: Int) throws -> [RecordedFill] {
+        try writer.read { db in
+            var sql = "SELECT f.instance, f.mode, f.fill_json FROM fills f JOIN instances i ON i.id = f.instance WHERE i.bot = ?"
+            var arguments: StatementArguments = [bot]
+            if let mode {
+                sql += " AND f.mode = ?"
+                arguments += [mode.rawValue]
+            }
+            sql += " ORDER BY f.time DESC, f.instance DESC, f.client_order_id DESC LIMIT ?"
+            arguments += [max(0, limit)]
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).reversed().map {
+                RecordedFill(instance: $0["instance"], mode: FillMode(rawValue: $0["mode"]) ?? .live, json: $0["fill_json"])
+            }
+        }
+    }
+
+    /// The mode an instance's fills are recorded with.
+    static func fillMode(_ state: InstanceState) -> String { state.mode == FillMode.shadow.rawValue ? FillMode.shadow.rawValue : FillMode.live.rawValue }
 
     // MARK: Rollouts
 
@@ -268,4 +289,17 @@ extension StateStore {
             try event.insert(db)
         }
     }
+}
+
+/// Whether a fill was a real trade (`live`) or simulated on notional capital (`shadow`).
+public enum FillMode: String, Sendable, Codable, CaseIterable {
+    case live, shadow
+}
+
+/// A fill as stored, with the instance and the mode it was made in.
+public struct RecordedFill: Sendable {
+    public var instance: String
+    public var mode: FillMode
+    /// The fill itself, as the venue recorded it.
+    public var json: String
 }

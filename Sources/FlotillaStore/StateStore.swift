@@ -207,6 +207,15 @@ public final class StateStore: Sendable {
                     try event.insert(db)
                 case .delete(let name):
                     try BotRecord.deleteOne(db, key: name)
+                    // Nothing of a deleted bot runs on: its rollout (and the actions it had
+                    // pending), its unconsumed commands and its run control go; its instances are
+                    // marked stopped (their accounts, fills and positions stay recorded).
+                    try db.execute(sql: "DELETE FROM rollouts WHERE bot = ?", arguments: [name])
+                    try db.execute(sql: "DELETE FROM rollout_commands WHERE bot = ? AND consumed_at IS NULL", arguments: [name])
+                    try db.execute(sql: "DELETE FROM bot_controls WHERE bot = ?", arguments: [name])
+                    try db.execute(
+                        sql: "UPDATE instances SET phase = 'stopped', reason = 'bot deleted', updated_at = ? WHERE bot = ? AND phase <> 'stopped'",
+                        arguments: [now, name])
                     var event = EventRecord(time: now, bot: name, kind: "BotDeleted", revision: nil, message: "deleted (pruned)", details: nil)
                     try event.insert(db)
                 }

@@ -48,6 +48,11 @@ public enum Fixtures {
         }
     }
 
+    /// A candle file shipped with Flotilla (`Sources/FlotillaTrading/MarketData/Bundled`).
+    public static func bundledCandles(_ name: String) -> URL {
+        repositoryRoot.appendingPathComponent("Sources/FlotillaTrading/MarketData/Bundled").appendingPathComponent(name)
+    }
+
     /// Resolves bot documents given as YAML text against the shipped profiles.
     public static func resolve(_ yaml: String..., file: String = "bots.d/test.yaml") throws -> [ResolvedBot] {
         let sources = try shippedProfiles() + yaml.enumerated().map { i, text in

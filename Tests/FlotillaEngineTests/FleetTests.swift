@@ -13,10 +13,10 @@ struct FleetHarness {
     let fleet: Fleet
     let dir: URL
 
-    init(store: StateStore? = nil) throws {
+    init(store: StateStore? = nil, dataDirectory: String? = nil) throws {
         dir = try Fixtures.temporaryDirectory()
         self.store = try store ?? StateStore(path: dir.appendingPathComponent("state.db").path)
-        fleet = Fleet(store: self.store, dataDirectory: nil, logger: Logger(label: "test"))
+        fleet = Fleet(store: self.store, dataDirectory: dataDirectory, logger: Logger(label: "test"))
     }
 
     func apply(_ yaml: String) throws {

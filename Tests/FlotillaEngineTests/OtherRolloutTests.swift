@@ -6,11 +6,11 @@ import Testing
 
 @Suite("Immediate rollouts")
 struct ImmediateRolloutTests {
-    @Test("immediate stops the old instance, hands its positions over at the mark, starts the new one")
+    @Test("immediate starts the new instance, hands the old one's positions over at the mark, then stops the old one")
     func immediate() {
         var r = ImmediateRollout(core: core(deploy(.immediate)))
         #expect(effects(r.start(now: 0)) == [
-            .stopInstance(revision: 1), .handOverPositions(from: 1, to: 2), .startInstance(revision: 2, mode: .live, capitalPct: 100),
+            .startInstance(revision: 2, mode: .live, capitalPct: 100), .handOverPositions(from: 1, to: 2), .stopInstance(revision: 1),
         ])
         #expect(r.phase == .completed)
     }
@@ -19,7 +19,7 @@ struct ImmediateRolloutTests {
     func undo() {
         var r = Rollout.undo(bot: "eth-trend", current: 5, to: 3)
         #expect(effects(r.start(now: 0)) == [
-            .stopInstance(revision: 5), .handOverPositions(from: 5, to: 3), .startInstance(revision: 3, mode: .live, capitalPct: 100),
+            .startInstance(revision: 3, mode: .live, capitalPct: 100), .handOverPositions(from: 5, to: 3), .stopInstance(revision: 5),
         ])
         #expect(r.phase == .completed)
     }
@@ -121,7 +121,7 @@ struct StagedRolloutTests {
         #expect(r.step(RolloutObservation(now: 59 * minute)).isEmpty)
         #expect(effects(r.step(RolloutObservation(now: 60 * minute))) == [.runAnalysis(template: "default", candidate: 2, baseline: 1)])
         #expect(effects(r.step(RolloutObservation(now: 61 * minute, analysis: result(.successful)))) == [
-            .stopInstance(revision: 1), .handOverPositions(from: 1, to: 2), .setMode(revision: 2, mode: .live), .setCapital(revision: 2, pct: 100),
+            .setMode(revision: 2, mode: .live), .setCapital(revision: 2, pct: 100), .handOverPositions(from: 1, to: 2), .stopInstance(revision: 1),
         ])
         #expect(r.phase == .completed)
     }
@@ -156,12 +156,13 @@ struct RollingRolloutTests {
         #expect(r.replaced == Self.symbols)
     }
 
-    @Test("without surge, maxUnavailable old instances go down first; a health failure rolls replaced symbols back")
+    @Test("without surge, maxUnavailable instances are replaced in place (new starts, old stops); a health failure rolls replaced symbols back")
     func unavailableAndRollback() {
         let config = DeployStrategy.Rolling(maxUnavailable: 2, maxSurge: 0, minHealthyTime: .minutes(5))
         var r = RollingRollout(core: core(deploy(.rolling(config))), config: config, symbols: Self.symbols)
         let first = effects(r.start(now: 0))
-        #expect(first.first == .stopInstance(revision: 1, symbol: "ADA-BTC"))
+        #expect(first.prefix(3) == [.startInstance(revision: 2, mode: .live, capitalPct: 100 / Decimal(3), symbol: "ADA-BTC"),
+                                    .handOverPositions(from: 1, to: 2, symbol: "ADA-BTC"), .stopInstance(revision: 1, symbol: "ADA-BTC")])
         #expect(first.count == 6, "two symbols at a time")
         let rolledBack = effects(r.step(RolloutObservation(now: 2 * minute, unhealthy: [2])))
         #expect(rolledBack.contains(.handOverPositions(from: 2, to: 1, symbol: "ADA-BTC")))

@@ -55,6 +55,7 @@ public struct BlueGreenRollout: RolloutMachine {
             core.phase = .progressing
             return start(now: o.now)
         }
+        if let reason = core.startFailure(o) { return revert(reason) }
         guard !core.isFinished else { return [] }
         if let reason = core.rollbackReason(o) { return revert(reason) }
         if o.command == .promoteFull, !switched {

@@ -40,12 +40,15 @@ public struct CanaryRollout: RolloutMachine {
     public mutating func step(_ o: RolloutObservation) -> [RolloutAction] {
         if core.phase == .aborted, o.command == .retry {
             core.phase = .progressing
+            // A first revision (nothing to compare with) starts again with all the capital.
+            guard core.stable != nil else { return start(now: o.now) }
             stepIndex = 0
             canaryPct = 0
             core.progressed(at: o.now)
             return [.startInstance(revision: core.candidate, mode: .live, capitalPct: 0),
                     .event(kind: "RolloutRetried", message: "retrying revision \(core.candidate) from step 1")] + advance(o.now)
         }
+        if let reason = core.startFailure(o) { return abort(reason) }
         guard !core.isFinished else { return [] }
         if let reason = core.rollbackReason(o) { return abort(reason) }
         if o.command == .promoteFull { return promote(o.now, note: "promoted in full by a person") }

@@ -1,28 +1,42 @@
 import FlotillaSpec
 
-/// immediate: stop the old instance (no new orders, working orders cancelled), hand its open
-/// positions to the new instance at the current mark (no round trip, no fees), start the new one.
+/// immediate: start the new instance, hand the old one's open positions to it at the current mark
+/// (no round trip, no fees), then stop the old one (no new orders, working orders cancelled) —
+/// make-before-break: if the new instance fails to start, the old one never stopped and the
+/// rollout aborts back to it.
 public struct ImmediateRollout: RolloutMachine {
     public private(set) var core: RolloutCore
 
     public init(core: RolloutCore) { self.core = core }
 
-    public var stepDescription: String { core.phase == .completed ? "switched" : "switching" }
+    public var stepDescription: String {
+        switch core.phase {
+        case .completed: return "switched"
+        case .aborted: return core.stable.map { "revision \($0) serves" } ?? "stopped"
+        default: return "switching"
+        }
+    }
     public var stepProgress: (done: Int, total: Int) { (core.phase == .completed ? 1 : 0, 1) }
 
     public mutating func start(now: Int64) -> [RolloutAction] {
         core.progressed(at: now)
         core.phase = .completed
-        var actions: [RolloutAction] = []
+        core.message = ""
+        var actions: [RolloutAction] = [.startInstance(revision: core.candidate, mode: .live, capitalPct: 100)]
         if let stable = core.stable {
-            actions += [.stopInstance(revision: stable), .handOverPositions(from: stable, to: core.candidate)]
+            actions += [.handOverPositions(from: stable, to: core.candidate), .stopInstance(revision: stable)]
         }
-        actions += [
-            .startInstance(revision: core.candidate, mode: .live, capitalPct: 100),
-            .event(kind: "RolloutCompleted", message: "revision \(core.candidate) replaced \(core.stable.map { "revision \($0)" } ?? "nothing") at once"),
-        ]
+        actions.append(.event(kind: "RolloutCompleted", message: "revision \(core.candidate) replaced \(core.stable.map { "revision \($0)" } ?? "nothing") at once"))
         return actions
     }
 
-    public mutating func step(_ observation: RolloutObservation) -> [RolloutAction] { [] }
+    public mutating func step(_ o: RolloutObservation) -> [RolloutAction] {
+        if core.phase == .aborted, o.command == .retry { return start(now: o.now) }
+        if let reason = core.startFailure(o) {
+            core.phase = .aborted
+            core.message = reason
+            return rollbackActions(stable: core.stable, candidate: core.candidate, candidateWasLive: true, reason: reason)
+        }
+        return []
+    }
 }

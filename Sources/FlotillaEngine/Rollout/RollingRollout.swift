@@ -4,7 +4,7 @@ import Foundation
 /// rolling: a fan-out bot (one instance per symbol) is replaced a batch at a time. With
 /// `maxSurge`, new instances start in shadow beside the old ones, and once healthy for
 /// `minHealthyTime` they take over (positions hand over, old stop); with `maxUnavailable` (and no
-/// surge) old instances stop first. A failed health check rolls every replaced symbol back.
+/// surge) a batch is replaced in place: new instances start, take the positions, old ones stop. A failed health check rolls every replaced symbol back.
 public struct RollingRollout: RolloutMachine {
     public private(set) var core: RolloutCore
     public let config: DeployStrategy.Rolling
@@ -54,10 +54,12 @@ public struct RollingRollout: RolloutMachine {
         if surge {
             return batch.map { .startInstance(revision: core.candidate, mode: .shadow, capitalPct: 0, symbol: $0) }
         }
-        // No surge: take the old instances down first, then start the new ones with their positions.
+        // No surge: the batch is replaced in place — each new instance starts, takes the old one's
+        // positions, then the old one stops (never the other way round: a new instance that fails
+        // to start leaves the old one trading).
         return batch.flatMap { s -> [RolloutAction] in
-            [.stopInstance(revision: stable, symbol: s), .handOverPositions(from: stable, to: core.candidate, symbol: s),
-             .startInstance(revision: core.candidate, mode: .live, capitalPct: share, symbol: s)]
+            [.startInstance(revision: core.candidate, mode: .live, capitalPct: share, symbol: s),
+             .handOverPositions(from: stable, to: core.candidate, symbol: s), .stopInstance(revision: stable, symbol: s)]
         }
     }
 
@@ -68,6 +70,7 @@ public struct RollingRollout: RolloutMachine {
             core.phase = .progressing
             return start(now: o.now)
         }
+        if let reason = core.startFailure(o) { return abort(reason) }
         guard !core.isFinished else { return [] }
         if let reason = core.rollbackReason(o) { return abort(reason) }
         guard !batch.isEmpty else { return [] }
@@ -91,11 +94,16 @@ public struct RollingRollout: RolloutMachine {
     private mutating func abort(_ reason: String) -> [RolloutAction] {
         core.phase = .aborted
         core.message = reason
-        let stable = core.stable!
+        guard let stable = core.stable else {
+            // A first revision that could not start: nothing to go back to.
+            replaced = []
+            batch = []
+            return rollbackActions(stable: nil, candidate: core.candidate, candidateWasLive: true, reason: reason)
+        }
         var actions: [RolloutAction] = []
         for s in replaced + (surge ? [] : batch) {
-            actions += [.stopInstance(revision: core.candidate, symbol: s), .handOverPositions(from: core.candidate, to: stable, symbol: s),
-                        .startInstance(revision: stable, mode: .live, capitalPct: share, symbol: s)]
+            actions += [.startInstance(revision: stable, mode: .live, capitalPct: share, symbol: s),
+                        .handOverPositions(from: core.candidate, to: stable, symbol: s), .stopInstance(revision: core.candidate, symbol: s)]
         }
         if surge {
             for s in batch { actions.append(.stopInstance(revision: core.candidate, symbol: s)) }

@@ -44,12 +44,18 @@ public struct RolloutObservation: Sendable, Equatable {
     /// The finished result of the analysis run the rollout asked for, if any.
     public var analysis: AnalysisResult?
     public var command: RolloutCommand?
+    /// Revisions whose instance could not start (its data did not load), with the reason. The
+    /// engine stops carrying out a batch at a failed start, so the serving instance still trades;
+    /// the strategy aborts back to it (make-before-break).
+    public var startFailures: [Int: String]
 
-    public init(now: Int64, unhealthy: Set<Int> = [], analysis: AnalysisResult? = nil, command: RolloutCommand? = nil) {
+    public init(now: Int64, unhealthy: Set<Int> = [], analysis: AnalysisResult? = nil, command: RolloutCommand? = nil,
+                startFailures: [Int: String] = [:]) {
         self.now = now
         self.unhealthy = unhealthy
         self.analysis = analysis
         self.command = command
+        self.startFailures = startFailures
     }
 }
 
@@ -111,10 +117,18 @@ public struct RolloutCore: Sendable, Codable, Equatable {
 
     var isFinished: Bool { phase == .completed || phase == .aborted }
 
+    /// Why the candidate failed to start, if it did: a rollout that completed in the same batch
+    /// (immediate, a first revision) is aborted by it too — nothing of the candidate runs.
+    func startFailure(_ o: RolloutObservation) -> String? {
+        guard phase != .aborted, let reason = o.startFailures[candidate] else { return nil }
+        return "revision \(candidate) failed to start: \(reason)"
+    }
+
     /// The checks every strategy makes first: abort commands, failed health, a passed deadline.
     /// Returns the reason to roll back, if any; sets `degraded` when the deadline passed without
     /// automatic rollback.
     mutating func rollbackReason(_ o: RolloutObservation) -> String? {
+        if let reason = startFailure(o) { return reason }
         if o.command == .abort { return "aborted by a person" }
         if o.unhealthy.contains(candidate) {
             if autoRollback { return "revision \(candidate) failed its health checks" }
@@ -181,6 +195,7 @@ extension RolloutMachine {
 
 /// The fast path back to the stable revision, used by every strategy's rollback and by undo:
 /// positions and capital return to stable, the candidate stops. No canary steps (nomad#10882).
+/// Stable is running already (live, or warm in shadow), so nothing stops before its replacement runs.
 func rollbackActions(stable: Int?, candidate: Int, candidateWasLive: Bool, reason: String) -> [RolloutAction] {
     guard let stable else {
         return [.stopInstance(revision: candidate), .event(kind: "RolloutAborted", message: "revision \(candidate) stopped: \(reason)")]

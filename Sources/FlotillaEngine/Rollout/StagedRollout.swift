@@ -3,7 +3,7 @@ import Foundation
 
 /// staged: the new revision passes through stages — `shadow` (live data, simulated fills, no
 /// capital) for a duration, gated by an analysis — and then `live`, where it takes over from
-/// stable at once (positions hand over, as immediate).
+/// stable at once (it goes live, positions hand over, then stable stops — as immediate).
 public struct StagedRollout: RolloutMachine {
     public private(set) var core: RolloutCore
     public let stages: [DeployStrategy.Stage]
@@ -36,6 +36,7 @@ public struct StagedRollout: RolloutMachine {
             core.phase = .progressing
             return start(now: o.now)
         }
+        if let reason = core.startFailure(o) { return abort(reason) }
         guard !core.isFinished else { return [] }
         if let reason = core.rollbackReason(o) { return abort(reason) }
         if o.command == .promoteFull { return goLive(o.now, started: true) }
@@ -75,13 +76,14 @@ public struct StagedRollout: RolloutMachine {
         core.phase = .completed
         core.awaitingAnalysis = nil
         stageIndex = stages.count
-        var actions: [RolloutAction] = []
-        if let stable = core.stable {
-            actions += [.stopInstance(revision: stable), .handOverPositions(from: stable, to: core.candidate)]
-        }
-        actions += started
+        // Make-before-break: the candidate runs (started now, or in shadow since stage 1) before
+        // stable hands over and stops.
+        var actions: [RolloutAction] = started
             ? [.setMode(revision: core.candidate, mode: .live), .setCapital(revision: core.candidate, pct: 100)]
             : [.startInstance(revision: core.candidate, mode: .live, capitalPct: 100)]
+        if let stable = core.stable {
+            actions += [.handOverPositions(from: stable, to: core.candidate), .stopInstance(revision: stable)]
+        }
         return actions + [.event(kind: "RolloutCompleted", message: "revision \(core.candidate) is live")]
     }
 

@@ -56,6 +56,12 @@ public actor BotInstance {
     private var lastMetrics: InstanceMetrics?
     /// How long a venue interaction (a candle's orders) took, smoothed, seconds.
     private var venueLatency: Double = 0
+    /// Counters an analysis window is measured with (see `AnalysisWindow`): this run's, told apart
+    /// from an earlier run's by `windowEpoch`; and the worst drop since the window opened.
+    private var windowCounters = AnalysisWindow.Counters()
+    private let windowEpoch = UUID().uuidString
+    private var windowPeak: Double = 0
+    private var windowDrawdownPct: Double = 0
 
     init(id: String, spec: ResolvedBot, revision: Int, symbol: String, mode: InstanceMode, capitalPct: Decimal, candles: [Candle],
          venue: PaperVenue, candlesSeen: Int, nowMs: Int64, fillCounts: (buys: Int, sells: Int) = (0, 0), executor: any SerialExecutor) {
@@ -106,6 +112,7 @@ public actor BotInstance {
             injectedFailures -= 1
             breaker.recordFailure(now: nowMs)
             venueErrorsThisTick += 1
+            windowCounters.venueErrors += 1
             if errors.recordError(now: nowMs) {
                 phase = .paused
                 reason = "auto-paused after \(errors.autoPauseAfter) consecutive venue errors; resume with flotilla bot resume \(bot) or bot reset-errors \(bot)"
@@ -156,11 +163,43 @@ public actor BotInstance {
             if phase == .running { observe(candle: candle, before: before, equity: equity) }
             peakEquity = max(peakEquity, equity)
             if peakEquity > 0 { maxDrawdownPct = max(maxDrawdownPct, (peakEquity - equity) / peakEquity * 100) }
+            countForWindow(since: before.fills, equity: equity)
         }
         if candlesSeen >= candles.count && reason == nil { reason = "replay finished" }
         // A failed venue call changes the error count (and may pause the bot) without a candle.
         guard processed > 0 || venueErrorsThisTick > 0 else { return nil }
         return snapshot()
+    }
+
+    /// Counts one candle's fills and drop for the analysis window.
+    private func countForWindow(since firstFill: Int, equity: Double) {
+        let fills = trader.venue.fills
+        if fills.count > firstFill {
+            for f in fills[firstFill...] {
+                windowCounters.fills += 1
+                windowCounters.slippageBpsSum += f.slippageBps
+                if !f.realizedPnL.isZero { windowCounters.closedTrades += 1 }
+            }
+        }
+        windowPeak = max(windowPeak, equity)
+        if windowPeak > 0 { windowDrawdownPct = max(windowDrawdownPct, (windowPeak - equity) / windowPeak * 100) }
+    }
+
+    /// An analysis window opens: the drop is measured from here; returns what the window starts from.
+    func openWindow() -> AnalysisWindow.Start {
+        let reading = windowReading
+        windowPeak = reading.equity.double
+        windowDrawdownPct = 0
+        return AnalysisWindow.Start(equity: reading.equity, contributed: reading.contributed, counters: reading.counters, epoch: windowEpoch)
+    }
+
+    /// The instance now, for judging a window.
+    var windowReading: AnalysisWindow.Reading {
+        var counters = windowCounters
+        counters.decisions = trader.decisions
+        counters.rejects = trader.rejections.count
+        return AnalysisWindow.Reading(equity: equity, contributed: trader.venue.startingCash, counters: counters, epoch: windowEpoch,
+                                      drawdownPct: windowDrawdownPct)
     }
 
     /// Feeds the anomaly detector one candle's return, rejects and slippage.
@@ -249,6 +288,14 @@ public actor BotInstance {
 
     var lastClose: Fixed { candlesSeen > 0 ? candles[candlesSeen - 1].close : (candles.first?.open ?? .zero) }
 
+    /// The next candle's time and when it is due (wall ms): a new instance on the symbol starts in
+    /// step with this one, so both see each candle in the same tick.
+    var nextCandle: (time: Int64, dueMs: Int64)? {
+        guard candlesSeen < candles.count else { return nil }
+        let firstTime = candles.first?.time ?? 0
+        return (candles[candlesSeen].time, epochMs + Int64(Double(candles[candlesSeen].time - firstTime) * 1000 / speed))
+    }
+
     // MARK: Commands from the fleet
 
     /// `bot reset-errors`: forgets venue errors — the error tracker, the circuit breaker and the retry
@@ -289,6 +336,22 @@ public actor BotInstance {
         }
         self.mode = mode
     }
+
+    /// Live → shadow: the account's cash (the bot's real money, PnL included) leaves — the caller
+    /// puts it back in the reserve — and the instance goes on simulating on `notionalCash`.
+    /// Its positions must have been handed over first. Returns the cash that left and the
+    /// contribution (capital put in) it carried.
+    func leaveLive(notionalCash: Fixed) -> (cash: Fixed, contribution: Fixed) {
+        var venue = trader.venue
+        venue.cancelAll()
+        let out = (venue.cash, venue.startingCash)
+        trader.replaceVenue(PaperVenue(cash: notionalCash, rules: venue.rules))
+        persistedFills = 0
+        mode = .shadow
+        return out
+    }
+
+    var position: Fixed { trader.venue.position }
 
     func setCapitalPct(_ pct: Decimal) { capitalPct = pct }
 

@@ -3,52 +3,67 @@ import FlotillaStore
 import FlotillaTrading
 import Foundation
 
+/// A start that did not happen (its data did not load, its capital is not exact money, a handover
+/// found no running instance to take the positions). The batch stops there: whatever came after it
+/// — the handover, the stop of the serving instance — is not carried out (make-before-break).
+struct StartFailure: Error, Sendable, Equatable {
+    var revision: Int
+    var symbol: String?
+    var reason: String
+}
+
+/// What carrying out a batch of actions did.
+struct Execution {
+    /// The instance states to persist with the rollout.
+    var states: [InstanceState]
+    /// The start that failed, if one did; the actions from it on were not carried out.
+    var failure: StartFailure?
+    /// Where in the batch it failed.
+    var failedAt: Int?
+
+    /// The actions not carried out (from the failed one on).
+    func remainder(of actions: [RolloutAction]) -> [RolloutAction] {
+        guard let failedAt, failedAt < actions.count else { return [] }
+        return Array(actions[failedAt...])
+    }
+}
+
 /// Carrying out a deploy strategy's actions on the running instances.
 ///
-/// Capital: the bot's capital not held by any instance sits in the rollout's reserve. Starting a
-/// live instance or raising its share draws on the reserve; lowering a share or stopping an
-/// instance returns cash to it; after each batch the reserve is swept into the live instances below
-/// their share. Positions move between instances directly (`handOverPositions`), at their cost,
-/// with no trade and no fee; a handover to an instance that starts later in the same batch waits
-/// for it.
+/// Capital: the bot's capital not held by any live instance sits in the rollout's reserve. A live
+/// instance draws on the reserve when it starts, goes live or its share rises; it returns cash to
+/// the reserve when its share falls, when it stops and when it leaves live for shadow. Shadow
+/// instances trade notional capital that is never the bot's money. After each batch the reserve is
+/// swept into the live instances below their share. Positions move between instances directly
+/// (`handOverPositions`), at their cost, with no trade and no fee. So no transition creates or
+/// destroys money: Σ live equity + reserve moves only by trading.
+///
+/// Make-before-break: every strategy starts the new instance before the old one hands over and
+/// stops; the executor checks it — a handover needs a running instance to take the positions — and
+/// stops the batch at the first start that fails, so the serving instance keeps trading.
 extension Fleet {
     /// Carries out `actions` in memory and returns the instance states to persist — together with
     /// the rollout, in one transaction, so the reserve and the instances never disagree.
-    func execute(_ actions: [RolloutAction], bot: String, nowMs: Int64) async throws -> [InstanceState] {
-        var pendingHandovers: [String: (source: String, quantity: Fixed, cost: Fixed)] = [:]  // symbol → position waiting for its instance
+    func execute(_ actions: [RolloutAction], bot: String, nowMs: Int64) async throws -> Execution {
         var touched = Set<String>()
-        // Stopped instances leave the fleet at the end of the batch: a handover after the stop
-        // (immediate: stop, hand over, start) still finds their positions.
+        // Stopped instances leave the fleet at the end of the batch.
         var stopped: [String] = []
-        for action in actions {
+        var failure: StartFailure?
+        var failedAt: Int?
+        batch: for (index, action) in actions.enumerated() {
+            failedAt = index
             switch action {
             case .event, .runAnalysis:
                 continue
             case .startInstance(let revision, let mode, let pct, let symbol):
-                guard let spec = try spec(bot: bot, revision: revision) else { throw EngineError.missingRevision(bot: bot, revision: revision) }
-                let symbols = symbol.map { [$0] } ?? spec.market.symbols
-                for s in symbols {
-                    if let existing = matching(bot: bot, revision: revision, symbol: s).first {
-                        await existing.setPhase(.running)
-                        await existing.setMode(mode)
-                        await existing.setCapitalPct(pct)
-                        touched.insert(existing.id)
-                        continue
-                    }
-                    let earlier = try store.runtimeInstances(bot: bot).filter { $0.revision == revision && $0.symbol == s }.count
-                    let id = BotInstance.id(bot: bot, revision: revision, symbol: s, incarnation: earlier + 1)
-                    let capital = TradingBridge.fixed(spec.capital.quote) ?? .zero
-                    // Shadow instances trade notional capital; live ones start empty and draw on the reserve.
-                    let cash = mode == .shadow ? capital.scaled(by: 1, over: Int64(spec.market.symbols.count)) : .zero
-                    let instance = BotInstance(
-                        id: id, spec: spec, revision: revision, symbol: s, mode: mode, capitalPct: pct, candles: try data.candles(for: spec, symbol: s),
-                        venue: PaperVenue(cash: cash, rules: Self.paperRules(spec)), candlesSeen: await startingCandle(bot: bot, symbol: s, spec: spec),
-                        nowMs: nowMs, executor: executor)
-                    instances[id] = instance
-                    if let pending = pendingHandovers.removeValue(forKey: s) {
-                        await instance.receivePosition(quantity: pending.quantity, costBasis: pending.cost)
-                    }
-                    touched.insert(id)
+                do {
+                    touched.formUnion(try await start(bot: bot, revision: revision, mode: mode, pct: pct, symbol: symbol, nowMs: nowMs))
+                } catch let failed as StartFailure {
+                    failure = failed
+                    break batch
+                } catch {
+                    failure = StartFailure(revision: revision, symbol: symbol, reason: "\(error)")
+                    break batch
                 }
             case .setCapital(let revision, let pct, let symbol):
                 for i in matching(bot: bot, revision: revision, symbol: symbol) {
@@ -57,21 +72,22 @@ extension Fleet {
                 }
             case .setMode(let revision, let mode, let symbol):
                 for i in matching(bot: bot, revision: revision, symbol: symbol) {
-                    await i.setMode(mode)
-                    touched.insert(i.id)
+                    touched.formUnion(try await change(i, to: mode, bot: bot))
                 }
             case .handOverPositions(let from, let to, let symbol):
-                for source in matching(bot: bot, revision: from, symbol: symbol) {
+                for source in matching(bot: bot, revision: from, symbol: symbol) where await source.phase != .stopped {
+                    // The positions' new home must run before the old one lets go of them.
+                    guard let target = await running(bot: bot, revision: to, symbol: source.symbol).first else {
+                        failure = StartFailure(revision: to, symbol: source.symbol,
+                                               reason: "no running instance of revision \(to) on \(source.symbol) to take over from revision \(from)")
+                        break batch
+                    }
                     let (q, c) = await source.handOverPosition()
                     touched.insert(source.id)
                     guard !q.isZero else { continue }
-                    if let target = matching(bot: bot, revision: to, symbol: source.symbol).first {
-                        if await target.mode == .shadow { await target.setMode(.live) }
-                        await target.receivePosition(quantity: q, costBasis: c)
-                        touched.insert(target.id)
-                    } else {
-                        pendingHandovers[source.symbol] = (source.id, q, c)
-                    }
+                    if await target.mode == .shadow { touched.formUnion(try await change(target, to: .live, bot: bot)) }
+                    await target.receivePosition(quantity: q, costBasis: c)
+                    touched.insert(target.id)
                 }
             case .stopInstance(let revision, let symbol):
                 for i in matching(bot: bot, revision: revision, symbol: symbol) {
@@ -85,29 +101,133 @@ extension Fleet {
                 }
             }
         }
-        for (symbol, pending) in pendingHandovers {
-            // No instance took it: it must not vanish. It goes back to where it came from.
-            await instances[pending.source]?.receivePosition(quantity: pending.quantity, costBasis: pending.cost)
-            try store.recordEvent(bot: bot, kind: "HandoverReturned", message: "position \(pending.quantity) on \(symbol) had no instance to go to; it stays with \(pending.source)")
-        }
+        if failure == nil { failedAt = nil }
         touched.formUnion(try await rebalance(bot: bot))
         var states: [InstanceState] = []
         for id in touched { if let i = instances[id] { states.append(await i.snapshot().state) } }
         for id in stopped where await instances[id]?.phase == .stopped { instances[id] = nil }
-        return states
+        return Execution(states: states, failure: failure, failedAt: failedAt)
+    }
+
+    /// Starts (or resumes) a revision's instances; throws `StartFailure` when one can't start.
+    private func start(bot: String, revision: Int, mode: InstanceMode, pct: Decimal, symbol: String?, nowMs: Int64) async throws -> Set<String> {
+        guard let spec = try spec(bot: bot, revision: revision) else {
+            throw StartFailure(revision: revision, symbol: symbol, reason: "\(EngineError.missingRevision(bot: bot, revision: revision))")
+        }
+        var touched = Set<String>()
+        let symbols = symbol.map { [$0] } ?? spec.market.symbols
+        for s in symbols {
+            if let existing = await running(bot: bot, revision: revision, symbol: s).first ?? matching(bot: bot, revision: revision, symbol: s).first {
+                await existing.setPhase(.running)
+                touched.formUnion(try await change(existing, to: mode, bot: bot))
+                await existing.setCapitalPct(pct)
+                touched.insert(existing.id)
+                continue
+            }
+            let candles: [Candle]
+            do { candles = try data.candles(for: spec, symbol: s) } catch {
+                throw StartFailure(revision: revision, symbol: s, reason: "\(error)")
+            }
+            guard !candles.isEmpty else { throw StartFailure(revision: revision, symbol: s, reason: "no candles for \(s)") }
+            let notional = try Self.notionalCash(spec)
+            let earlier = try store.runtimeInstances(bot: bot).filter { $0.revision == revision && $0.symbol == s }.count
+            let id = BotInstance.id(bot: bot, revision: revision, symbol: s, incarnation: earlier + 1)
+            // Shadow instances trade notional capital; live ones start empty and draw on the reserve.
+            let (seen, lead) = await startingCandle(bot: bot, symbol: s)
+            // In step with the instance it starts beside: the same candle in the same tick.
+            var startMs = nowMs
+            if let next = await lead?.nextCandle, seen < candles.count, candles[seen].time == next.time { startMs = next.dueMs }
+            let instance = BotInstance(
+                id: id, spec: spec, revision: revision, symbol: s, mode: mode, capitalPct: pct, candles: candles,
+                venue: PaperVenue(cash: mode == .shadow ? notional : .zero, rules: Self.paperRules(spec)),
+                candlesSeen: seen, nowMs: startMs, executor: executor)
+            instances[id] = instance
+            touched.insert(id)
+        }
+        return touched
+    }
+
+    /// Moves an instance between live and shadow with its money: leaving live, its cash returns to
+    /// the reserve (its positions went to its successor by a handover first; if one is still open,
+    /// it goes to the bot's other live instance on the symbol, or the instance stays live) and it
+    /// goes on in shadow on notional capital; going live, it starts from an empty account that
+    /// draws on the reserve (`rebalance`).
+    private func change(_ i: BotInstance, to mode: InstanceMode, bot: String) async throws -> Set<String> {
+        let was = await i.mode
+        guard was != mode else { return [] }
+        var touched: Set<String> = [i.id]
+        if was == .live, mode == .shadow {
+            let notional = try Self.notionalCash(i.spec)
+            if !(await i.position).isZero {
+                var heir: BotInstance?
+                for other in await running(bot: bot, revision: nil, symbol: i.symbol) where other.id != i.id {
+                    if await other.mode == .live {
+                        heir = other
+                        break
+                    }
+                }
+                guard let heir else {
+                    try? store.recordEvent(bot: bot, kind: "ModeKept", revision: i.revision,
+                                           message: "\(i.id) stays live: it holds a position and no other live instance on \(i.symbol) can take it")
+                    return []
+                }
+                let (q, c) = await i.handOverPosition()
+                await heir.receivePosition(quantity: q, costBasis: c)
+                touched.insert(heir.id)
+            }
+            let (cash, contribution) = await i.leaveLive(notionalCash: notional)
+            if var envelope = envelopes[bot] {
+                envelope.reserve += cash
+                // Its record now shows the shadow account: what it earned on its contribution is
+                // remembered so the capital ledger still balances.
+                envelope.returnedPnL = (envelope.returnedPnL ?? .zero) + (cash - contribution)
+                envelopes[bot] = envelope
+            }
+        } else {
+            await i.setMode(mode)
+        }
+        return touched
+    }
+
+    /// The notional capital a shadow instance simulates on: its share of the bot's capital.
+    static func notionalCash(_ spec: ResolvedBot) throws -> Fixed {
+        try capital(spec).scaled(by: 1, over: Int64(max(1, spec.market.symbols.count)))
+    }
+
+    /// The bot's capital as exact money; a value the money type can't hold is an error, never zero.
+    static func capital(_ spec: ResolvedBot) throws -> Fixed {
+        guard let capital = TradingBridge.fixed(spec.capital.quote) else {
+            throw EngineError.inexactMoney("capital \(spec.capital.quote) of \(spec.name) is not an exact money amount (too many decimals or out of range)")
+        }
+        return capital
     }
 
     /// A new instance starts at the candle the bot's other instances on that symbol have reached,
     /// so a canary and its stable see the same market at the same moment.
-    private func startingCandle(bot: String, symbol: String, spec: ResolvedBot) async -> Int {
+    private func startingCandle(bot: String, symbol: String) async -> (seen: Int, lead: BotInstance?) {
         var seen = 0
-        for i in instances.values where i.bot == bot && i.symbol == symbol { seen = max(seen, await i.candlesSeen) }
-        return seen
+        var lead: BotInstance?
+        for i in instances.values.sorted(by: { $0.id < $1.id }) where i.bot == bot && i.symbol == symbol {
+            guard await i.phase != .stopped else { continue }
+            let n = await i.candlesSeen
+            if lead == nil || n > seen { (seen, lead) = (n, i) }
+        }
+        return (seen, lead)
     }
 
     /// The bot's instances of a revision (on one symbol), stopped ones of this batch included.
     private func matching(bot: String, revision: Int, symbol: String?) -> [BotInstance] {
         instances.values.filter { $0.bot == bot && $0.revision == revision && (symbol == nil || $0.symbol == symbol) }.sorted { $0.id < $1.id }
+    }
+
+    /// The bot's instances (of a revision, on a symbol) that have not stopped.
+    private func running(bot: String, revision: Int?, symbol: String?) async -> [BotInstance] {
+        var out: [BotInstance] = []
+        for i in instances.values.sorted(by: { $0.id < $1.id })
+        where i.bot == bot && (revision == nil || i.revision == revision) && (symbol == nil || i.symbol == symbol) {
+            if await i.phase != .stopped { out.append(i) }
+        }
+        return out
     }
 
     /// Moves cash so that each live instance holds its share of the bot's equity: instances above

@@ -17,12 +17,21 @@ struct RolloutEnvelope: Codable {
     /// Actions persisted but not yet confirmed done: replayed after a crash (every action is
     /// idempotent), then cleared.
     var pendingActions: [RolloutAction]? = nil
+    /// Why the bot is Degraded, and when the engine tries again (nil: it is not).
+    var degraded: Degradation? = nil
+    /// PnL that came back to the reserve with the cash of instances that left live for shadow (their
+    /// stored account is the shadow one since): the capital ledger counts it.
+    var returnedPnL: Fixed? = nil
 
     struct PendingAnalysis: Codable {
         var template: String
         var candidate: Int
         var baseline: Int?
         var startedAt: Int64
+        /// Each instance's counters and equity when the window started (by instance id): both
+        /// revisions are judged on what happened since then. Persisted, so a restart mid-analysis
+        /// judges the same window.
+        var window: [String: AnalysisWindow.Start]? = nil
     }
 }
 
@@ -53,6 +62,12 @@ public actor Fleet {
     var desiredCache: [String: ResolvedBot] = [:]
     var watchdog: [String: (tracker: RestartTracker, restartAt: Int64?)] = [:]
     var failedByBot: [String: Set<Int>] = [:]
+    /// Bots that could not be brought to their desired state, why, and when to try again.
+    var degraded: [String: Degradation] = [:] { didSet { degradedBots.replace(degraded) } }
+    /// Bots whose persisted rollout could not be read: left alone (their instances trade on) until it reads.
+    var unreadable: Set<String> = []
+    /// The degraded bots, readable from other threads (`/readyz`).
+    public nonisolated let degradedBots = DegradedBots()
 
     public init(store: StateStore, dataDirectory: String?, logger: Logger) {
         self.store = store
@@ -72,9 +87,17 @@ public actor Fleet {
     /// Rebuilds instances and rollouts from the store after a start or a crash: each instance
     /// resumes with its venue state (orders, fills, balances, position) from the first unseen candle.
     public func recover(nowMs: Int64) async throws {
+        // Every per-bot step is the bot's own: a rollout that can't be read, an instance that can't
+        // come back, a persisted action that fails — each marks that bot Degraded with the reason,
+        // and the fleet starts. Only the store itself failing stops recovery.
         for stored in try store.rollouts() {
-            if let envelope = try? JSONDecoder().decode(RolloutEnvelope.self, from: Data(stored.stateJSON.utf8)) {
+            do {
+                let envelope = try JSONDecoder().decode(RolloutEnvelope.self, from: Data(stored.stateJSON.utf8))
                 envelopes[stored.bot] = envelope
+                if let d = envelope.degraded { degraded[stored.bot] = d }
+            } catch {
+                unreadable.insert(stored.bot)
+                degrade(stored.bot, cause: .rolloutState, reason: "its rollout state could not be read: \(error)", revision: stored.candidate, nowMs: nowMs)
             }
         }
         for state in try store.runtimeInstances() where state.phase != InstancePhase.stopped.rawValue {
@@ -84,15 +107,22 @@ public actor Fleet {
                 // One instance that can't come back (its data file is gone) never keeps the others down.
                 logger.error("could not restore an instance", metadata: ["instance": "\(state.id)", "error": "\(error)"])
                 try? store.recordEvent(bot: state.bot, kind: "RestoreFailed", revision: state.revision, message: "\(state.id): \(error)")
+                degrade(state.bot, cause: .restore, reason: "instance \(state.id) could not be restored: \(error)", revision: state.revision, nowMs: nowMs)
             }
         }
         for (bot, envelope) in envelopes {
             guard let pending = envelope.pendingActions, !pending.isEmpty else { continue }
-            let states = try await execute(pending, bot: bot, nowMs: nowMs)
-            envelopes[bot]?.pendingActions = nil
-            try persist(bot: bot, envelope: envelopes[bot]!,
-                        actions: [.event(kind: "ActionsReplayed", message: "carried out \(pending.count) action(s) interrupted by a crash")], instances: states)
+            do {
+                let done = try await execute(pending, bot: bot, nowMs: nowMs)
+                try await settle(done, of: pending, bot: bot, nowMs: nowMs,
+                                 events: [.event(kind: "ActionsReplayed", message: "carried out \(pending.count) action(s) interrupted by a crash")])
+            } catch {
+                logger.error("could not replay a bot's actions", metadata: ["bot.name": "\(bot)", "error": "\(error)"])
+                degrade(bot, cause: .pendingActions, reason: "actions interrupted by a crash could not be carried out: \(error)",
+                        revision: envelope.rollout.core.candidate, nowMs: nowMs)
+            }
         }
+        for bot in degraded.keys { try? persistDegradation(bot: bot) }
         recovered = true
         if !instances.isEmpty {
             try store.recordEvent(bot: nil, kind: "Recovered", message: "resumed \(instances.count) instance(s) and \(envelopes.count) rollout(s) from the store")
@@ -206,8 +236,8 @@ public actor Fleet {
         failedByBot = failed
         var desiredNames = Set<String>()
         for applied in desired {
-            guard let spec = applied.spec else { continue }
             desiredNames.insert(applied.name)
+            guard let spec = applied.spec else { continue }
             if specCache["\(applied.name)@\(applied.revision)"] == nil {
                 specCache["\(applied.name)@\(applied.revision)"] = (try self.spec(bot: applied.name, revision: applied.revision)) ?? spec
             }
@@ -215,17 +245,24 @@ public actor Fleet {
                 try await reconcile(bot: applied, spec: spec, control: controls[applied.name] ?? "running", commands: commands[applied.name] ?? [], nowMs: nowMs)
                 lastErrors[applied.name] = nil
             } catch {
-                // One bot's problem (a missing data file) never stops the others; said once, not every pass.
+                // One bot's problem never stops the others: it is Degraded with the reason (said
+                // once, not every pass) and tried again with backoff.
                 let message = "\(error)"
                 if lastErrors[applied.name] != message {
                     lastErrors[applied.name] = message
                     logger.error("reconcile failed", metadata: ["bot.name": "\(applied.name)", "error": "\(message)"])
                     try? store.recordEvent(bot: applied.name, kind: "ReconcileError", revision: applied.revision, message: message)
                 }
+                degrade(applied.name, cause: .reconcile, reason: message, revision: applied.revision, nowMs: nowMs)
+                try? persistDegradation(bot: applied.name)
             }
         }
-        for (bot, _) in envelopes where !desiredNames.contains(bot) {
-            try await remove(bot: bot)
+        var gone = Set(envelopes.keys).union(degraded.keys).union(unreadable)
+        for i in instances.values { gone.insert(i.bot) }
+        for bot in gone.subtracting(desiredNames).sorted() {
+            do { try await remove(bot: bot) } catch {
+                logger.error("could not remove a deleted bot", metadata: ["bot.name": "\(bot)", "error": "\(error)"])
+            }
         }
         await publish()
         lastReconcileMs = nowMs
@@ -272,8 +309,53 @@ public actor Fleet {
             }
         }
 
+        if unreadable.contains(bot) {
+            // Its rollout state could not be read: starting a first rollout over its running
+            // instances would count their capital twice. Read it again when the backoff is due.
+            guard let d = degraded[bot], d.isDue(nowMs) else { return }
+            guard let stored = try store.rollout(bot: bot) else { unreadable.remove(bot); return }
+            do {
+                envelopes[bot] = try JSONDecoder().decode(RolloutEnvelope.self, from: Data(stored.stateJSON.utf8))
+                unreadable.remove(bot)
+                try resolveDegradation(bot: bot, note: "its rollout state reads again")
+            } catch {
+                degrade(bot, cause: .rolloutState, reason: "its rollout state could not be read: \(error)", revision: stored.candidate, nowMs: nowMs)
+                try? persistDegradation(bot: bot)
+                return
+            }
+        }
+
         var envelope = envelopes[bot]
         var actions: [RolloutAction] = []
+        // A degraded bot is tried again when its backoff is due — or at once when a person acts
+        // (abort, undo) or a new revision arrives, which replace what failed.
+        var attempt: Degradation?
+        if let d = degraded[bot] {
+            let replaced = command == .abort || undoTo != nil || (envelope.map { $0.rollout.core.candidate != applied.revision } ?? false)
+            if replaced {
+                try resolveDegradation(bot: bot, note: command == .abort ? "aborted by a person" : undoTo != nil ? "undone by a person" : "replaced by a newer revision")
+                envelope = envelopes[bot]
+            } else if !d.isDue(nowMs), command == nil {
+                return
+            } else {
+                attempt = d
+                switch d.cause {
+                case .candidateStart:
+                    if let current = envelope, current.rollout.phase == .aborted, current.rollout.core.candidate == d.revision { command = .retry }
+                case .pendingActions:
+                    if var current = envelope, let pending = current.pendingActions, !pending.isEmpty {
+                        current.degraded = d
+                        try await carryOut(pending, bot: bot, envelope: current, nowMs: nowMs, attempt: d)
+                        return
+                    }
+                case .restore:
+                    try await restoreMissing(bot: bot, nowMs: nowMs, attempt: d)
+                    return
+                case .reconcile, .rolloutState:
+                    break
+                }
+            }
+        }
         if let target = undoTo, var current = envelope {
             let serving = current.rollout.phase == .completed ? current.rollout.core.candidate : (current.rollout.core.stable ?? current.rollout.core.candidate)
             actions += current.rollout.supersede(by: target, now: nowMs)
@@ -304,10 +386,10 @@ public actor Fleet {
         } else {
             var first = Rollout(bot: spec, stable: nil, candidate: applied.revision)
             actions += first.start(now: nowMs)
-            envelope = RolloutEnvelope(rollout: first, reserve: TradingBridge.fixed(spec.capital.quote) ?? .zero, analysis: nil)
+            envelope = RolloutEnvelope(rollout: first, reserve: try Self.capital(spec), analysis: nil)
         }
         guard var envelope else { return }
-        let capital = TradingBridge.fixed(spec.capital.quote) ?? .zero
+        let capital = try Self.capital(spec)
         if let accounted = envelope.capital, accounted != capital {
             envelope.reserve += capital - accounted
             actions.append(.event(kind: "CapitalChanged", message: "capital \(accounted) → \(capital) (in place)"))
@@ -315,18 +397,130 @@ public actor Fleet {
         envelope.capital = capital
         for action in actions {
             if case .runAnalysis(let template, let candidate, let baseline) = action {
-                envelope.analysis = .init(template: template, candidate: candidate, baseline: baseline, startedAt: nowMs)
+                // Its window opens once the batch is carried out (`settle`): after any switch of accounts.
+                envelope.analysis = .init(template: template, candidate: candidate, baseline: baseline, startedAt: nowMs, window: nil)
             }
         }
+        if let attempt, actions.isEmpty {
+            // Nothing left to do: what failed (a reconcile pass) went through this time.
+            envelope.degraded = nil
+            envelopes[bot] = envelope
+            try resolveDegradation(bot: bot, note: "reconciled after \(attempt.attempts) failed attempt(s)")
+            return
+        }
         guard !actions.isEmpty || envelopes[bot] == nil || envelopes[bot]?.capital == nil else { return }
-        // Persist first, then act: after a crash the rollout resumes from this state and the
-        // actions are carried out again (they are idempotent).
+        try await carryOut(actions, bot: bot, envelope: envelope, nowMs: nowMs, attempt: attempt)
+    }
+
+    /// Persists the rollout with its actions pending, carries them out, and persists the outcome.
+    /// Persist first, then act: after a crash the rollout resumes from this state and the actions
+    /// are carried out again (they are idempotent).
+    private func carryOut(_ actions: [RolloutAction], bot: String, envelope: RolloutEnvelope, nowMs: Int64, attempt: Degradation?) async throws {
+        var envelope = envelope
         envelope.pendingActions = actions.isEmpty ? nil : actions
         try persist(bot: bot, envelope: envelope, actions: actions)
         envelopes[bot] = envelope
-        let states = try await execute(actions, bot: bot, nowMs: nowMs)
-        envelopes[bot]?.pendingActions = nil
-        try persist(bot: bot, envelope: envelopes[bot]!, actions: [], instances: states)
+        let done = try await execute(actions, bot: bot, nowMs: nowMs)
+        try await settle(done, of: actions, bot: bot, nowMs: nowMs, events: [])
+        if done.failure == nil, let attempt {
+            try resolveDegradation(bot: bot, note: "recovered after \(attempt.attempts) failed attempt(s)")
+        }
+    }
+
+    /// Persists what a batch did. A failed start never leaves the bot without its serving
+    /// instance: when it was the rollout's candidate, the strategy aborts back to stable (its
+    /// rollback is carried out at once) and the bot is Degraded until a retry starts it; any other
+    /// failed start keeps the rest of the batch pending, tried again with backoff.
+    func settle(_ done: Execution, of actions: [RolloutAction], bot: String, nowMs: Int64, events: [RolloutAction]) async throws {
+        guard var current = envelopes[bot] else { return }
+        if var analysis = current.analysis, analysis.window == nil {
+            analysis.window = await analysisWindow(bot: bot, revisions: [analysis.candidate, analysis.baseline].compactMap { $0 })
+            current.analysis = analysis
+        }
+        guard let failure = done.failure else {
+            current.pendingActions = nil
+            envelopes[bot] = current
+            try persist(bot: bot, envelope: current, actions: events, instances: done.states)
+            return
+        }
+        let place = failure.symbol.map { " on \($0)" } ?? ""
+        let failed: RolloutAction = .event(kind: "StartFailed", message: "revision \(failure.revision)\(place) did not start: \(failure.reason)")
+        logger.error("an instance did not start", metadata: ["bot.name": "\(bot)", "revision": "\(failure.revision)", "error": "\(failure.reason)"])
+        let candidateFailed = failure.revision == current.rollout.core.candidate && current.rollout.phase != .aborted
+        var rollback = candidateFailed ? current.rollout.step(RolloutObservation(now: nowMs, startFailures: [failure.revision: failure.reason])) : []
+        if rollback.isEmpty {
+            // Not the candidate (a rollback's own start, a handover with no instance to take it):
+            // what is left of the batch stays pending.
+            let remainder = done.remainder(of: actions).filter { if case .event = $0 { return false } else { return true } }
+            degrade(bot, cause: .pendingActions, reason: "revision \(failure.revision)\(place) did not start: \(failure.reason)",
+                    revision: failure.revision, nowMs: nowMs)
+            current.pendingActions = remainder.isEmpty ? nil : remainder
+            current.degraded = degraded[bot]
+            envelopes[bot] = current
+            try persist(bot: bot, envelope: current, actions: events + [failed], instances: done.states)
+            return
+        }
+        degrade(bot, cause: .candidateStart, reason: "revision \(failure.revision)\(place) did not start: \(failure.reason)",
+                revision: failure.revision, nowMs: nowMs)
+        current.analysis = nil
+        current.degraded = degraded[bot]
+        current.pendingActions = rollback
+        envelopes[bot] = current
+        try persist(bot: bot, envelope: current, actions: events + [failed] + rollback, instances: done.states)
+        let back = try await execute(rollback, bot: bot, nowMs: nowMs)
+        current = envelopes[bot] ?? current
+        if back.failure != nil { rollback = back.remainder(of: rollback) } else { rollback = [] }
+        current.pendingActions = rollback.isEmpty ? nil : rollback
+        envelopes[bot] = current
+        try persist(bot: bot, envelope: current, actions: [], instances: back.states)
+    }
+
+    /// Restores the bot's instances the store has but the fleet does not run (their restore failed).
+    private func restoreMissing(bot: String, nowMs: Int64, attempt: Degradation) async throws {
+        do {
+            for state in try store.runtimeInstances(bot: bot) where state.phase != InstancePhase.stopped.rawValue && instances[state.id] == nil {
+                if let instance = try await restore(state, nowMs: nowMs) { instances[state.id] = instance }
+            }
+        } catch {
+            degrade(bot, cause: .restore, reason: "an instance could not be restored: \(error)", revision: attempt.revision, nowMs: nowMs)
+            try persistDegradation(bot: bot)
+            return
+        }
+        try resolveDegradation(bot: bot, note: "its instances were restored after \(attempt.attempts) failed attempt(s)")
+    }
+
+    /// Marks a bot Degraded (or records another failed attempt, doubling the wait). In memory; the
+    /// caller persists it with the rollout.
+    func degrade(_ bot: String, cause: Degradation.Cause, reason: String, revision: Int?, nowMs: Int64) {
+        if var d = degraded[bot] {
+            let changed = d.reason != reason
+            d.failedAgain(cause: cause, reason: reason, revision: revision, now: nowMs)
+            degraded[bot] = d
+            if changed { try? store.recordEvent(bot: bot, kind: "BotDegraded", revision: revision, message: reason) }
+        } else {
+            degraded[bot] = Degradation(cause: cause, reason: reason, revision: revision, now: nowMs)
+            try? store.recordEvent(bot: bot, kind: "BotDegraded", revision: revision, message: "\(reason); trying again with backoff")
+        }
+        envelopes[bot]?.degraded = degraded[bot]
+    }
+
+    /// Writes the bot's degradation into its persisted rollout (if it has one).
+    func persistDegradation(bot: String) throws {
+        guard var envelope = envelopes[bot] else { return }
+        envelope.degraded = degraded[bot]
+        envelopes[bot] = envelope
+        try persist(bot: bot, envelope: envelope, actions: [])
+    }
+
+    /// The bot is no longer Degraded.
+    private func resolveDegradation(bot: String, note: String) throws {
+        guard degraded.removeValue(forKey: bot) != nil else { return }
+        lastErrors[bot] = nil
+        try? store.recordEvent(bot: bot, kind: "BotRecovered", message: note)
+        guard var envelope = envelopes[bot] else { return }
+        envelope.degraded = nil
+        envelopes[bot] = envelope
+        try persist(bot: bot, envelope: envelope, actions: [])
     }
 
     private func persist(bot: String, envelope: RolloutEnvelope, actions: [RolloutAction], instances: [InstanceState] = []) throws {
@@ -341,20 +535,28 @@ public actor Fleet {
             events: events, revision: r.core.candidate, instances: instances)
     }
 
+    /// Opens an analysis window on the revisions' running instances (see `AnalysisWindow`).
+    private func analysisWindow(bot: String, revisions: [Int]) async -> [String: AnalysisWindow.Start] {
+        var starts: [String: AnalysisWindow.Start] = [:]
+        for i in instances.values where i.bot == bot && revisions.contains(i.revision) {
+            guard await i.phase != .stopped else { continue }
+            starts[i.id] = await i.openWindow()
+        }
+        return starts
+    }
+
+    /// Judges the candidate against the baseline over the same window: each instance's metrics
+    /// since the window opened, a revision's instances combined capital-weighted.
     private func judge(_ pending: RolloutEnvelope.PendingAnalysis, spec: ResolvedBot) async -> AnalysisResult {
         let template = spec.deploy.analysisTemplates[pending.template] ?? AnalysisTemplate.builtInDefault
         func metrics(_ revision: Int?) async -> TradingMetrics? {
             guard let revision else { return nil }
-            var total: TradingMetrics?
-            for i in instances.values where i.bot == spec.name && i.revision == revision {
-                let m = await i.metrics.tradingMetrics
-                total = total.map { TradingMetrics(
-                    closedTrades: $0.closedTrades + m.closedTrades, returnOnCapitalPct: ($0.returnOnCapitalPct + m.returnOnCapitalPct) / 2,
-                    maxDrawdownPct: max($0.maxDrawdownPct, m.maxDrawdownPct), venueCalls: $0.venueCalls + m.venueCalls,
-                    venueErrors: $0.venueErrors + m.venueErrors, ordersSubmitted: $0.ordersSubmitted + m.ordersSubmitted,
-                    ordersRejected: $0.ordersRejected + m.ordersRejected, slippageBps: max($0.slippageBps, m.slippageBps)) } ?? m
+            var samples: [AnalysisWindow.Sample] = []
+            for i in instances.values.sorted(by: { $0.id < $1.id }) where i.bot == spec.name && i.revision == revision {
+                guard await i.phase != .stopped else { continue }
+                samples.append(AnalysisWindow.sample(start: pending.window?[i.id], now: await i.windowReading))
             }
-            return total
+            return samples.isEmpty ? nil : AnalysisWindow.combine(samples)
         }
         let candidate = await metrics(pending.candidate) ?? TradingMetrics()
         let stable = await metrics(pending.baseline)
@@ -363,13 +565,16 @@ public actor Fleet {
         return result
     }
 
-    private func remove(bot: String) async throws {
+    func remove(bot: String) async throws {
         for (id, i) in instances where i.bot == bot {
             let state = await i.stop(reason: "bot deleted")
             try store.saveInstance(state)
             instances[id] = nil
         }
         envelopes[bot] = nil
+        degraded[bot] = nil
+        unreadable.remove(bot)
+        lastErrors[bot] = nil
         try store.deleteRollout(bot: bot)
         try store.recordEvent(bot: bot, kind: "BotRemoved", message: "instances stopped (open positions stay recorded)")
     }
@@ -391,18 +596,54 @@ public actor Fleet {
 
 extension Fleet {
     /// Money check for a bot: the capital put into every live (non-shadow) instance it ever ran,
-    /// plus its reserve, equals its capital — exactly. Transfers and handovers move contributions
-    /// between accounts and never create or destroy them.
+    /// plus its reserve, less the PnL instances brought back when they left live for shadow, equals
+    /// its capital — exactly. Transfers and handovers move contributions between accounts and
+    /// never create or destroy them.
     public static func capitalLedger(bot: String, store: StateStore) throws -> (accounted: Fixed, capital: Fixed)? {
         guard let stored = try store.rollout(bot: bot),
               let envelope = try? JSONDecoder().decode(RolloutEnvelope.self, from: Data(stored.stateJSON.utf8)),
               let applied = try store.desiredState().bots.first(where: { $0.name == bot }), let spec = applied.spec
         else { return nil }
-        var accounted = envelope.reserve
+        var accounted = envelope.reserve - (envelope.returnedPnL ?? .zero)
         for i in try store.runtimeInstances(bot: bot) where i.mode == "live" {
             guard let json = i.venueJSON, let venue = try? JSONDecoder().decode(PaperVenue.self, from: Data(json.utf8)) else { continue }
             accounted += venue.startingCash
         }
-        return (accounted, TradingBridge.fixed(spec.capital.quote) ?? .zero)
+        return (accounted, try capital(spec))
+    }
+
+    /// A bot's money as the fleet holds it now: the reserve plus the equity of every live instance
+    /// that has not stopped, its positions valued at one mark per symbol. Shadow accounts are
+    /// notional and not counted. No deploy-strategy transition changes `total` at the same marks;
+    /// only trading does.
+    public struct EquityLedger: Sendable, Equatable {
+        public var reserve: Fixed
+        /// Instance id → equity, live instances only.
+        public var live: [String: Fixed]
+        /// Symbol → the price positions were valued at.
+        public var marks: [String: Fixed]
+        public var total: Fixed { live.values.reduce(reserve, +) }
+    }
+
+    /// Instances pace their candles on their own (a rate limit holds one back), so positions are
+    /// valued at `marks` when given — to compare two moments at the same prices — and otherwise at
+    /// the newest close any of the bot's instances on the symbol has seen.
+    public func equityLedger(bot: String, at marks: [String: Fixed]? = nil) async -> EquityLedger? {
+        guard let envelope = envelopes[bot] else { return nil }
+        var newest: [String: (seen: Int, close: Fixed)] = [:]
+        var running: [BotInstance] = []
+        for i in instances.values where i.bot == bot {
+            guard await i.phase != .stopped else { continue }
+            running.append(i)
+            let seen = await i.candlesSeen
+            if seen >= (newest[i.symbol]?.seen ?? -1) { newest[i.symbol] = (seen, await i.lastClose) }
+        }
+        var used = newest.mapValues(\.close)
+        for (symbol, mark) in marks ?? [:] { used[symbol] = mark }
+        var live: [String: Fixed] = [:]
+        for i in running where await i.mode == .live {
+            live[i.id] = await i.cash + (await i.position).multiplied(by: used[i.symbol] ?? .zero)
+        }
+        return EquityLedger(reserve: envelope.reserve, live: live, marks: used)
     }
 }

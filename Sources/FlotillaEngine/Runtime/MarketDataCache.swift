@@ -47,11 +47,14 @@ final class MarketDataCache: @unchecked Sendable {
 public enum EngineError: Error, CustomStringConvertible {
     case missingData(String)
     case missingRevision(bot: String, revision: Int)
+    /// A money amount the exact money type cannot hold (too many decimals, out of range).
+    case inexactMoney(String)
 
     public var description: String {
         switch self {
         case .missingData(let m): return m
         case .missingRevision(let bot, let revision): return "bot \(bot) has no revision \(revision) in the state store"
+        case .inexactMoney(let m): return m
         }
     }
 }

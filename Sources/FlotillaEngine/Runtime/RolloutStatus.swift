@@ -28,6 +28,8 @@ public struct RolloutStatus: Sendable, Codable {
     public var instances: [InstanceLine]
     public var healthy: Bool
     public var finished: Bool
+    /// Why the bot is Degraded (a failed start, restore or reconcile), if it is.
+    public var degraded: Degradation?
 
     public static func load(bot: String, store: StateStore) throws -> RolloutStatus? {
         guard let stored = try store.rollout(bot: bot) else { return nil }
@@ -47,7 +49,7 @@ public struct RolloutStatus: Sendable, Codable {
         return RolloutStatus(
             bot: bot, strategy: r.strategyName, stable: r.core.stable, candidate: r.core.candidate, phase: r.phase.rawValue,
             step: r.stepDescription, stepsDone: r.stepProgress.done, stepsTotal: r.stepProgress.total, message: r.core.message, lastAnalysis: r.core.lastAnalysis, instances: lines,
-            healthy: r.phase.isHealthy, finished: r.phase == .completed || r.phase == .aborted)
+            healthy: r.phase.isHealthy, finished: r.phase == .completed || r.phase == .aborted, degraded: envelope.degraded)
     }
 
     public var text: String {
@@ -55,6 +57,7 @@ public struct RolloutStatus: Sendable, Codable {
         out += "  Phase:     \(phase)\n"
         out += "  Step:      \(step)\n"
         if !message.isEmpty { out += "  Message:   \(message)\n" }
+        if let d = degraded { out += "  Degraded:  \(d.reason) (\(d.attempts) attempt(s); trying again)\n" }
         if let a = lastAnalysis { out += "  Analysis:  \(a.template) \(a.phase.rawValue): \(a.message)\n" }
         for i in instances {
             out += "  Instance:  r\(i.revision) \(i.symbol) \(i.phase) \(i.mode) capital \(i.capitalPct)% equity \(i.equity ?? "-") trades \(i.trades ?? 0) candles \(i.candlesSeen)\n"
