@@ -76,10 +76,3 @@ public enum TradingBridge {
         }
     }
 }
-
-/// A type-erased strategy.
-public struct AnyStrategy: Strategy {
-    var base: any Strategy
-    public init(_ base: any Strategy) { self.base = base }
-    public mutating func decide(_ candle: Candle, position: PositionView) -> Decision { base.decide(candle, position: position) }
-}
