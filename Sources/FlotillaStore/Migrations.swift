@@ -153,6 +153,11 @@ enum Migrations {
                 CREATE INDEX fills_by_instance_mode ON fills (instance, mode, time);
                 """)
         }
+        migrator.registerMigration("v5-trader-state") { db in
+            // The trading state an instance's decisions depend on besides its venue (strategy and
+            // indicators, risk memory, counters, protection), written with the venue state.
+            try db.execute(sql: "ALTER TABLE instances ADD COLUMN trader_json TEXT;")
+        }
         return migrator
     }
 }

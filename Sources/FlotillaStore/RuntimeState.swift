@@ -19,9 +19,12 @@ public struct InstanceState: Sendable, Codable, Equatable {
     public var candlesSeen: Int
     public var heartbeatAt: Int64
     public var metricsJSON: String?
+    /// The trader's state (strategy and indicators, risk memory, counters, protection) as JSON,
+    /// written with `venueJSON`; nil in stores from before `v5-trader-state`.
+    public var traderJSON: String?
 
     public init(id: String, bot: String, revision: Int, symbol: String, phase: String, reason: String? = nil, mode: String, capitalPct: String,
-                venueJSON: String? = nil, candlesSeen: Int = 0, heartbeatAt: Int64 = 0, metricsJSON: String? = nil) {
+                venueJSON: String? = nil, candlesSeen: Int = 0, heartbeatAt: Int64 = 0, metricsJSON: String? = nil, traderJSON: String? = nil) {
         self.id = id
         self.bot = bot
         self.revision = revision
@@ -34,13 +37,14 @@ public struct InstanceState: Sendable, Codable, Equatable {
         self.candlesSeen = candlesSeen
         self.heartbeatAt = heartbeatAt
         self.metricsJSON = metricsJSON
+        self.traderJSON = traderJSON
     }
 
     static func from(_ row: Row) -> InstanceState {
         InstanceState(
             id: row["id"], bot: row["bot"], revision: row["revision"], symbol: row["symbol"], phase: row["phase"], reason: row["reason"],
             mode: row["mode"], capitalPct: row["capital_pct"], venueJSON: row["venue_json"], candlesSeen: row["candles_seen"],
-            heartbeatAt: row["heartbeat_at"], metricsJSON: row["metrics_json"])
+            heartbeatAt: row["heartbeat_at"], metricsJSON: row["metrics_json"], traderJSON: row["trader_json"])
     }
 }
 
@@ -78,7 +82,7 @@ extension StateStore {
     /// status pages and /metrics read, many times a second.
     public func runtimeInstances(bot: String? = nil, withVenue: Bool = true) throws -> [InstanceState] {
         try writer.read { db in
-            let columns = withVenue ? "*" : "id, bot, revision, symbol, phase, reason, mode, capital_pct, NULL AS venue_json, candles_seen, heartbeat_at, metrics_json"
+            let columns = withVenue ? "*" : "id, bot, revision, symbol, phase, reason, mode, capital_pct, NULL AS venue_json, candles_seen, heartbeat_at, metrics_json, NULL AS trader_json"
             let sql = "SELECT \(columns) FROM instances" + (bot == nil ? "" : " WHERE bot = ?") + " ORDER BY bot, revision, symbol"
             return try Row.fetchAll(db, sql: sql, arguments: bot.map { [$0] } ?? []).map(InstanceState.from)
         }
@@ -97,8 +101,10 @@ extension StateStore {
         }
     }
 
-    /// Writes a tick's worth of instance states and their new fills in one transaction.
-    public func saveInstancesAndFills(_ changes: [(InstanceState, [(clientOrderId: String, time: Int64, json: String)])]) throws {
+    /// Writes a tick's worth of instance states, their new fills and the events they raised
+    /// (an emergency stop) in one transaction.
+    public func saveInstancesAndFills(_ changes: [(InstanceState, [(clientOrderId: String, time: Int64, json: String)])],
+                                      events: [(bot: String, kind: String, revision: Int?, message: String)] = []) throws {
         try writer.write { db in
             for (state, fills) in changes {
                 try Self.upsert(db, state)
@@ -107,6 +113,10 @@ extension StateStore {
                         sql: "INSERT OR IGNORE INTO fills (instance, client_order_id, time, fill_json, mode) VALUES (?, ?, ?, ?, ?)",
                         arguments: [state.id, fill.clientOrderId, fill.time, fill.json, Self.fillMode(state)])
                 }
+            }
+            for event in events {
+                var record = EventRecord(time: Self.now(), bot: event.bot, kind: event.kind, revision: event.revision, message: event.message, details: nil)
+                try record.insert(db)
             }
         }
     }
@@ -125,13 +135,14 @@ extension StateStore {
     static func upsert(_ db: Database, _ s: InstanceState) throws {
         try db.execute(
             sql: """
-                INSERT INTO instances (id, bot, revision, symbol, phase, reason, updated_at, mode, capital_pct, venue_json, candles_seen, heartbeat_at, metrics_json)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO instances (id, bot, revision, symbol, phase, reason, updated_at, mode, capital_pct, venue_json, candles_seen, heartbeat_at, metrics_json, trader_json)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (id) DO UPDATE SET phase = excluded.phase, reason = excluded.reason, updated_at = excluded.updated_at,
                     mode = excluded.mode, capital_pct = excluded.capital_pct, venue_json = excluded.venue_json,
-                    candles_seen = excluded.candles_seen, heartbeat_at = excluded.heartbeat_at, metrics_json = excluded.metrics_json
+                    candles_seen = excluded.candles_seen, heartbeat_at = excluded.heartbeat_at, metrics_json = excluded.metrics_json,
+                    trader_json = excluded.trader_json
                 """,
-            arguments: [s.id, s.bot, s.revision, s.symbol, s.phase, s.reason, now(), s.mode, s.capitalPct, s.venueJSON, s.candlesSeen, s.heartbeatAt, s.metricsJSON])
+            arguments: [s.id, s.bot, s.revision, s.symbol, s.phase, s.reason, now(), s.mode, s.capitalPct, s.venueJSON, s.candlesSeen, s.heartbeatAt, s.metricsJSON, s.traderJSON])
     }
 
     public func deleteInstance(id: String) throws {

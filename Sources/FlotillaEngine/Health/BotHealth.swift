@@ -26,7 +26,8 @@ public struct BotHealth: Codable, Sendable {
     }
 
     public var score: Double
-    /// healthy (≥ 80), degraded (≥ 50), unhealthy, or dead (no instance, or no heartbeat for 30 s).
+    /// healthy (≥ 80), degraded (≥ 50), unhealthy (also: failed, or halted by its emergency stop),
+    /// or dead (no instance, or no heartbeat for 30 s).
     public var status: String
     public var parts: [Part]
     public var anomalies: [String]
@@ -53,9 +54,15 @@ public struct BotHealth: Codable, Sendable {
                  detail: String(format: "~%.1f MB (candles, orders, fills)", Double(memory) / 1_048_576)),
         ]
         let failed = instances.contains { $0.phase == "failed" }
-        let score = failed ? 0 : (parts.reduce(0) { $0 + $1.score * $1.weight } * 10).rounded() / 10
-        let status = failed ? "unhealthy" : heartbeat >= 30 ? "dead" : score >= 80 ? "healthy" : score >= 50 ? "degraded" : "unhealthy"
+        // An emergency stop that fired halts the bot until a person resets it: never healthy.
+        let halted = instances.filter { $0.metrics?.emergencyStop != nil }
+        let score = failed || !halted.isEmpty ? 0 : (parts.reduce(0) { $0 + $1.score * $1.weight } * 10).rounded() / 10
+        let status = failed || !halted.isEmpty ? "unhealthy" : heartbeat >= 30 ? "dead" : score >= 80 ? "healthy" : score >= 50 ? "degraded" : "unhealthy"
         var anomalies: [String] = []
+        for instance in halted {
+            let what = "halted: \(instance.metrics?.emergencyStop ?? "")"
+            anomalies.append(instances.count > 1 ? "\(instance.id): \(what)" : what)
+        }
         for instance in instances {
             for anomaly in instance.metrics?.anomalies ?? [] {
                 anomalies.append(instances.count > 1 ? "\(instance.id): \(anomaly.description)" : anomaly.description)

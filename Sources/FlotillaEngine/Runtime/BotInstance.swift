@@ -25,6 +25,9 @@ public actor BotInstance {
     private(set) var phase: InstancePhase = .starting
     private(set) var reason: String?
     private var trader: BotTrader<AnyStrategy>
+    /// The start placed protective orders again (a stop had cancelled them): the fleet persists
+    /// them right away.
+    private(set) var placedOnStart: Bool
     private let candles: [Candle]
     private(set) var candlesSeen: Int
     private var persistedFills: Int
@@ -64,7 +67,8 @@ public actor BotInstance {
     private var windowDrawdownPct: Double = 0
 
     init(id: String, spec: ResolvedBot, revision: Int, symbol: String, mode: InstanceMode, capitalPct: Decimal, candles: [Candle],
-         venue: PaperVenue, candlesSeen: Int, nowMs: Int64, fillCounts: (buys: Int, sells: Int) = (0, 0), executor: any SerialExecutor) {
+         venue: PaperVenue, candlesSeen: Int, nowMs: Int64, fillCounts: (buys: Int, sells: Int) = (0, 0),
+         trader traderState: TraderState<AnyStrategy>? = nil, executor: any SerialExecutor) {
         self.executor = executor
         self.buys = fillCounts.buys
         self.sells = fillCounts.sells
@@ -79,12 +83,8 @@ public actor BotInstance {
         self.candlesSeen = min(candlesSeen, candles.count)
         self.persistedFills = venue.fills.count
         self.speed = max(0.000_001, NSDecimalNumber(decimal: spec.market.source.speed).doubleValue)
-        var trader = BotTrader(
-            strategy: TradingBridge.strategy(spec), risk: TradingBridge.riskLimits(spec), venue: venue, idPrefix: "\(spec.name)-r\(revision)-\(symbol)",
-            decisionIntervalSeconds: TradingBridge.decisionInterval(spec))
-        // Indicators are rebuilt from the candles already seen (their state is not persisted).
-        trader.warmUp(candles[max(0, self.candlesSeen - 500)..<self.candlesSeen])
-        self.trader = trader
+        (self.trader, self.placedOnStart) = Self.trader(spec: spec, revision: revision, symbol: symbol, venue: venue, restoring: traderState,
+                                                        candles: candles[..<self.candlesSeen])
         let firstTime = candles.first?.time ?? 0
         let resumeTime = self.candlesSeen < candles.count ? candles[self.candlesSeen].time : firstTime
         self.epochMs = nowMs - Int64(Double(resumeTime - firstTime) * 1000 / speed)
@@ -96,7 +96,37 @@ public actor BotInstance {
         limiter = RateLimiter(calls: int(.rateLimitCalls), periodMs: ms(.rateLimitPeriod))
         errors = ErrorTracker(windowMs: ms(.errorWindow), autoPauseAfter: int(.autoPauseAfterErrors))
         self.phase = .running
+        if let stop = trader.risk.emergencyStop {
+            // The emergency stop outlives restarts: the instance stays halted until a person resets it.
+            phase = .paused
+            reason = Self.haltReason(stop, bot: spec.name)
+        }
     }
+
+    /// The trader of a (re)started instance. With a persisted trader state it resumes exactly —
+    /// strategy and indicators, risk memory, counters — and places again the protective orders a
+    /// stop cancelled; without one (a first start, or a store from before `v5-trader-state`) the
+    /// indicators are warmed up from the last 500 candles already seen.
+    private static func trader(spec: ResolvedBot, revision: Int, symbol: String, venue: PaperVenue, restoring state: TraderState<AnyStrategy>?,
+                               candles seen: ArraySlice<Candle>) -> (BotTrader<AnyStrategy>, placed: Bool) {
+        let prefix = "\(spec.name)-r\(revision)-\(symbol)"
+        let risk = TradingBridge.riskLimits(spec), interval = TradingBridge.decisionInterval(spec)
+        guard let state else {
+            var trader = BotTrader(strategy: TradingBridge.strategy(spec), risk: risk, venue: venue, idPrefix: prefix, decisionIntervalSeconds: interval)
+            trader.warmUp(seen.suffix(500))
+            return (trader, false)
+        }
+        var trader = BotTrader(restoring: state, risk: risk, venue: venue, idPrefix: prefix, decisionIntervalSeconds: interval)
+        let placed = seen.last.map { trader.reinstateProtection(at: $0.time) } ?? []
+        return (trader, !placed.isEmpty)
+    }
+
+    static func haltReason(_ stop: EmergencyStop, bot: String) -> String {
+        "halted: \(stop); entries refused until flotilla bot reset-errors \(bot)"
+    }
+
+    /// The emergency stop's reason while it holds the instance halted.
+    var emergencyStop: String? { trader.risk.emergencyStop.map { Self.haltReason($0, bot: bot) } }
 
     func injectVenueFailures(_ count: Int) { injectedFailures += count }
 
@@ -134,13 +164,14 @@ public actor BotInstance {
     }
 
     /// Processes every candle that is due by `nowMs`; returns the state to persist when anything changed.
-    func advance(nowMs: Int64) -> (state: InstanceState, newFills: [(String, Int64, String)])? {
+    func advance(nowMs: Int64) -> (state: InstanceState, newFills: [(String, Int64, String)], events: [(kind: String, message: String)])? {
         let started = ContinuousClock.now
         defer { measureCPU(started: started, nowMs: nowMs) }
         heartbeatAt = nowMs
         guard phase == .running || phase == .paused else { return nil }
         let firstTime = candles.first?.time ?? 0
         var processed = 0
+        var events: [(kind: String, message: String)] = []
         while candlesSeen < candles.count {
             let due = epochMs + Int64(Double(candles[candlesSeen].time - firstTime) * 1000 / speed)
             guard due <= nowMs else { break }
@@ -149,7 +180,8 @@ public actor BotInstance {
             // Returns are judged only while a position is open: a flat account's return is always 0.
             let holding = !trader.venue.position.isZero && candlesSeen > 0
             let before = (equity: holding ? trader.venue.equity(at: candles[candlesSeen - 1].close).double : 0,
-                          fills: trader.venue.fills.count, rejects: trader.rejections.count)
+                          fills: trader.venue.fills.count, rejects: trader.rejectionCount)
+            let wasHalted = trader.risk.halted
             if phase == .paused {
                 _ = trader.observeOnly(candle)
             } else {
@@ -159,6 +191,11 @@ public actor BotInstance {
             }
             candlesSeen += 1
             processed += 1
+            if !wasHalted, let stop = trader.risk.emergencyStop {
+                phase = .paused
+                reason = Self.haltReason(stop, bot: bot)
+                events.append((kind: "EmergencyStop", message: "\(id): \(stop); position closed, entries refused until reset"))
+            }
             let equity = trader.venue.equity(at: candle.close).double
             if phase == .running { observe(candle: candle, before: before, equity: equity) }
             peakEquity = max(peakEquity, equity)
@@ -168,7 +205,8 @@ public actor BotInstance {
         if candlesSeen >= candles.count && reason == nil { reason = "replay finished" }
         // A failed venue call changes the error count (and may pause the bot) without a candle.
         guard processed > 0 || venueErrorsThisTick > 0 else { return nil }
-        return snapshot()
+        let (state, newFills) = snapshot()
+        return (state, newFills, events)
     }
 
     /// Counts one candle's fills and drop for the analysis window.
@@ -206,7 +244,7 @@ public actor BotInstance {
     private func observe(candle: Candle, before: (equity: Double, fills: Int, rejects: Int), equity: Double) {
         let at = candle.time * 1000
         if before.equity > 0 { detector.observe("returnPct", (equity - before.equity) / before.equity * 100, at: at) }
-        detector.observe("rejects", Double(trader.rejections.count - before.rejects), at: at)
+        detector.observe("rejects", Double(trader.rejectionCount - before.rejects), at: at)
         let fills = trader.venue.fills
         if fills.count > before.fills {
             let fresh = fills[before.fills...]
@@ -236,16 +274,19 @@ public actor BotInstance {
         venue.compact(keep: 20)
         persistedFills = min(fills.count, venue.fills.count)
         trader.replaceVenue(venue)
-        return (state(venueJSON: String(decoding: (try? encoder.encode(venue)) ?? Data(), as: UTF8.self)), Array(newFills))
+        // Written with the venue state, in the same row: a restart finds both as of the same candle.
+        // Every strategy an instance runs has a persisted form; should one not, the restart warms up.
+        let traderJSON = try? trader.state.json()
+        return (state(venueJSON: String(decoding: (try? encoder.encode(venue)) ?? Data(), as: UTF8.self), traderJSON: traderJSON), Array(newFills))
     }
 
-    func state(venueJSON: String?) -> InstanceState {
+    func state(venueJSON: String?, traderJSON: String? = nil) -> InstanceState {
         let metrics = self.metrics
         lastMetrics = metrics
         return InstanceState(
             id: id, bot: bot, revision: revision, symbol: symbol, phase: phase.rawValue, reason: reason, mode: mode.rawValue,
             capitalPct: capitalPct.canonicalText, venueJSON: venueJSON, candlesSeen: candlesSeen, heartbeatAt: heartbeatAt,
-            metricsJSON: (try? JSONEncoder().encode(metrics)).map { String(decoding: $0, as: UTF8.self) })
+            metricsJSON: (try? JSONEncoder().encode(metrics)).map { String(decoding: $0, as: UTF8.self) }, traderJSON: traderJSON)
     }
 
     /// The instance as readers on other threads see it (`LiveFleet`): its current phase and
@@ -271,12 +312,12 @@ public actor BotInstance {
             trades: closed.count, wins: closed.filter { $0.realizedPnL.units > 0 }.count,
             realizedPnL: venue.realizedPnL.description, unrealizedPnL: venue.unrealizedPnL(at: mark).description,
             equity: venue.equity(at: mark).description, returnPct: contributed > 0 ? (equity - contributed) / contributed * 100 : 0,
-            maxDrawdownPct: maxDrawdownPct, decisions: trader.decisions, rejects: trader.rejections.count,
+            maxDrawdownPct: maxDrawdownPct, decisions: trader.decisions, rejects: trader.rejectionCount,
             slippageBps: venue.fills.isEmpty ? 0 : venue.fills.map(\.slippageBps).reduce(0, +) / Double(venue.fills.count),
             position: venue.position.description, cash: venue.cash.description, errors: errors.consecutive,
             circuitBreaker: breaker.state.rawValue, buys: buys, sells: sells,
             anomalies: detector.anomalies, cpuPct: (cpuShare * 10000).rounded() / 100, memoryBytes: memoryEstimate,
-            venueResponseSeconds: venueLatency)
+            venueResponseSeconds: venueLatency, emergencyStop: trader.risk.emergencyStop?.description)
     }
 
     /// Bytes this instance holds: its candles (shared with other instances replaying the same
@@ -299,16 +340,31 @@ public actor BotInstance {
     // MARK: Commands from the fleet
 
     /// `bot reset-errors`: forgets venue errors — the error tracker, the circuit breaker and the retry
-    /// backoff start afresh — and resumes an instance that paused itself because of them.
-    func resetErrors() {
+    /// backoff start afresh — lifts a fired emergency stop, and resumes an instance that paused
+    /// itself because of either. Returns the emergency stop it lifted.
+    @discardableResult
+    func resetErrors() -> EmergencyStop? {
         errors = ErrorTracker(windowMs: errors.windowMs, autoPauseAfter: errors.autoPauseAfter)
         breaker = CircuitBreaker(failureThreshold: breaker.failureThreshold, recoveryMs: breaker.recoveryMs)
         retryAttempt = 0
         retryAtMs = 0
-        if phase == .paused, reason?.hasPrefix("auto-paused") == true { setPhase(.running) }
+        let lifted = trader.risk.emergencyStop
+        trader.resetEmergencyStop()
+        if phase == .paused, reason?.hasPrefix("auto-paused") == true || reason?.hasPrefix("halted:") == true { setPhase(.running) }
+        return lifted
     }
 
+    /// A halted instance (its emergency stop fired) stays paused whatever it is asked, until reset.
+    /// An instance that starts again after a stop places its position's protective orders again.
     func setPhase(_ phase: InstancePhase, reason: String? = nil) {
+        var phase = phase, reason = reason
+        if phase == .running, let stop = trader.risk.emergencyStop {
+            phase = .paused
+            reason = Self.haltReason(stop, bot: bot)
+        }
+        if self.phase == .stopped, phase == .running || phase == .paused, candlesSeen > 0 {
+            trader.reinstateProtection(at: candles[candlesSeen - 1].time)
+        }
         self.phase = phase
         self.reason = reason
         if phase == .running { errors.recordSuccess() }
@@ -318,10 +374,9 @@ public actor BotInstance {
     var isHealthy: Bool { breaker.state != .open || phase != .running }
 
     /// Stop placing orders, cancel working orders.
+    /// The position's protective orders are remembered and placed again on the next start.
     func stop(reason: String) -> InstanceState {
-        var venue = trader.venue
-        venue.cancelAll()
-        trader.replaceVenue(venue)
+        trader.suspendOrders()
         phase = .stopped
         self.reason = reason
         return snapshot().state
@@ -407,6 +462,8 @@ public struct InstanceMetrics: Sendable, Codable, Equatable {
     public var memoryBytes: Int?
     /// A venue interaction's duration, smoothed (`trading_bot_api_response_time_seconds`).
     public var venueResponseSeconds: Double?
+    /// Set while the instance is halted by its emergency stop-loss: what fired, when.
+    public var emergencyStop: String?
 
     public var tradingMetrics: TradingMetrics {
         TradingMetrics(closedTrades: trades, returnOnCapitalPct: returnPct, maxDrawdownPct: maxDrawdownPct, venueCalls: decisions + errors, venueErrors: errors,

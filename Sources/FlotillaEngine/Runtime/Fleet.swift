@@ -102,7 +102,13 @@ public actor Fleet {
         }
         for state in try store.runtimeInstances() where state.phase != InstancePhase.stopped.rawValue {
             do {
-                if let instance = try await restore(state, nowMs: nowMs) { instances[state.id] = instance }
+                if let instance = try await restore(state, nowMs: nowMs) {
+                    instances[state.id] = instance
+                    if await instance.placedOnStart {
+                        // Protective orders placed again after a stop are saved before anything trades.
+                        try store.saveInstance(await instance.snapshot().state)
+                    }
+                }
             } catch {
                 // One instance that can't come back (its data file is gone) never keeps the others down.
                 logger.error("could not restore an instance", metadata: ["instance": "\(state.id)", "error": "\(error)"])
@@ -129,17 +135,30 @@ public actor Fleet {
         }
     }
 
-    /// An instance rebuilt from its persisted state (recovery, watchdog restarts).
+    /// An instance rebuilt from its persisted state (recovery, watchdog restarts): its venue and
+    /// its trader state, both written in the same transaction, so it resumes exactly where it was
+    /// (a store from before `v5-trader-state` has no trader state: the indicators warm up). A state
+    /// that is there but cannot be read is an error, never an empty account.
     func restore(_ state: InstanceState, nowMs: Int64) async throws -> BotInstance? {
         guard let spec = try spec(bot: state.bot, revision: state.revision) else { return nil }
-        let venue = state.venueJSON.flatMap { try? JSONDecoder().decode(PaperVenue.self, from: Data($0.utf8)) }
-            ?? PaperVenue(cash: .zero, rules: Self.paperRules(spec))
+        let venue: PaperVenue
+        if let json = state.venueJSON {
+            do { venue = try JSONDecoder().decode(PaperVenue.self, from: Data(json.utf8)) } catch {
+                throw RestoreError(instance: state.id, part: "venue state", underlying: error)
+            }
+        } else {
+            venue = PaperVenue(cash: .zero, rules: Self.paperRules(spec))
+        }
+        let trader: TraderState<AnyStrategy>?
+        do { trader = try state.traderJSON.map { try TraderState<AnyStrategy>(json: $0) } } catch {
+            throw RestoreError(instance: state.id, part: "trader state", underlying: error)
+        }
         let instance = BotInstance(
             id: state.id, spec: spec, revision: state.revision, symbol: state.symbol, mode: InstanceMode(rawValue: state.mode) ?? .live,
             capitalPct: Decimal(string: state.capitalPct) ?? 0, candles: try data.candles(for: spec, symbol: state.symbol), venue: venue,
             candlesSeen: state.candlesSeen, nowMs: nowMs,
             fillCounts: state.metricsJSON.flatMap { try? JSONDecoder().decode(InstanceMetrics.self, from: Data($0.utf8)) }.map { ($0.buys, $0.sells) } ?? (0, 0),
-            executor: executor)
+            trader: trader, executor: executor)
         if state.phase == InstancePhase.paused.rawValue { await instance.setPhase(.paused, reason: state.reason) }
         if state.phase == InstancePhase.failed.rawValue { await instance.setPhase(.failed, reason: state.reason) }
         return instance
@@ -199,11 +218,15 @@ public actor Fleet {
     public func tick(nowMs: Int64) async throws {
         // The instances share the fleet's thread: calling them in turn needs no task per instance.
         var changed: [(InstanceState, [(String, Int64, String)])] = []
+        var events: [(bot: String, kind: String, revision: Int?, message: String)] = []
         for instance in instances.values {
-            if let result = await instance.advance(nowMs: nowMs) { changed.append(result) }
+            guard let result = await instance.advance(nowMs: nowMs) else { continue }
+            changed.append((result.state, result.newFills))
+            for e in result.events { events.append((instance.bot, e.kind, instance.revision, e.message)) }
         }
         if !changed.isEmpty {
-            try store.saveInstancesAndFills(changed.map { ($0.0, $0.1.map { (clientOrderId: $0.0, time: $0.1, json: $0.2) }) })
+            try store.saveInstancesAndFills(changed.map { ($0.0, $0.1.map { (clientOrderId: $0.0, time: $0.1, json: $0.2) }) }, events: events)
+            for e in events { logger.warning("emergency stop", metadata: ["bot.name": "\(e.bot)", "message": "\(e.message)"]) }
         }
         await publish()
     }
@@ -303,7 +326,14 @@ public actor Fleet {
                 // Also resumes an instance that paused itself after venue errors.
                 for i in mine where await i.phase == .paused && control == "running" { await i.setPhase(.running) }
             case "resetErrors":
-                for i in mine { await i.resetErrors() }
+                for i in mine {
+                    if let lifted = await i.resetErrors() {
+                        // Persisted now: a restart before the next candle must not bring the halt back.
+                        let (state, fills) = await i.snapshot()
+                        try store.saveInstance(state, newFills: fills.map { (clientOrderId: $0.0, time: $0.1, json: $0.2) })
+                        try? store.recordEvent(bot: bot, kind: "EmergencyStopReset", revision: i.revision, message: "\(i.id): reset by a person (\(lifted))")
+                    }
+                }
                 try? store.recordEvent(bot: bot, kind: "ErrorsReset", message: "venue errors, circuit breaker and retry backoff reset by a person")
             default: command = RolloutCommand(rawValue: c.command)
             }
@@ -584,10 +614,12 @@ public actor Fleet {
     /// Stops every instance (no new orders, working orders cancelled) and persists it.
     public func shutdown() async throws {
         for i in instances.values {
+            let halted = await i.emergencyStop
             let state = await i.stop(reason: "flotilla up stopped")
             var resumable = state
-            resumable.phase = InstancePhase.running.rawValue  // resumes on the next start
-            resumable.reason = "stopped with flotilla up; resumes on restart"
+            // Resumes on the next start (a halted instance stays halted), its protective orders placed again.
+            resumable.phase = (halted == nil ? InstancePhase.running : .paused).rawValue
+            resumable.reason = halted ?? "stopped with flotilla up; resumes on restart"
             try store.saveInstance(resumable)
         }
         try store.recordEvent(bot: nil, kind: "Shutdown", message: "stopped \(instances.count) instance(s); orders cancelled, state persisted")
@@ -646,4 +678,14 @@ extension Fleet {
         }
         return EquityLedger(reserve: envelope.reserve, live: live, marks: used)
     }
+}
+
+/// A persisted instance whose state cannot be read back: it stays down (event `RestoreFailed`)
+/// rather than trade on an empty or half-remembered account.
+struct RestoreError: Error, CustomStringConvertible {
+    var instance: String
+    var part: String
+    var underlying: any Error
+
+    var description: String { "\(instance): its persisted \(part) cannot be read (\(underlying))" }
 }

@@ -95,10 +95,3 @@ public struct MoneyConversionError: Error, Sendable, CustomStringConvertible {
         "\(field): \(value) is not an amount the engine holds exactly (at most \(Money.places) decimal places, at most \(Money.max.canonicalText)); fix the spec and apply again"
     }
 }
-
-/// A type-erased strategy.
-public struct AnyStrategy: Strategy {
-    var base: any Strategy
-    public init(_ base: any Strategy) { self.base = base }
-    public mutating func decide(_ candle: Candle, position: PositionView) -> Decision { base.decide(candle, position: position) }
-}

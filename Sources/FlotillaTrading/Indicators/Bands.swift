@@ -2,8 +2,8 @@ import Foundation
 
 /// Bollinger Bands: SMA ± k population standard deviations, with TA-Lib's arithmetic (running sums
 /// of x and x², variance = mean(x²) − mean(x)²).
-public struct BollingerBands: Sendable {
-    public struct Value: Sendable, Equatable {
+public struct BollingerBands: Sendable, Codable, Equatable {
+    public struct Value: Sendable, Codable, Equatable {
         public var upper: Double
         public var middle: Double
         public var lower: Double
@@ -44,7 +44,7 @@ public struct BollingerBands: Sendable {
 
 /// Average True Range, Wilder-smoothed and seeded with the SMA of the first `period` true ranges
 /// (TA-Lib's ATR; the first true range needs a previous close).
-public struct ATR: Sendable {
+public struct ATR: Sendable, Codable, Equatable {
     public let period: Int
     private var previousClose: Double?
     private var seedTotal = 0.0
@@ -72,7 +72,7 @@ public struct ATR: Sendable {
 
 /// Volume-weighted average price of the typical price (high + low + close) / 3, reset at each UTC
 /// day (the session of crypto venues).
-public struct VWAP: Sendable {
+public struct VWAP: Sendable, Codable, Equatable {
     private var day: Int64 = .min
     private var priceVolume = 0.0
     private var volume = 0.0

@@ -1,5 +1,5 @@
 /// Simple moving average over `period` values, as TA-Lib computes it (a running total).
-public struct SMA: Sendable {
+public struct SMA: Sendable, Codable, Equatable {
     public let period: Int
     private var window: RingBuffer
     private var total = 0.0
@@ -21,7 +21,7 @@ public struct SMA: Sendable {
 
 /// Exponential moving average, k = 2 / (period + 1), seeded with the SMA of the first `period`
 /// values (TA-Lib's classic EMA): the first value comes with the `period`-th input.
-public struct EMA: Sendable {
+public struct EMA: Sendable, Codable, Equatable {
     public let period: Int
     public let k: Double
     private var seedTotal = 0.0
@@ -55,7 +55,7 @@ public struct EMA: Sendable {
 
 /// Wilder's RSI (TA-Lib's RSI): average gains and losses over `period` changes, then smoothed
 /// with weight 1/period. The first value comes with the (period + 1)-th price.
-public struct RSI: Sendable {
+public struct RSI: Sendable, Codable, Equatable {
     public let period: Int
     private var previous: Double?
     private var gains = 0.0, losses = 0.0
@@ -95,8 +95,8 @@ public struct RSI: Sendable {
 /// MACD line (fast EMA − slow EMA), its signal EMA and the histogram, aligned as TA-Lib aligns
 /// them: both EMAs start at the slow period's end, the fast one seeded with the SMA of its last
 /// `fast` inputs there; the signal starts `signal` MACD values later.
-public struct MACD: Sendable {
-    public struct Value: Sendable, Equatable {
+public struct MACD: Sendable, Codable, Equatable {
+    public struct Value: Sendable, Codable, Equatable {
         public var macd: Double
         public var signal: Double
         public var histogram: Double

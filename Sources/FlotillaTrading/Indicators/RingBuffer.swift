@@ -1,5 +1,5 @@
 /// A fixed-capacity window of the last `capacity` values; allocated once, never again.
-public struct RingBuffer: Sendable {
+public struct RingBuffer: Sendable, Codable, Equatable {
     private var storage: [Double]
     private var head = 0
     public private(set) var count = 0

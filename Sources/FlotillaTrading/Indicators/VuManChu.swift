@@ -6,8 +6,8 @@
 ///   a candle with high = low contributes 0.
 ///
 /// Defaults: channel 9, average 12, money-flow period 60, multiplier 150.
-public struct CipherB: Sendable {
-    public struct Value: Sendable, Equatable {
+public struct CipherB: Sendable, Codable, Equatable {
+    public struct Value: Sendable, Codable, Equatable {
         public var wave1: Double
         public var wave2: Double
         public var moneyFlow: Double?
@@ -46,7 +46,7 @@ public struct CipherB: Sendable {
 /// VuManChu Cipher A's trend signal from its EMA ribbon (lengths 5, 11, 15, 18, 21, 24, 28, 34):
 /// `1` when every EMA is above the next slower one (ordered bullish), `−1` when every EMA is below
 /// it (ordered bearish), `0` when the ribbon is mixed or still warming up.
-public struct CipherA: Sendable {
+public struct CipherA: Sendable, Codable, Equatable {
     public static let lengths = [5, 11, 15, 18, 21, 24, 28, 34]
     private var ribbon: [EMA]
     public private(set) var signal = 0

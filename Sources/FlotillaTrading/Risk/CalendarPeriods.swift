@@ -7,13 +7,23 @@ struct CalendarPeriods: Sendable {
 
     private let calendar: Calendar
     private(set) var starts: [Int64] = [0, 0, 0]
-    private var ends: [Int64] = [.min, .min, .min]
+    private(set) var ends: [Int64] = [.min, .min, .min]
 
     init(timeZone: TimeZone) {
         var calendar = Calendar(identifier: .iso8601)
         calendar.timeZone = timeZone
         calendar.firstWeekday = 2
         self.calendar = calendar
+    }
+
+    /// The periods as they were (after a restart): the next `advance` rolls over only when a
+    /// boundary is crossed, as it would have without the restart.
+    init(timeZone: TimeZone, starts: [Int64], ends: [Int64]) {
+        self.init(timeZone: timeZone)
+        if starts.count == Period.allCases.count, ends.count == Period.allCases.count {
+            self.starts = starts
+            self.ends = ends
+        }
     }
 
     /// Moves to the periods containing `time`; returns the periods that rolled over.

@@ -56,12 +56,30 @@ public struct RiskManager: Sendable {
     private(set) public var peakEquity: Fixed = 0
     private(set) public var lastEquity: Fixed = 0
     /// Set when the emergency stop fired; entries stay refused until `reset()`.
-    private(set) public var halted = false
+    private(set) public var emergencyStop: EmergencyStop?
+    public var halted: Bool { emergencyStop != nil }
 
     public init(limits: RiskLimits, lotSize: Fixed = Fixed(units: 1)) {
         self.limits = limits
         self.lotSize = lotSize
         periods = CalendarPeriods(timeZone: limits.timeZone)
+    }
+
+    /// A risk manager as it was when `state` was taken (after a restart): same peak, same
+    /// calendar periods and their starting equity, same emergency stop.
+    public init(limits: RiskLimits, lotSize: Fixed = Fixed(units: 1), restoring state: RiskState) {
+        self.init(limits: limits, lotSize: lotSize)
+        periods = CalendarPeriods(timeZone: limits.timeZone, starts: state.periodStarts, ends: state.periodEnds)
+        if state.periodStartEquity.count == periodStartEquity.count { periodStartEquity = state.periodStartEquity }
+        peakEquity = state.peakEquity
+        lastEquity = state.lastEquity
+        emergencyStop = state.emergencyStop
+    }
+
+    /// Everything the risk manager's judgements depend on besides its limits.
+    public var state: RiskState {
+        RiskState(periodStarts: periods.starts, periodEnds: periods.ends, periodStartEquity: periodStartEquity,
+                  peakEquity: peakEquity, lastEquity: lastEquity, emergencyStop: emergencyStop)
     }
 
     /// Feeds the current equity; rolls the calendar periods. Returns true when the emergency stop
@@ -70,16 +88,17 @@ public struct RiskManager: Sendable {
         for period in periods.advance(to: time) { periodStartEquity[period.rawValue] = lastEquity.isZero ? equity : lastEquity }
         lastEquity = equity
         if equity > peakEquity { peakEquity = equity }
-        guard !halted, peakEquity.units > 0 else { return false }
+        guard emergencyStop == nil, peakEquity.units > 0 else { return false }
         let drawdownPct = (peakEquity - equity).double / peakEquity.double * 100
         if drawdownPct >= limits.emergencyStopLossPct {
-            halted = true
+            emergencyStop = EmergencyStop(time: time, drawdownPct: drawdownPct, limitPct: limits.emergencyStopLossPct, peakEquity: peakEquity, equity: equity)
             return true
         }
         return false
     }
 
-    public mutating func reset() { halted = false; peakEquity = lastEquity }
+    /// Lifts the emergency stop; the drawdown is measured from the current equity again.
+    public mutating func reset() { emergencyStop = nil; peakEquity = lastEquity }
 
     /// Loss since the start of the period, in % of the equity then (positive = loss).
     public func lossPct(_ period: CalendarPeriodKind) -> Double {

@@ -1,7 +1,7 @@
 /// A price ladder around the first close: `levels` buy levels spaced `spacingPct` apart below it.
 /// When the close falls through an unfilled level the bot buys `orderSizePct` of equity there;
 /// when it rises one spacing above a filled level, that level's share of the position is sold.
-public struct Grid: Strategy {
+public struct Grid: Strategy, Codable, Equatable {
     public let levels: Int
     public let spacingPct: Double
     public let orderSizePct: Double

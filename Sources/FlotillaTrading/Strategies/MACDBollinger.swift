@@ -1,7 +1,7 @@
 /// MACD confirmed by Bollinger Bands: LONG when the MACD line crosses above its signal while the
 /// close is below the middle band (momentum turning up from a dip); CLOSE when MACD crosses back
 /// below the signal or the close reaches the upper band. Mirrored for shorts.
-public struct MACDBollinger: Strategy {
+public struct MACDBollinger: Strategy, Codable, Equatable {
     public var sizePct: Double?
     private var macd: MACD
     private var bands: BollingerBands

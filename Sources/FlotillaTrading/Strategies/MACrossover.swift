@@ -1,13 +1,19 @@
 /// Moving-average crossover: LONG when the fast SMA crosses above the slow one, CLOSE (or SHORT
 /// when shorting is allowed) when it crosses below. A cross is strict on both candles, as
 /// backtesting.py's `crossover`: fast < slow before and fast > slow now.
-public struct MACrossover: Strategy {
+public struct MACrossover: Strategy, Codable, Equatable {
     public let fast: Int, slow: Int
     /// Position size per entry, % of equity (nil: risk-based sizing).
     public var sizePct: Double?
     private var fastMA: SMA
     private var slowMA: SMA
-    private var previous: (fast: Double, slow: Double)?
+    private var previous: Averages?
+
+    /// The two averages on the previous candle.
+    private struct Averages: Codable, Equatable {
+        var fast: Double
+        var slow: Double
+    }
 
     public init(fast: Int = 10, slow: Int = 30, sizePct: Double? = nil) {
         self.fast = fast
@@ -20,7 +26,7 @@ public struct MACrossover: Strategy {
     public mutating func decide(_ candle: Candle, position: PositionView) -> Decision {
         let close = candle.close.double
         guard let f = fastMA.update(close), let s = slowMA.update(close) else { return .hold }
-        defer { previous = (f, s) }
+        defer { previous = Averages(fast: f, slow: s) }
         guard let p = previous else { return .hold }
         if p.fast < p.slow && f > s {
             if position.isLong { return .hold }

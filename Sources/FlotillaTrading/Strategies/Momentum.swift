@@ -1,6 +1,6 @@
 /// Momentum: the rate of change over `period` candles. LONG when it exceeds +threshold, SHORT
 /// when it falls below −threshold; a position is closed when momentum turns against it.
-public struct Momentum: Strategy {
+public struct Momentum: Strategy, Codable, Equatable {
     public let period: Int
     public let thresholdPct: Double
     public var sizePct: Double?

@@ -1,7 +1,7 @@
 /// RSI mean reversion: LONG when RSI rises back above `oversold`, CLOSE when it reaches
 /// `overbought`; mirrored for shorts (SHORT when RSI falls back below `overbought`, cover at
 /// `oversold`).
-public struct RSIReversion: Strategy {
+public struct RSIReversion: Strategy, Codable, Equatable {
     public let period: Int
     public let oversold: Double, overbought: Double
     public var sizePct: Double?

@@ -51,6 +51,9 @@ public protocol Strategy: Sendable {
     mutating func decide(_ candle: Candle, position: PositionView) -> Decision
 }
 
+extension LongOnly: Codable where Base: Codable {}
+extension LongOnly: Equatable where Base: Equatable {}
+
 /// Long-only bots (spot venues) never short: a SHORT signal closes a long, or holds.
 public struct LongOnly<Base: Strategy>: Strategy {
     public var base: Base
