@@ -43,7 +43,7 @@ struct BacktestCommand: ConsoleCommand {
             guard let bytes = file.read(maxBytes: YAMLReader.Limits.specFiles.maxBytes) else { throw UsageProblem("cannot read \(specFile)") }
             specText = String(decoding: bytes, as: UTF8.self)
         }
-        let profiles = try SpecLoader.load(global.layout).profiles
+        let profiles = try SpecLoader.load(global.readLayout).profiles
         let profileSources = profiles.values.map { p in
             SpecSource(name: p.file, text: (try? String(contentsOf: global.root.appendingPathComponent(p.file), encoding: .utf8)) ?? "", kind: .profile)
         }
@@ -78,7 +78,7 @@ struct BacktestCommand: ConsoleCommand {
         let venue = PaperVenue(cash: cash, rules: VenueRules(
             lotSize: lotSize, tickSize: Fixed(units: 1), makerFee: feeRate, takerFee: feeRate, slippageBps: Int64(slippageBps),
             allowShort: !chosen.strategy.longOnly))
-        let report = TradingBridge.backtest(chosen, candles: candles, venue: venue)
+        let report = try TradingBridge.backtest(chosen, candles: candles, venue: venue)
         if json {
             console.line(try jsonText(report))
         } else {

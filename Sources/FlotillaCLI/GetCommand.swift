@@ -45,7 +45,7 @@ struct GetCommand: ConsoleCommand {
 
     func run(console: Console) async throws {
         if let remote = try global.remote(console) { return try await runRemote(remote, console: console) }
-        let specs = try SpecLoader.load(global.layout)
+        let specs = try SpecLoader.load(global.readLayout)
         let store = try global.openStoreIfExists()
         let (_, applied) = try store.desiredState(decode: { _, _ in false })
         let appliedByName = Dictionary(uniqueKeysWithValues: applied.map { ($0.name, $0) })
@@ -109,12 +109,12 @@ struct GetCommand: ConsoleCommand {
             status = "not applied"
         }
         let phases = Dictionary(grouping: instances, by: \.phase).map { "\($0.value.count) \($0.key)" }.sorted().joined(separator: ", ")
-        var equity = Decimal(0)
+        var equity: Decimal? = 0  // exact; unknown (not smaller) when an instance's equity can't be read
         var health: [BotHealth.Instance] = []
         let nowMs = Date().timeIntervalSince1970 * 1000
         for i in instances {
             let m = i.metricsJSON.flatMap { try? JSONDecoder().decode(InstanceMetrics.self, from: Data($0.utf8)) }
-            if let m, i.mode == "live" { equity += Decimal(string: m.equity) ?? 0 }
+            if let m, i.mode == "live" { equity = equity.flatMap { sum in Decimal.parseExactPublic(m.equity).map { sum + $0 } } }
             health.append(BotHealth.Instance(id: i.id, phase: i.phase, heartbeatAgeSeconds: i.heartbeatAt > 0 ? (nowMs - Double(i.heartbeatAt)) / 1000 : nil, metrics: m))
         }
         let rollout = stored.map { "\($0.phase) r\($0.candidate)" } ?? "-"
@@ -123,7 +123,7 @@ struct GetCommand: ConsoleCommand {
         return BotRow(
             name: bot.name, profile: bot.profile, strategy: bot.strategy.kind.rawValue, deploy: bot.deploy.strategy.name.rawValue,
             capital: bot.capital.quote.canonicalText, revision: applied?.revision, status: status, instances: phases.isEmpty ? "-" : phases,
-            rollout: rollout, equity: instances.isEmpty ? "-" : equity.canonicalText,
+            rollout: rollout, equity: instances.isEmpty ? "-" : equity?.canonicalText ?? "unknown",
             health: applied == nil ? "-" : degraded.map { "degraded: \($0.reason)" } ?? BotHealth.of(health).status)
     }
 

@@ -26,11 +26,10 @@ public struct GlobalOptions: ParsableArguments, Sendable {
     var root: URL { URL(fileURLWithPath: directory).standardizedFileURL }
     /// The project's files, with the rule for the candle files its bots replay (`CandleFiles`), so
     /// every command that loads the project refuses a missing or foreign data file.
-    var layout: ProjectLayout {
-        var layout = ProjectLayout(root: root)
-        layout.replayCheck = CandleFiles(layout: layout)
-        return layout
-    }
+    var layout: ProjectLayout { .checked(root: root) }
+    /// For commands that only read: a bot whose data file is missing is still shown (its state says
+    /// why it is degraded); only commands that plan need the data files.
+    var readLayout: ProjectLayout { ProjectLayout(root: root) }
     var resolvedStatePath: String { statePath ?? root.appendingPathComponent(".flotilla/state.db").path }
 
     /// Opens (or creates) the state store. A missing project directory is an error, never a

@@ -159,7 +159,9 @@ func bot(_ context: FlotillaRequestContext, _ store: StateStore, live: LiveFleet
 
 private func loadProfiles(_ server: ServerContext) throws -> [String: ProfileSpec] {
     do {
-        return try SpecLoader.load(server.layout).profiles
+        var layout = server.layout
+        layout.replayCheck = nil  // reading profiles needs no bot's data file
+        return try SpecLoader.load(layout).profiles
     } catch {
         throw APIError(.unprocessableContent, "invalid_specs", "the project's files are invalid: \(error.diagnostics.first?.description ?? "")")
     }

@@ -84,12 +84,16 @@ public struct BotView: Codable, Sendable {
                     candlesSeen: i.candlesSeen, heartbeatAgeSeconds: i.heartbeatAt > 0 ? (now - Double(i.heartbeatAt)) / 1000 : nil,
                     metrics: live.metrics)
             }
-            var equity = Decimal(0)
-            for v in views where v.mode == "live" { equity += Decimal(string: v.metrics?.equity ?? "0") ?? 0 }
+            // The live equity, exactly; an instance whose equity can't be read makes it unknown, not smaller.
+            var equity: Decimal? = 0
+            for v in views where v.mode == "live" {
+                guard let text = v.metrics?.equity else { continue }  // no metrics yet: nothing traded
+                equity = equity.flatMap { sum in Decimal.parseExactPublic(text).map { sum + $0 } }
+            }
             let status = rollouts[applied.name].flatMap { RolloutSummaries.shared.summary($0) }
             return BotView(
                 name: applied.name, labels: spec.labels, revision: applied.revision, profile: spec.profile, strategy: spec.strategy.kind.rawValue,
-                deploy: spec.deploy.strategy.name.rawValue, capital: spec.capital.quote.canonicalText, equity: equity.canonicalText,
+                deploy: spec.deploy.strategy.name.rawValue, capital: spec.capital.quote.canonicalText, equity: equity?.canonicalText ?? "unknown",
                 control: controls[applied.name] ?? "running",
                 health: status?.degraded != nil ? "degraded" : BotHealth.of(views.map(\.healthInput)).status,
                 degraded: status?.degraded, rollout: status,

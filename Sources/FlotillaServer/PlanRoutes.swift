@@ -67,7 +67,9 @@ enum PlanRoutes {
                     for name in files.keys where !(name.hasPrefix("bots.d/") || name.hasPrefix("profiles/")) || name.contains("..") {
                         throw APIError.badRequest("file \"\(name.prefix(100))\": name posted files bots.d/NAME.yaml or profiles/NAME.yaml")
                     }
-                    specs = try SpecLoader.load(sources: files.map { SpecSource(name: $0.key, text: $0.value, kind: $0.key.hasPrefix("profiles/") ? .profile : .bot) })
+                    // Posted specs replay the server's project files under the same rule as its own.
+                    specs = try SpecLoader.load(sources: files.map { SpecSource(name: $0.key, text: $0.value, kind: $0.key.hasPrefix("profiles/") ? .profile : .bot) },
+                                                replayCheck: server.layout.replayCheck)
                 } else {
                     specs = try SpecLoader.load(server.layout)
                 }

@@ -25,7 +25,7 @@ func serverFixture(tokens: Bool = true, configure: (inout ServerContext) -> Void
     if tokens {
         for role in APIToken.Role.allCases { secrets[role] = try store.createToken(role: role).secret }
     }
-    var server = ServerContext(store: store, layout: ProjectLayout(root: dir), fleet: fleet, maxBodyBytes: 64 * 1024)
+    var server = ServerContext(store: store, layout: .checked(root: dir), fleet: fleet, maxBodyBytes: 64 * 1024)
     configure(&server)
     return (server, secrets)
 }
@@ -283,6 +283,22 @@ struct PlanAPITests {
           strategy: { kind: ma_crossover, params: { fast: 12, slow: 30 } }
           capital: { quote: 1000 }
         """#
+
+    @Test("a posted spec that replays a file outside the project, or a missing one, is refused and nothing is planned",
+          arguments: ["/etc/passwd", "../../../../../../../../etc/passwd", "NOSUCH-5m.csv"])
+    func postedReplayRefused(_ replay: String) async throws {
+        let (server, secrets) = try await serverFixture()
+        let app = buildApplication(server, logger: Logger(label: "test"))
+        let profiles = try String(contentsOf: server.layout.profiles.appendingPathComponent("moderate.yaml"), encoding: .utf8)
+        let spec = Self.edited.replacingOccurrences(of: "replay: ETH_BTC-5m.csv", with: "replay: \"\(replay)\"")
+        let body = try JSONSerialization.data(withJSONObject: ["files": ["bots.d/eth-trend.yaml": spec, "profiles/moderate.yaml": profiles]])
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/api/v1/plans", method: .post, headers: bearer(secrets[.admin]), body: ByteBuffer(bytes: body)) { r in
+                #expect(r.status == .unprocessableContent, "\(String(buffer: r.body))")
+                #expect(String(buffer: r.body).contains("spec.market.source.replay") && !String(buffer: r.body).contains("root:"))
+            }
+        }
+    }
 
     @Test("a plan is applied by id, exactly once; a plan made before another apply is refused as stale and changes nothing")
     func applyById() async throws {

@@ -22,11 +22,11 @@ struct ConnectionTests {
             defer { idle.forEach { close($0) } }
             for _ in 0..<1_100 { idle.append(try RawHTTP.connect(port: port)) }
             for path in ["/healthz", "/readyz"] {
-                let reply = try RawHTTP.send(port: port, ["GET \(path) HTTP/1.1", "Host: 127.0.0.1:\(port)"])
+                let reply = try await RawHTTP.request(port: port, ["GET \(path) HTTP/1.1", "Host: 127.0.0.1:\(port)"])
                 #expect([200, 503].contains(reply.status), "\(path) answers: \(reply.status)")
                 #expect(reply.body.contains("\"components\""))
             }
-            let health = try RawHTTP.send(port: port, ["GET /healthz HTTP/1.1", "Host: 127.0.0.1:\(port)"])
+            let health = try await RawHTTP.request(port: port, ["GET /healthz HTTP/1.1", "Host: 127.0.0.1:\(port)"])
             #expect(health.status == 200, "\(health.body)")
             // The server holds at most the cap: the others were closed (the oldest first).
             var closed = 0
@@ -39,7 +39,7 @@ struct ConnectionTests {
             idle.forEach { close($0) }
             idle = []
             try await Task.sleep(for: .milliseconds(500))
-            _ = try RawHTTP.send(port: port, ["GET /healthz HTTP/1.1", "Host: 127.0.0.1:\(port)"])
+            _ = try await RawHTTP.request(port: port, ["GET /healthz HTTP/1.1", "Host: 127.0.0.1:\(port)"])
         }
     }
 

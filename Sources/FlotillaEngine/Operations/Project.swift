@@ -98,7 +98,7 @@ extension Project {
             let text = try edits[file] ?? String(contentsOf: url(of: file, in: layout), encoding: .utf8)
             sources.append(SpecSource(name: file, text: text, kind: kind))
         }
-        let switched = try SpecLoader.load(sources: sources)
+        let switched = try SpecLoader.load(sources: sources, replayCheck: layout.replayCheck)
         var plan = try Project.plan(specs: switched, store: store, options: PlanOptions(targets: moving.map(\.name)))
         if moving.isEmpty { plan.changes = [] }
         plan.inputs = specs.fileHashes

@@ -68,7 +68,7 @@ public actor BotInstance {
 
     init(id: String, spec: ResolvedBot, revision: Int, symbol: String, mode: InstanceMode, capitalPct: Decimal, candles: [Candle],
          venue: PaperVenue, candlesSeen: Int, nowMs: Int64, fillCounts: (buys: Int, sells: Int) = (0, 0),
-         trader traderState: TraderState<AnyStrategy>? = nil, executor: any SerialExecutor) {
+         trader traderState: TraderState<AnyStrategy>? = nil, executor: any SerialExecutor) throws(MoneyConversionError) {
         self.executor = executor
         self.buys = fillCounts.buys
         self.sells = fillCounts.sells
@@ -83,7 +83,7 @@ public actor BotInstance {
         self.candlesSeen = min(candlesSeen, candles.count)
         self.persistedFills = venue.fills.count
         self.speed = max(0.000_001, NSDecimalNumber(decimal: spec.market.source.speed).doubleValue)
-        (self.trader, self.placedOnStart) = Self.trader(spec: spec, revision: revision, symbol: symbol, venue: venue, restoring: traderState,
+        (self.trader, self.placedOnStart) = try Self.trader(spec: spec, revision: revision, symbol: symbol, venue: venue, restoring: traderState,
                                                         candles: candles[..<self.candlesSeen])
         let firstTime = candles.first?.time ?? 0
         let resumeTime = self.candlesSeen < candles.count ? candles[self.candlesSeen].time : firstTime
@@ -108,9 +108,9 @@ public actor BotInstance {
     /// stop cancelled; without one (a first start, or a store from before `v5-trader-state`) the
     /// indicators are warmed up from the last 500 candles already seen.
     private static func trader(spec: ResolvedBot, revision: Int, symbol: String, venue: PaperVenue, restoring state: TraderState<AnyStrategy>?,
-                               candles seen: ArraySlice<Candle>) -> (BotTrader<AnyStrategy>, placed: Bool) {
+                               candles seen: ArraySlice<Candle>) throws(MoneyConversionError) -> (BotTrader<AnyStrategy>, placed: Bool) {
         let prefix = "\(spec.name)-r\(revision)-\(symbol)"
-        let risk = TradingBridge.riskLimits(spec), interval = TradingBridge.decisionInterval(spec)
+        let risk = try TradingBridge.riskLimits(spec), interval = TradingBridge.decisionInterval(spec)
         guard let state else {
             var trader = BotTrader(strategy: TradingBridge.strategy(spec), risk: risk, venue: venue, idPrefix: prefix, decisionIntervalSeconds: interval)
             trader.warmUp(seen.suffix(500))

@@ -105,3 +105,13 @@ public struct CandleFiles: ReplaySourceCheck {
         return path.hasPrefix(top + "/") ? String(path.dropFirst(top.count + 1)) : path
     }
 }
+
+extension ProjectLayout {
+    /// A project's layout with the rule for the candle files its bots replay (`CandleFiles`): what
+    /// the CLI, the API and `up` load, so each of them refuses a missing or foreign data file.
+    public static func checked(root: URL) -> ProjectLayout {
+        var layout = ProjectLayout(root: root)
+        layout.replayCheck = CandleFiles(layout: layout)
+        return layout
+    }
+}

@@ -137,7 +137,7 @@ extension Fleet {
             // In step with the instance it starts beside: the same candle in the same tick.
             var startMs = nowMs
             if let next = await lead?.nextCandle, seen < candles.count, candles[seen].time == next.time { startMs = next.dueMs }
-            let instance = BotInstance(
+            let instance = try BotInstance(
                 id: id, spec: spec, revision: revision, symbol: s, mode: mode, capitalPct: pct, candles: candles,
                 venue: PaperVenue(cash: mode == .shadow ? notional : .zero, rules: Self.paperRules(spec)),
                 candlesSeen: seen, nowMs: startMs, executor: executor)

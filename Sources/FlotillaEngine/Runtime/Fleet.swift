@@ -153,9 +153,12 @@ public actor Fleet {
         do { trader = try state.traderJSON.map { try TraderState<AnyStrategy>(json: $0) } } catch {
             throw RestoreError(instance: state.id, part: "trader state", underlying: error)
         }
-        let instance = BotInstance(
+        guard let capitalPct = Decimal.parseExactPublic(state.capitalPct) else {
+            throw RestoreError(instance: state.id, part: "capital share", underlying: EngineError.missingData("\"\(state.capitalPct.prefix(20))\" is not a number"))
+        }
+        let instance = try BotInstance(
             id: state.id, spec: spec, revision: state.revision, symbol: state.symbol, mode: InstanceMode(rawValue: state.mode) ?? .live,
-            capitalPct: Decimal(string: state.capitalPct) ?? 0, candles: try data.candles(for: spec, symbol: state.symbol), venue: venue,
+            capitalPct: capitalPct, candles: try data.candles(for: spec, symbol: state.symbol), venue: venue,
             candlesSeen: state.candlesSeen, nowMs: nowMs,
             fillCounts: state.metricsJSON.flatMap { try? JSONDecoder().decode(InstanceMetrics.self, from: Data($0.utf8)) }.map { ($0.buys, $0.sells) } ?? (0, 0),
             trader: trader, executor: executor)

@@ -19,7 +19,7 @@ public enum TradingBridge {
         return value
     }
 
-    public static func riskLimits(_ bot: ResolvedBot) -> RiskLimits {
+    public static func riskLimits(_ bot: ResolvedBot) throws(MoneyConversionError) -> RiskLimits {
         var l = RiskLimits()
         l.maxPositionPct = double(bot.number(.maxPositionPct))
         l.riskPerTradePct = double(bot.number(.riskPerTradePct))
@@ -30,7 +30,7 @@ public enum TradingBridge {
         l.stopLossPct = double(bot.number(.stopLossPct))
         l.takeProfitPct = double(bot.number(.takeProfitPct))
         l.maxLeverage = double(bot.number(.maxLeverage))
-        l.minBalance = fixed(bot.number(.minBalance)) ?? 0
+        l.minBalance = try money(bot.number(.minBalance), "spec.risk.minBalance")
         l.emergencyStopLossPct = double(bot.number(.emergencyStopLossPct))
         l.timeZone = TimeZone(identifier: bot.setting(.timeZone).text ?? "UTC") ?? TimeZone(identifier: "UTC")!
         return l
@@ -65,9 +65,9 @@ public enum TradingBridge {
     }
 
     /// Backtests with the concrete strategy type, long-only when the spec says so.
-    public static func backtest(_ bot: ResolvedBot, candles: [Candle], venue: PaperVenue) -> BacktestReport {
+    public static func backtest(_ bot: ResolvedBot, candles: [Candle], venue: PaperVenue) throws(MoneyConversionError) -> BacktestReport {
         let periodsPerYear = 365 * 86_400 / max(1, bot.market.interval.seconds)
-        let risk = riskLimits(bot)
+        let risk = try riskLimits(bot)
         let interval = decisionInterval(bot)
         func run<S: Strategy>(_ s: S) -> BacktestReport {
             bot.strategy.longOnly
