@@ -78,6 +78,21 @@ struct RestartProtectionTests {
         #expect(trader.risk.emergencyStop == nil)
     }
 
+    @Test("moving capital is no loss: a canary taking 10 % of the capital does not fire the stable's emergency stop")
+    func capitalMovesAreNoDrawdown() async throws {
+        let h = try FleetHarness()
+        try h.apply(canaryBot)  // moderate: emergency stop at 10 % below the peak
+        try await h.fleet.reconcile(nowMs: 0)
+        try await h.fleet.tick(nowMs: 5_000)
+        try h.apply(Fixtures.botYAML(["{ pause: 30m }": "{ pause: {} }", "fast: 10": "fast: 12"]))
+        try await h.fleet.reconcile(nowMs: 6_000)
+        try await h.fleet.tick(nowMs: 30_000)
+        let stable = try #require(try h.instances().first { $0.revision == 1 })
+        #expect(stable.capitalPct == "90")
+        #expect(stable.phase == "running", "\(stable.reason ?? "")")
+        #expect(try h.store.eventCounts(prefix: "EmergencyStop").isEmpty)
+    }
+
     @Test("an entry working at kill -9 fills after the restart with its stop-loss and take-profit")
     func entryWorkingAtKillIsProtected() async throws {
         var fleet = try await RestartableFleet(Self.volatileBot(emergencyStopPct: "50"))

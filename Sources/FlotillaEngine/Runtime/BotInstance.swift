@@ -358,7 +358,7 @@ public actor BotInstance {
     /// An instance that starts again after a stop places its position's protective orders again.
     func setPhase(_ phase: InstancePhase, reason: String? = nil) {
         var phase = phase, reason = reason
-        if phase == .running, let stop = trader.risk.emergencyStop {
+        if phase == .running || phase == .paused, let stop = trader.risk.emergencyStop {
             phase = .paused
             reason = Self.haltReason(stop, bot: bot)
         }

@@ -229,7 +229,7 @@ public actor Fleet {
         }
         if !changed.isEmpty {
             try store.saveInstancesAndFills(changed.map { ($0.0, $0.1.map { (clientOrderId: $0.0, time: $0.1, json: $0.2) }) }, events: events)
-            for e in events { logger.warning("emergency stop", metadata: ["bot.name": "\(e.bot)", "message": "\(e.message)"]) }
+            for e in events { logger.warning("\(e.kind)", metadata: ["bot.name": "\(e.bot)", "message": "\(e.message)"]) }
         }
         await publish()
     }

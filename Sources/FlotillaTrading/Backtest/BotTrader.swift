@@ -21,6 +21,8 @@ public struct BotTrader<S: Strategy>: Sendable {
     /// indicators stay current) but its decisions are acted on at most this often.
     private let decisionInterval: Int64?
     private var lastDecisionTime: Int64?
+    /// The last candle's close: the mark at which capital moved in or out is valued.
+    private var lastMark: Fixed?
     /// Entry orders (by client order id) with the stop-loss and take-profit to place when they fill.
     private var pendingProtection: [String: Protection] = [:]
     /// The position's protective orders placed after entries filled, while they should work.
@@ -46,6 +48,7 @@ public struct BotTrader<S: Strategy>: Sendable {
     /// closes the position), but the strategy only observes (its indicators stay current) and
     /// places nothing.
     public mutating func observeOnly(_ candle: Candle) -> [Fill] {
+        lastMark = candle.close
         let fills = venue.process(candle)
         for fill in fills { afterFill(fill, candle: candle) }
         if risk.observe(equity: venue.equity(at: candle.close), at: candle.time) { closeForEmergency(time: candle.time) }
@@ -53,12 +56,21 @@ public struct BotTrader<S: Strategy>: Sendable {
         return fills
     }
 
-    /// Replaces the venue state (capital moves, position handovers, compaction).
-    public mutating func replaceVenue(_ venue: PaperVenue) { self.venue = venue }
+    /// Replaces the venue state (capital moves, position handovers, compaction). What the equity
+    /// gains or loses by it at the last close is capital moving, not trading: the risk manager's
+    /// references move with it.
+    public mutating func replaceVenue(_ venue: PaperVenue) {
+        if let mark = lastMark {
+            let moved = venue.equity(at: mark) - self.venue.equity(at: mark)
+            if !moved.isZero { risk.shift(by: moved) }
+        }
+        self.venue = venue
+    }
 
     /// One candle: match orders placed on the previous one, mark to market, check the risk limits,
     /// then let the strategy decide on the closed candle and place what the risk manager allows.
     public mutating func step(_ candle: Candle) -> [Fill] {
+        lastMark = candle.close
         let fills = venue.process(candle)
         for fill in fills { afterFill(fill, candle: candle) }
         let equity = venue.equity(at: candle.close)
@@ -205,7 +217,7 @@ extension BotTrader where S: Codable {
     public var state: TraderState<S> {
         TraderState(
             strategy: strategy, risk: risk.state, decisions: decisions, rejections: rejectionCount, openTrades: openTrades,
-            lastDecisionTime: lastDecisionTime,
+            lastDecisionTime: lastDecisionTime, lastMark: lastMark,
             pendingProtection: pendingProtection.filter { venue.order(clientOrderId: $0.key)?.status == .open },
             protection: protection.filter { $0.suspended || venue.order(clientOrderId: $0.clientOrderId)?.status == .open })
     }
@@ -219,6 +231,7 @@ extension BotTrader where S: Codable {
         rejectionCount = state.rejections
         openTrades = state.openTrades
         lastDecisionTime = state.lastDecisionTime
+        lastMark = state.lastMark
         pendingProtection = state.pendingProtection
         protection = state.protection
     }

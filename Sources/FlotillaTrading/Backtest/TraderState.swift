@@ -13,10 +13,12 @@ public struct TraderState<S: Codable & Sendable>: Sendable, Codable {
     public var rejections: Int
     public var openTrades: Int
     public var lastDecisionTime: Int64?
+    /// The last close seen (capital moves are valued at it).
+    public var lastMark: Fixed?
     public var pendingProtection: [String: Protection]
     public var protection: [ProtectiveOrder]
 
-    public init(strategy: S, risk: RiskState, decisions: Int, rejections: Int, openTrades: Int, lastDecisionTime: Int64?,
+    public init(strategy: S, risk: RiskState, decisions: Int, rejections: Int, openTrades: Int, lastDecisionTime: Int64?, lastMark: Fixed?,
                 pendingProtection: [String: Protection], protection: [ProtectiveOrder]) {
         self.strategy = strategy
         self.risk = risk
@@ -24,6 +26,7 @@ public struct TraderState<S: Codable & Sendable>: Sendable, Codable {
         self.rejections = rejections
         self.openTrades = openTrades
         self.lastDecisionTime = lastDecisionTime
+        self.lastMark = lastMark
         self.pendingProtection = pendingProtection
         self.protection = protection
     }

@@ -97,6 +97,16 @@ public struct RiskManager: Sendable {
         return false
     }
 
+    /// Capital moved in or out (a reallocation or a position handover, not a trade): the peak, the
+    /// periods' starting equity and the last equity move with it, so moving money is never a loss
+    /// or a drawdown.
+    public mutating func shift(by moved: Fixed) {
+        guard !lastEquity.isZero || !peakEquity.isZero else { return }
+        peakEquity = max(.zero, peakEquity + moved)
+        lastEquity += moved
+        for i in periodStartEquity.indices where !periodStartEquity[i].isZero { periodStartEquity[i] = max(.zero, periodStartEquity[i] + moved) }
+    }
+
     /// Lifts the emergency stop; the drawdown is measured from the current equity again.
     public mutating func reset() { emergencyStop = nil; peakEquity = lastEquity }
 
