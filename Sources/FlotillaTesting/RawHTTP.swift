@@ -100,6 +100,19 @@ public enum RawHTTP {
         return out
     }
 
+    /// Runs blocking socket work on a thread of its own: a test that blocks in `recv` on one of
+    /// Swift's few cooperative threads can starve the in-process server it is waiting for.
+    public static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
+        }
+    }
+
+    /// `send` off the cooperative pool.
+    public static func fetch(port: Int, _ head: [String], body: String = "", timeout: Double = 10) async throws -> Reply {
+        try await offPool { try send(port: port, head, body: body, timeout: timeout) }
+    }
+
     /// Whether the server has closed `fd` (a read returns end-of-file), waiting up to `timeout`.
     public static func isClosedByServer(_ fd: Int32, timeout: Double) -> Bool {
         var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
