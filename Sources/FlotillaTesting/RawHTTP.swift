@@ -46,15 +46,6 @@ public enum RawHTTP {
         return fd
     }
 
-    /// `send` on a Dispatch thread. A test talking to a server in its own process must not block
-    /// one of Swift's few cooperative threads (two on a 2-core machine) while the server's handlers
-    /// need them to answer: blocked, both starve until the socket times out.
-    public static func request(port: Int, _ head: [String], body: String = "", timeout: Double = 30) async throws -> Reply {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try send(port: port, head, body: body, timeout: timeout) }) }
-        }
-    }
-
     /// Sends `head` (CRLF line ends added; `Connection: close` and, with a body, `Content-Length`
     /// appended) on a new connection and reads the answer until the server closes it.
     public static func send(port: Int, _ head: [String], body: String = "", timeout: Double = 10) throws -> Reply {
@@ -107,6 +98,19 @@ public enum RawHTTP {
             rest = rest[end...].dropFirst(2)
         }
         return out
+    }
+
+    /// Runs blocking socket work on a thread of its own: a test that blocks in `recv` on one of
+    /// Swift's few cooperative threads can starve the in-process server it is waiting for.
+    public static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
+        }
+    }
+
+    /// `send` off the cooperative pool.
+    public static func fetch(port: Int, _ head: [String], body: String = "", timeout: Double = 10) async throws -> Reply {
+        try await offPool { try send(port: port, head, body: body, timeout: timeout) }
     }
 
     /// Whether the server has closed `fd` (a read returns end-of-file), waiting up to `timeout`.

@@ -59,6 +59,16 @@ struct UpProcessTests {
     }
 }
 
+/// Whether `condition` holds within `timeout` seconds (asked every 200 ms; errors count as no).
+func eventually(_ timeout: Double, _ condition: () async throws -> Bool) async -> Bool {
+    let end = Date().addingTimeInterval(timeout)
+    while Date() < end {
+        if (try? await condition()) == true { return true }
+        try? await Task.sleep(for: .milliseconds(200))
+    }
+    return false
+}
+
 /// A `flotilla up` process whose stdout and stderr go to files, read for what it prints.
 final class UpProcess {
     let process = Process()
@@ -118,7 +128,7 @@ struct UpAdminTokenTests {
             #expect(bytes.range(of: Data(secret.utf8)) == nil, "the secret is not in state.db\(suffix)")
         }
 
-        #expect(try RawHTTP.send(port: port, ["GET /api/v1/bots HTTP/1.1", "Host: 127.0.0.1:\(port)"]).status == 401, "no token, no answer")
+        #expect(try await RawHTTP.fetch(port: port, ["GET /api/v1/bots HTTP/1.1", "Host: 127.0.0.1:\(port)"]).status == 401, "no token, no answer")
         let url = "http://127.0.0.1:\(port)"
         #expect(try await waitUntil(30) { try store.runtimeInstances().filter { $0.phase == "running" }.count == 9 })
         var r = await project.run("get", "bots", "--server", url)
@@ -136,7 +146,7 @@ struct UpAdminTokenTests {
         #expect(again.output.contains("admin.token"))
         #expect(try String(contentsOf: file, encoding: .utf8).contains(secret), "the same token stays")
         #expect(try store.tokens().count == 1)
-        #expect(try await waitUntil(30) { try RawHTTP.send(port: port2, ["GET /readyz HTTP/1.1", "Host: 127.0.0.1:\(port2)"]).status == 200 })
+        #expect(await eventually(30) { try await RawHTTP.fetch(port: port2, ["GET /readyz HTTP/1.1", "Host: 127.0.0.1:\(port2)"]).status == 200 })
         r = await project.run("get", "bots", "--server", "http://127.0.0.1:\(port2)")
         #expect(r.code == 0, "\(r.err)")
     }
@@ -149,12 +159,12 @@ struct UpAdminTokenTests {
         let port = try await up.port()
         let secret = try String(contentsOf: project.dir.appendingPathComponent(".flotilla/admin.token"), encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(try await waitUntil(30) { try RawHTTP.send(port: port, ["GET /healthz HTTP/1.1", "Host: 127.0.0.1:\(port)"]).status == 200 })
-        #expect(try RawHTTP.send(port: port, ["GET /api/v1/bots HTTP/1.1", "Host: 127.0.0.1:\(port)"]).status == 401)
-        #expect(try RawHTTP.send(port: port, ["POST /api/v1/tokens HTTP/1.1", "Host: 127.0.0.1:\(port)", "Content-Type: application/json"],
+        #expect(await eventually(30) { try await RawHTTP.fetch(port: port, ["GET /healthz HTTP/1.1", "Host: 127.0.0.1:\(port)"]).status == 200 })
+        #expect(try await RawHTTP.fetch(port: port, ["GET /api/v1/bots HTTP/1.1", "Host: 127.0.0.1:\(port)"]).status == 401)
+        #expect(try await RawHTTP.fetch(port: port, ["POST /api/v1/tokens HTTP/1.1", "Host: 127.0.0.1:\(port)", "Content-Type: application/json"],
                                  body: #"{"role":"admin"}"#).status == 401)
-        #expect(try RawHTTP.send(port: port, ["GET /api/v1/bots HTTP/1.1", "Host: 192.0.2.7:\(port)", "Authorization: Bearer \(secret)"]).status == 421)
-        #expect(try RawHTTP.send(port: port, ["GET /api/v1/bots HTTP/1.1", "Host: 127.0.0.1:\(port)", "Authorization: Bearer \(secret)"]).status == 200)
+        #expect(try await RawHTTP.fetch(port: port, ["GET /api/v1/bots HTTP/1.1", "Host: 192.0.2.7:\(port)", "Authorization: Bearer \(secret)"]).status == 421)
+        #expect(try await RawHTTP.fetch(port: port, ["GET /api/v1/bots HTTP/1.1", "Host: 127.0.0.1:\(port)", "Authorization: Bearer \(secret)"]).status == 200)
         #expect(up.errors.contains("--allowed-host"), "up says how to let other names in")
     }
 }

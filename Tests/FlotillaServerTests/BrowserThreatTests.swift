@@ -31,24 +31,24 @@ struct BrowserThreatTests {
                 for (path, body) in [("/api/v1/bots/eth-trend/stop", ""), ("/api/v1/tokens", #"{"role":"admin"}"#)] {
                     var head = ["POST \(path) HTTP/1.1", "Host: 127.0.0.1:\(port)", "Origin: http://evil.example", "Content-Type: text/plain"]
                     if let auth { head.append("Authorization: Bearer \(auth)") }
-                    let reply = try await RawHTTP.request(port: port, head, body: body)
+                    let reply = try await RawHTTP.fetch(port: port, head, body: body)
                     #expect(reply.status == 403, "\(path): \(reply.status) \(reply.body)")
                     #expect(reply.body.contains("cross_origin"))
                     #expect(reply.header("Access-Control-Allow-Origin") == nil, "no CORS")
                 }
             }
             // The same request with a same-origin label but a non-JSON body: 415, still nothing changes.
-            let plain = try await RawHTTP.request(port: port, ["POST /api/v1/tokens HTTP/1.1", "Host: 127.0.0.1:\(port)", "Content-Type: text/plain",
+            let plain = try await RawHTTP.fetch(port: port, ["POST /api/v1/tokens HTTP/1.1", "Host: 127.0.0.1:\(port)", "Content-Type: text/plain",
                                                        "Authorization: Bearer \(secrets[.admin]!)"], body: #"{"role":"admin"}"#)
             #expect(plain.status == 415, "\(plain.body)")
-            let form = try await RawHTTP.request(port: port, ["POST /api/v1/bots/eth-trend/stop HTTP/1.1", "Host: 127.0.0.1:\(port)", "Sec-Fetch-Site: cross-site",
+            let form = try await RawHTTP.fetch(port: port, ["POST /api/v1/bots/eth-trend/stop HTTP/1.1", "Host: 127.0.0.1:\(port)", "Sec-Fetch-Site: cross-site",
                                                       "Content-Type: application/x-www-form-urlencoded", "Authorization: Bearer \(secrets[.operator]!)"], body: "a=b")
             #expect(form.status == 403, "\(form.body)")
             #expect(try server.store.botControls()["eth-trend"] == nil, "the bot was not stopped")
             #expect(try server.store.tokens().count == tokensBefore, "no token was minted")
 
             // The server's own origin (the dashboard) may change things.
-            let own = try await RawHTTP.request(port: port, ["POST /api/v1/bots/eth-trend/pause HTTP/1.1", "Host: 127.0.0.1:\(port)", "Origin: http://127.0.0.1:\(port)",
+            let own = try await RawHTTP.fetch(port: port, ["POST /api/v1/bots/eth-trend/pause HTTP/1.1", "Host: 127.0.0.1:\(port)", "Origin: http://127.0.0.1:\(port)",
                                                      "Sec-Fetch-Site: same-origin", "Authorization: Bearer \(secrets[.operator]!)"])
             #expect(own.status == 202, "\(own.body)")
         }
@@ -59,14 +59,14 @@ struct BrowserThreatTests {
         try await live({ $0.allowedHosts = ["flotilla.internal"] }) { _, secrets, port in
             for path in ["/api/v1/bots", "/api/v1/tokens", "/metrics", "/", "/healthz"] {
                 for host in ["evil.example", "evil.example:\(port)", "127.0.0.1.evil.example", "[::2]:\(port)"] {
-                    let reply = try await RawHTTP.request(port: port, ["GET \(path) HTTP/1.1", "Host: \(host)", "Authorization: Bearer \(secrets[.admin]!)"])
+                    let reply = try await RawHTTP.fetch(port: port, ["GET \(path) HTTP/1.1", "Host: \(host)", "Authorization: Bearer \(secrets[.admin]!)"])
                     #expect(reply.status == 421, "\(path) Host \(host): \(reply.status)")
                     #expect(reply.body.contains("misdirected_request"))
                     #expect(!reply.body.contains("eth-trend") && !reply.body.contains("flt_"), "nothing of the fleet or the tokens")
                 }
             }
             for host in ["127.0.0.1:\(port)", "localhost:\(port)", "LOCALHOST", "[::1]:\(port)", "flotilla.internal:\(port)", "localhost."] {
-                let reply = try await RawHTTP.request(port: port, ["GET /api/v1/bots HTTP/1.1", "Host: \(host)", "Authorization: Bearer \(secrets[.viewer]!)"])
+                let reply = try await RawHTTP.fetch(port: port, ["GET /api/v1/bots HTTP/1.1", "Host: \(host)", "Authorization: Bearer \(secrets[.viewer]!)"])
                 #expect(reply.status == 200, "Host \(host): \(reply.status) \(reply.body.prefix(200))")
             }
         }
@@ -79,7 +79,7 @@ struct BrowserThreatTests {
         let app = buildApplication(server, host: "127.0.0.1", port: 0, logger: Logger(label: "test"))
         try await app.test(.live) { client in
             let port = try #require(client.port)
-            let revoke = try await RawHTTP.request(port: port, ["DELETE /api/v1/tokens/\(only.token.id) HTTP/1.1", "Host: 127.0.0.1:\(port)", "Authorization: Bearer \(only.secret)"])
+            let revoke = try await RawHTTP.fetch(port: port, ["DELETE /api/v1/tokens/\(only.token.id) HTTP/1.1", "Host: 127.0.0.1:\(port)", "Authorization: Bearer \(only.secret)"])
             #expect(revoke.status == 200, "\(revoke.body)")
             #expect(try server.store.tokens().allSatisfy { !$0.isValid(at: Date()) }, "no working token is left")
             for (method, path, body) in [("GET", "/api/v1/bots", ""), ("GET", "/api/v1/tokens", ""), ("POST", "/api/v1/tokens", #"{"role":"admin"}"#),
@@ -87,7 +87,7 @@ struct BrowserThreatTests {
                 for auth in [nil, only.secret] {
                     var head = ["\(method) \(path) HTTP/1.1", "Host: 127.0.0.1:\(port)", "Content-Type: application/json"]
                     if let auth { head.append("Authorization: Bearer \(auth)") }
-                    let reply = try await RawHTTP.request(port: port, head, body: body)
+                    let reply = try await RawHTTP.fetch(port: port, head, body: body)
                     #expect(reply.status == 401, "\(method) \(path): \(reply.status)")
                     #expect(reply.header("WWW-Authenticate")?.hasPrefix("Bearer") == true)
                 }
@@ -100,7 +100,7 @@ struct BrowserThreatTests {
     @Test("every answer carries the security headers; the dashboard's policy allows exactly its inline script and style")
     func securityHeaders() async throws {
         try await live { _, secrets, port in
-            let page = try await RawHTTP.request(port: port, ["GET / HTTP/1.1", "Host: 127.0.0.1:\(port)"])
+            let page = try await RawHTTP.fetch(port: port, ["GET / HTTP/1.1", "Host: 127.0.0.1:\(port)"])
             #expect(page.status == 200)
             #expect(page.header("X-Frame-Options") == "DENY")
             #expect(page.header("X-Content-Type-Options") == "nosniff")
@@ -114,11 +114,11 @@ struct BrowserThreatTests {
             #expect(!page.body.contains("<script src"), "one script, inline")
             #expect(page.body.contains("#token=") || page.body.contains("token="), "the page reads the login URL's token")
 
-            let created = try await RawHTTP.request(port: port, ["POST /api/v1/tokens HTTP/1.1", "Host: 127.0.0.1:\(port)", "Content-Type: application/json",
+            let created = try await RawHTTP.fetch(port: port, ["POST /api/v1/tokens HTTP/1.1", "Host: 127.0.0.1:\(port)", "Content-Type: application/json",
                                                          "Authorization: Bearer \(secrets[.admin]!)"], body: #"{"role":"viewer","expires":"1h"}"#)
             #expect(created.status == 201)
             #expect(created.header("Cache-Control") == "no-store", "the secret is not cached")
-            let unknown = try await RawHTTP.request(port: port, ["GET /api/v1/nothing-here HTTP/1.1", "Host: 127.0.0.1:\(port)", "Authorization: Bearer \(secrets[.viewer]!)"])
+            let unknown = try await RawHTTP.fetch(port: port, ["GET /api/v1/nothing-here HTTP/1.1", "Host: 127.0.0.1:\(port)", "Authorization: Bearer \(secrets[.viewer]!)"])
             #expect(unknown.status == 404 && unknown.body.contains(#""error""#) && unknown.body.contains("not_found"), "\(unknown.body)")
         }
     }

@@ -25,6 +25,7 @@ struct HardeningTests {
             try await client.execute(uri: "/api/v1/bots/x/stop", method: .post, headers: bearer(secrets[.operator])) { _ in }
         }
         let before = Self.storeBytes(server)
+        let started = Date()
         try await app.test(.router) { client in
             for i in 0..<300 {
                 // Half without a token (rate-limited refusals), half with one (a row each, path truncated).
@@ -38,7 +39,9 @@ struct HardeningTests {
         #expect(grown < 1 << 20 / 2, "the store grew by \(grown) bytes")
         let entries = try server.store.audit(limit: 1000)
         #expect(entries.allSatisfy { $0.path.count <= AuditRetention.pathCharacters })
-        #expect(entries.filter { $0.principal == "unauthenticated" }.count <= 11, "unauthenticated refusals are rate-limited")
+        // At most 10 rows a minute (a slow machine may take more than one minute for the loop).
+        let minutes = Int((Date().timeIntervalSince(started) / 60).rounded(.up))
+        #expect(entries.filter { $0.principal == "unauthenticated" }.count <= 10 * max(1, minutes), "unauthenticated refusals are rate-limited")
         #expect(entries.filter { $0.principal.hasPrefix("token ") && $0.status == 400 }.count >= 150, "calls with a token are each recorded")
     }
 
