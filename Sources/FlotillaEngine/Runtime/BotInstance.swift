@@ -331,6 +331,7 @@ public actor BotInstance {
         if self.mode == .shadow && mode == .live {
             // Shadow fills were simulated on notional capital: live trading starts from an empty account
             // that receives real capital and positions.
+            trader.capitalMoved(by: -equity)
             trader.replaceVenue(PaperVenue(cash: .zero, rules: trader.venue.rules))
             persistedFills = 0
         }
@@ -345,6 +346,7 @@ public actor BotInstance {
         var venue = trader.venue
         venue.cancelAll()
         let out = (venue.cash, venue.startingCash)
+        trader.capitalMoved(by: notionalCash - equity)
         trader.replaceVenue(PaperVenue(cash: notionalCash, rules: venue.rules))
         persistedFills = 0
         mode = .shadow
@@ -374,6 +376,8 @@ public actor BotInstance {
         let amount = cash.units < 0 ? -min(cash.magnitude, max(.zero, venue.cash)) : cash
         venue.transfer(cash: amount)
         trader.replaceVenue(venue)
+        // A reallocation, not a loss: the risk limits (peak, period starts) move with it.
+        trader.capitalMoved(by: amount)
         return amount
     }
 

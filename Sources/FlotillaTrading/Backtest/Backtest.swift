@@ -42,6 +42,9 @@ public struct BotTrader<S: Strategy>: Sendable {
     /// Replaces the venue state (capital moves, position handovers, compaction).
     public mutating func replaceVenue(_ venue: PaperVenue) { self.venue = venue }
 
+    /// Capital moved into or out of the account (not PnL): the risk limits move with it.
+    public mutating func capitalMoved(by amount: Fixed) { risk.capitalMoved(by: amount) }
+
     /// One candle: match orders placed on the previous one, mark to market, check the risk limits,
     /// then let the strategy decide on the closed candle and place what the risk manager allows.
     public mutating func step(_ candle: Candle) -> [Fill] {

@@ -81,6 +81,17 @@ public struct RiskManager: Sendable {
 
     public mutating func reset() { halted = false; peakEquity = lastEquity }
 
+    /// Capital moved into (positive) or out of the account — a reallocation between a bot's
+    /// instances, not a gain or a loss: the peak, the last equity and each period's starting equity
+    /// move with it, so neither the emergency stop nor a loss limit reads a transfer as a drawdown
+    /// (a canary taking 20 % of stable's capital is not a 20 % loss of stable's).
+    public mutating func capitalMoved(by amount: Fixed) {
+        func shifted(_ value: Fixed) -> Fixed { value.isZero ? value : max(.zero, value + amount) }
+        peakEquity = shifted(peakEquity)
+        lastEquity = shifted(lastEquity)
+        periodStartEquity = periodStartEquity.map(shifted)
+    }
+
     /// Loss since the start of the period, in % of the equity then (positive = loss).
     public func lossPct(_ period: CalendarPeriodKind) -> Double {
         let start = periodStartEquity[period.index]
