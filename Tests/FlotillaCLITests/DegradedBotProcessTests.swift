@@ -4,6 +4,7 @@ import FlotillaSpec
 import FlotillaStore
 import FlotillaTesting
 import Foundation
+import Logging
 import Testing
 
 /// Finding 5 against a real `flotilla up`: a bot whose new revision replays a file that doesn't
@@ -111,10 +112,10 @@ struct DegradedBotProcessTests {
         #expect(process.isRunning, "up did not exit")
         let afterRestart = try seen("steady")
         #expect(try await waitUntil(30) { try seen("steady") > afterRestart }, "the fleet runs after the restart")
+        // The CLI reads it from the store (`rollout status` exits 1: the rollout aborted).
         let console = Console.capturing(interactive: false, answers: [])
-        #expect(await CLI.run(["get", "bots", "--dir", dir.path], console: console) == 0)
-        #expect(console.output.split(separator: "\n").contains { $0.hasPrefix("fragile-immediate") && $0.contains("degraded: ") && $0.contains("NOSUCH-5m.csv") },
-                "get bots shows the reason: \(console.output)")
+        #expect(await CLI.run(["rollout", "status", "fragile-immediate", "--dir", dir.path], console: console) == 1)
+        #expect(console.output.contains("Degraded:") && console.output.contains("NOSUCH-5m.csv"), "rollout status says why: \(console.output)")
 
         // The file appears: the next attempt (backoff ≤ 30 s) rolls the revision out.
         let candles = Fixtures.bundledCandles("ETH_BTC-5m.csv")
@@ -134,5 +135,29 @@ struct DegradedBotProcessTests {
         process.terminate()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
+    }
+
+    @Test("get bots shows a degraded bot's reason in its HEALTH column")
+    func getBotsShowsReason() async throws {
+        let dir = try Self.project()
+        let console = Console.capturing(interactive: false, answers: [])
+        #expect(await CLI.run(["apply", "--auto-approve", "--dir", dir.path], console: console) == 0)
+        let store = try StateStore(path: dir.appendingPathComponent(".flotilla/state.db").path)
+        let fleet = Fleet(store: store, dataDirectory: dir.appendingPathComponent("bots.d").path, logger: Logger(label: "test"))
+        try await fleet.recover(nowMs: 0)
+        try await fleet.reconcile(nowMs: 0)
+        // A revision whose data is gone (written as an older flotilla, or another writer, would).
+        let spec = try #require(try SpecLoader.load(sources: Fixtures.shippedProfiles() + [
+            SpecSource(name: "bots.d/fragile-immediate.yaml", text: Self.yaml("fragile-immediate", replay: "NOSUCH-5m.csv", fast: 7), kind: .bot),
+        ]).bots.first)
+        let lock = try store.acquireApplyLock(operation: "test", timeout: 10)
+        _ = try store.apply([.replace(spec)], expectedSerial: try store.stateSerial(), lock: lock)
+        try store.releaseApplyLock(lock)
+        try await fleet.reconcile(nowMs: 1_000)
+        let table = Console.capturing(interactive: false, answers: [])
+        #expect(await CLI.run(["get", "bots", "--dir", dir.path], console: table) == 0)
+        let rows = table.output.split(separator: "\n")
+        #expect(rows.contains { $0.hasPrefix("fragile-immediate") && $0.contains("degraded: ") && $0.contains("NOSUCH-5m.csv") }, "\(table.output)")
+        #expect(rows.contains { $0.hasPrefix("steady") && !$0.contains("degraded") })
     }
 }

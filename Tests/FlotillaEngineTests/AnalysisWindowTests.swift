@@ -2,6 +2,7 @@ import FlotillaEngine
 import FlotillaTesting
 import FlotillaTrading
 import Foundation
+import Logging
 import Testing
 
 /// Analysis compares like with like: both revisions over the same window, a revision's instances
@@ -108,5 +109,16 @@ struct AnalysisWindowTests {
         let analysis = try #require(state["analysis"] as? [String: Any], "the analysis runs")
         let window = try #require(analysis["window"] as? [String: Any], "the window's start is persisted")
         #expect(Set(window.keys) == Set(try h.instances().map(\.id)), "both revisions' instances are measured from the same moment")
+
+        // A restart mid-window judges the same window: the start is read back, not taken again.
+        let restarted = Fleet(store: h.store, dataDirectory: nil, logger: Logger(label: "test"))
+        try await restarted.recover(nowMs: 690_000)
+        try await restarted.reconcile(nowMs: 690_000)
+        let row = try #require(try h.store.rollout(bot: "test-bot"))
+        let again = try #require(try JSONSerialization.jsonObject(with: Data(row.stateJSON.utf8)) as? [String: Any])
+        let kept = try #require((again["analysis"] as? [String: Any])?["window"] as? [String: Any])
+        #expect(NSDictionary(dictionary: kept).isEqual(to: window))
+        try await restarted.reconcile(nowMs: 662_000 + 61_000)
+        #expect(try h.store.events(bot: "test-bot").contains { $0.kind.hasPrefix("Analysis") && $0.revision == 2 }, "judged after the restart")
     }
 }

@@ -143,4 +143,23 @@ struct DegradedBotTests {
         #expect(restarted.degradedBots.bots.isEmpty)
         #expect(try RolloutStatus.load(bot: "test-bot", store: h.store)?.phase == "Completed")
     }
+
+    @Test("a capital the money type can't hold exactly degrades the bot with the reason; it never becomes zero")
+    func inexactCapital() async throws {
+        let h = try FleetHarness()
+        try h.apply(StrategyBots.yaml(.immediate))
+        try await h.fleet.reconcile(nowMs: 0)
+        let good = try #require(try Fixtures.resolve(StrategyBots.yaml(.immediate)).first)
+        let bad = ResolvedBot(
+            name: good.name, labels: good.labels, profile: good.profile, venue: good.venue, market: good.market, strategy: good.strategy,
+            capital: Capital(quote: try #require(Decimal(string: "1000.123456789"))), settings: good.settings, sources: good.sources,
+            deploy: good.deploy, file: good.file)
+        let lock = try h.store.acquireApplyLock(operation: "test", timeout: 1)
+        _ = try h.store.apply([.update(bad)], expectedSerial: try h.store.stateSerial(), lock: lock)
+        try h.store.releaseApplyLock(lock)
+        try await h.fleet.reconcile(nowMs: 1_000)
+        #expect(h.fleet.degradedBots.bots["test-bot"]?.reason.contains("not an exact money amount") == true)
+        #expect(try #require(await h.fleet.equityLedger(bot: "test-bot")).total == Fixed(1000), "the bot keeps trading its 1000")
+        #expect(try h.store.events(bot: "test-bot").allSatisfy { $0.kind != "CapitalChanged" })
+    }
 }

@@ -179,8 +179,20 @@ public actor Fleet {
                 guard nowMs >= due else { continue }
                 entry.restartAt = nil
                 watchdog[id] = entry
-                guard let state = try store.runtimeInstances(bot: instance.bot).first(where: { $0.id == id }),
-                      let fresh = try await restore(state, nowMs: nowMs) else { continue }
+                guard let state = try store.runtimeInstances(bot: instance.bot).first(where: { $0.id == id }) else { continue }
+                let fresh: BotInstance
+                do {
+                    guard let restored = try await restore(state, nowMs: nowMs) else { continue }
+                    fresh = restored
+                } catch {
+                    // Its bot's problem, not the pass's: the old instance stays (its breaker
+                    // open) and the watchdog tries again later.
+                    logger.error("watchdog could not restart an instance", metadata: ["instance": "\(id)", "error": "\(error)"])
+                    try? store.recordEvent(bot: instance.bot, kind: "RestartFailed", revision: instance.revision, message: "\(id): \(error)")
+                    entry.restartAt = nowMs + Degradation.maxBackoffMs
+                    watchdog[id] = entry
+                    continue
+                }
                 instances[id] = fresh
                 try store.recordEvent(bot: instance.bot, kind: "InstanceRestarted", revision: instance.revision, message: "\(id) restarted by the watchdog")
                 continue
