@@ -22,7 +22,8 @@ final class AuditTrail: Sendable {
         self.rowsPerMinute = rowsPerMinute
     }
 
-    func record(method: String, path: String, principal: Principal?, status: Int, result: String, now: Date = Date()) {
+    func record(method: String, path rawPath: String, principal: Principal?, status: Int, result: String, now: Date = Date()) {
+        let path = Self.redacted(rawPath)
         guard principal == nil else {
             try? store.recordAudit(principal: principal!.name, method: method, path: path, status: status, result: result)
             return
@@ -43,5 +44,11 @@ final class AuditTrail: Sendable {
         guard let omitted else { return }
         let note = omitted > 0 ? " (and \(omitted) more unauthenticated refusals in the minute before, not recorded one by one)" : ""
         try? store.recordAudit(principal: "unauthenticated", method: method, path: path, status: status, result: result + note)
+    }
+
+    /// A token secret pasted into a path (`/api/v1/tokens/flt_…` instead of its id) is not kept.
+    static func redacted(_ path: String) -> String {
+        guard path.contains("flt_") else { return path }
+        return path.replacing(/flt_[0-9A-Za-z]+/, with: "flt_(redacted)")
     }
 }

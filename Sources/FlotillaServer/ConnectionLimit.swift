@@ -21,8 +21,15 @@ final class ConnectionLimit: Sendable {
 
     struct Entry {
         var channel: any Channel
+        /// Complete requests (head and body received) not yet answered. A request still arriving
+        /// (a body dripped a byte at a time) is not work the server owes, so it doesn't count.
         var requestsInProgress = 0
+        /// The client stopped reading its answers (the socket's send buffer is full).
+        var blocked = false
         var lastActive: NIODeadline
+
+        /// May be closed to make room: nothing is owed to it, or its client isn't reading.
+        var sheddable: Bool { requestsInProgress == 0 || blocked }
     }
 
     init(maximum: Int) { self.maximum = max(1, maximum) }
@@ -37,7 +44,7 @@ final class ConnectionLimit: Sendable {
         let (id, shed): (Int?, (any Channel)?) = state.withLock { held in
             var shed: (any Channel)?
             if held.open.count >= maximum {
-                guard let oldest = held.open.filter({ $0.value.requestsInProgress == 0 }).min(by: { $0.value.lastActive < $1.value.lastActive }) else {
+                guard let oldest = held.open.filter({ $0.value.sheddable }).min(by: { $0.value.lastActive < $1.value.lastActive }) else {
                     return (nil, channel)
                 }
                 held.open[oldest.key] = nil
@@ -59,6 +66,10 @@ final class ConnectionLimit: Sendable {
             held.open[id]?.requestsInProgress += 1
             held.open[id]?.lastActive = .now()
         }
+    }
+
+    func writability(_ id: Int, writable: Bool) {
+        state.withLock { held in held.open[id]?.blocked = !writable }
     }
 
     func responseFinished(_ id: Int) {
@@ -110,8 +121,13 @@ final class ConnectionWatch: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if let id, case .head = unwrapInboundIn(data) { limit.requestStarted(id) }
+        if let id, case .end = unwrapInboundIn(data) { limit.requestStarted(id) }
         context.fireChannelRead(data)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if let id { limit.writability(id, writable: context.channel.isWritable) }
+        context.fireChannelWritabilityChanged()
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {

@@ -51,6 +51,17 @@ struct CandleFilesTests {
         #expect(!problem.contains("TOP-SECRET"))
     }
 
+    @Test("hidden places of the project (.flotilla with the store and the admin token, .git) are not read")
+    func hidden() throws {
+        let (root, files, _) = try Self.project()
+        let state = root.appendingPathComponent(".flotilla")
+        try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
+        try "timestamp,open,high,low,close,volume\n2018-01-10T04:55:00Z,1,2,0.5,1.5,10\n".write(to: state.appendingPathComponent("admin.token"), atomically: true, encoding: .utf8)
+        let problem = try #require(files.problem(replaying: "../.flotilla/admin.token"))
+        #expect(problem.contains("hidden directory"), "\(problem)")
+        #expect(throws: CandleFiles.Problem.self) { try files.read("../.flotilla/admin.token") }
+    }
+
     @Test("a file that is not candles is refused by its header without quoting it")
     func notCandles() throws {
         let (root, files, _) = try Self.project()

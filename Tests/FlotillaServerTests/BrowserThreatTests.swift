@@ -58,13 +58,17 @@ struct BrowserThreatTests {
     func rebinding() async throws {
         try await live({ $0.allowedHosts = ["flotilla.internal"] }) { _, secrets, port in
             for path in ["/api/v1/bots", "/api/v1/tokens", "/metrics", "/", "/healthz"] {
-                for host in ["evil.example", "evil.example:\(port)", "127.0.0.1.evil.example", "[::2]:\(port)"] {
+                for host in ["evil.example", "evil.example:\(port)", "127.0.0.1.evil.example", "[::2]:\(port)", "[::1].evil", "[::1]@evil.example",
+                             "[::1]evil", "localhost:\u{663}", "evil@127.0.0.1:\(port)", "localhost:80:80"] {
                     let reply = try await RawHTTP.fetch(port: port, ["GET \(path) HTTP/1.1", "Host: \(host)", "Authorization: Bearer \(secrets[.admin]!)"])
                     #expect(reply.status == 421, "\(path) Host \(host): \(reply.status)")
                     #expect(reply.body.contains("misdirected_request"))
                     #expect(!reply.body.contains("eth-trend") && !reply.body.contains("flt_"), "nothing of the fleet or the tokens")
                 }
             }
+            // A request that names no host is not one the server can check.
+            let hostless = try await RawHTTP.fetch(port: port, ["GET /api/v1/bots HTTP/1.1", "Authorization: Bearer \(secrets[.viewer]!)"])
+            #expect(hostless.status == 421, "no Host: \(hostless.status)")
             for host in ["127.0.0.1:\(port)", "localhost:\(port)", "LOCALHOST", "[::1]:\(port)", "flotilla.internal:\(port)", "localhost."] {
                 let reply = try await RawHTTP.fetch(port: port, ["GET /api/v1/bots HTTP/1.1", "Host: \(host)", "Authorization: Bearer \(secrets[.viewer]!)"])
                 #expect(reply.status == 200, "Host \(host): \(reply.status) \(reply.body.prefix(200))")

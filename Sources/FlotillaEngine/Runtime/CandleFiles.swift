@@ -51,6 +51,13 @@ public struct CandleFiles: ReplaySourceCheck {
         }
         switch ProjectFile.check(candidate, inside: root, maxBytes: Self.maxBytes) {
         case .success(let file):
+            // Hidden places of the project (`.flotilla/` with the store and the admin token, `.git/`)
+            // hold no candles: not even their first line is read.
+            let top = root.map { $0.resolvingSymlinksInPath().standardizedFileURL.path } ?? ""
+            if root != nil, file.realPath.hasPrefix(top),
+               file.realPath.dropFirst(top.count).split(separator: "/").contains(where: { $0.hasPrefix(".") }) {
+                throw Problem(message: "\(shown) is in a hidden directory of the project; keep candle files in the open (e.g. data/)")
+            }
             return .project(file)
         case .failure(.missing):
             if bareName, let path = BundledData.path(name) { return .bundled(path: path) }

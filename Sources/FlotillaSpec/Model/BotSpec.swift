@@ -107,7 +107,7 @@ public struct MarketSource: Sendable, Hashable, Codable {
 /// and the API ask it, so an edit that names a missing or foreign file is refused with
 /// `file:line:column` before anything runs.
 public protocol ReplaySourceCheck: Sendable {
-    /// Why `file` (a replay name with its placeholders filled in) can't be replayed, or nil.
+    /// Why `file` (a replay name with {symbol}, {base} and {quote} filled in) can't be replayed, or nil.
     func problem(replaying file: String) -> String?
 }
 

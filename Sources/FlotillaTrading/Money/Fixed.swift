@@ -78,51 +78,9 @@ public struct Fixed: Sendable, Hashable, Comparable, Codable, CustomStringConver
     /// Parses `12`, `-0.5`, `0.0994766`, `5.33e-05`: exact, or nil when the text is not a number or
     /// needs more than eight decimal places.
     public init?(parsing text: some StringProtocol) {
-        var mantissa: Int64 = 0
-        var decimals = 0
-        var exponent = 0
-        var negative = false
-        var sawDigit = false, sawDot = false
-        var utf8 = Substring(text).utf8[...]
-        if let first = utf8.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") {
-            negative = first == UInt8(ascii: "-")
-            utf8 = utf8.dropFirst()
-        }
-        while let c = utf8.first {
-            if c >= 48 && c <= 57 {
-                sawDigit = true
-                let (m1, o1) = mantissa.multipliedReportingOverflow(by: 10)
-                let (m2, o2) = m1.addingReportingOverflow(Int64(c - 48))
-                if o1 || o2 { return nil }
-                mantissa = m2
-                if sawDot { decimals += 1 }
-            } else if c == UInt8(ascii: "."), !sawDot {
-                sawDot = true
-            } else if c == UInt8(ascii: "e") || c == UInt8(ascii: "E") {
-                guard sawDigit, let e = Int(Substring(utf8.dropFirst())), abs(e) < 40 else { return nil }
-                exponent = e
-                utf8 = utf8[utf8.endIndex...]
-                break
-            } else {
-                return nil
-            }
-            utf8 = utf8.dropFirst()
-        }
-        guard sawDigit else { return nil }
-        var places = decimals - exponent  // the value is mantissa × 10^-places
-        var units = mantissa
-        while places > 8 {
-            guard units % 10 == 0 else { return nil }  // would lose digits
-            units /= 10
-            places -= 1
-        }
-        while places < 8 {
-            let (u, o) = units.multipliedReportingOverflow(by: 10)
-            if o { return nil }
-            units = u
-            places += 1
-        }
-        self.units = negative ? -units : units
+        var text = String(text)
+        guard let value = text.withUTF8({ bytes in bytes.baseAddress.flatMap { CandleText.fixed($0, bytes.count) } }) else { return nil }
+        self = value
     }
 
     /// Plain decimal text, trailing zeros dropped: `0.0994766`, `12`, `-0.5`.
