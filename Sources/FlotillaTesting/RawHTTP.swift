@@ -109,7 +109,7 @@ public enum RawHTTP {
     }
 
     /// `send` off the cooperative pool.
-    public static func fetch(port: Int, _ head: [String], body: String = "", timeout: Double = 10) async throws -> Reply {
+    public static func fetch(port: Int, _ head: [String], body: String = "", timeout: Double = 60) async throws -> Reply {
         try await offPool { try send(port: port, head, body: body, timeout: timeout) }
     }
 

@@ -17,7 +17,7 @@ struct BrowserThreatTests {
               _ body: @escaping @Sendable (ServerContext, [APIToken.Role: String], Int) async throws -> Void) async throws {
         let (server, secrets) = try await serverFixture(configure: configure)
         let app = buildApplication(server, host: "127.0.0.1", port: 0, logger: Logger(label: "test"))
-        try await app.test(.live) { client in
+        try await liveTest(app) { client in
             let port = try #require(client.port)
             try await body(server, secrets, port)
         }
@@ -81,7 +81,7 @@ struct BrowserThreatTests {
         let (server, _) = try await serverFixture(tokens: false)
         let only = try server.store.createToken(role: .admin)
         let app = buildApplication(server, host: "127.0.0.1", port: 0, logger: Logger(label: "test"))
-        try await app.test(.live) { client in
+        try await liveTest(app) { client in
             let port = try #require(client.port)
             let revoke = try await RawHTTP.fetch(port: port, ["DELETE /api/v1/tokens/\(only.token.id) HTTP/1.1", "Host: 127.0.0.1:\(port)", "Authorization: Bearer \(only.secret)"])
             #expect(revoke.status == 200, "\(revoke.body)")

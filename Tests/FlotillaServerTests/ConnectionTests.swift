@@ -15,7 +15,7 @@ struct ConnectionTests {
     func idleTimeout() async throws {
         let (server, _) = try await serverFixture { $0.idleTimeout = .seconds(1) }
         let app = buildApplication(server, host: "127.0.0.1", port: 0, logger: Logger(label: "test"))
-        try await app.test(.live) { client in
+        try await liveTest(app) { client in
             let port = try #require(client.port)
             let fd = try await RawHTTP.offPool { try RawHTTP.connect(port: port) }
             defer { close(fd) }

@@ -27,7 +27,7 @@ struct RemoteCLITests {
     func commands() async throws {
         let (server, secrets) = try await serverFixture()
         let app = buildApplication(server, host: "127.0.0.1", port: 0, logger: Logger(label: "test"))
-        try await app.test(.live) { client in
+        try await liveTest(app) { client in
             let port = try #require(client.port)
             let viewer = secrets[.viewer], op = secrets[.operator], admin = secrets[.admin]
 
@@ -95,7 +95,7 @@ struct RemoteCLITests {
         try text.replacingOccurrences(of: "capital: { quote: 1000 }", with: "capital: { quote: 1200 }").write(to: file, atomically: true, encoding: .utf8)
         #expect(try String(contentsOf: file, encoding: .utf8) != text, "the fixture edit applies")
 
-        try await app.test(.live) { client in
+        try await liveTest(app) { client in
             let port = try #require(client.port)
             let admin = secrets[.admin]
             var r = await Self.cli(port, admin, ["plan", "--detailed-exitcode"], dir: local)
@@ -158,7 +158,7 @@ struct AdminTokenFileTests {
         #expect(mode.map { $0 & 0o777 } == 0o600)
         #expect(AdminTokenFile.read(stateDirectory: state) == secret)
         let app = buildApplication(server, host: "127.0.0.1", port: 0, logger: Logger(label: "test"))
-        try await app.test(.live) { client in
+        try await liveTest(app) { client in
             let port = try #require(client.port)
             var r = await RemoteCLITests.cli(port, nil, ["get", "bots"], dir: dir)
             #expect(r.code == 0 && r.out.contains("eth-trend"), "\(r.err)")
