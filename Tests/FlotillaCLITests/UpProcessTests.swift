@@ -43,7 +43,8 @@ struct UpProcessTests {
         #expect(try await waitUntil(15) { try RolloutStatus.load(bot: "eth-trend", store: store())?.candidate == 2 })
         let status = try #require(try RolloutStatus.load(bot: "eth-trend", store: store()))
         #expect(status.strategy == "canary")
-        #expect(Set(status.instances.map(\.capitalPct)) == ["10", "90"])
+        // The rollout is persisted before its first step is carried out: wait for the split.
+        #expect(try await waitUntil(30) { Set(try RolloutStatus.load(bot: "eth-trend", store: store())?.instances.map(\.capitalPct) ?? []) == ["10", "90"] })
 
         try project.edit("bots.d/xrp-grid.yaml", "levels: 12", "levels: many")
         try await Task.sleep(for: .seconds(2))
