@@ -51,13 +51,18 @@ struct APITests {
                 #expect(r.status == .ok)
                 #expect(String(buffer: r.body).contains("\"reconciler\""))
             }
-            // A reconcile pass just now: readiness wants one within the last two seconds.
-            try await server.fleet!.reconcile(nowMs: Int64(Date().timeIntervalSince1970 * 1000))
-            try await client.execute(uri: "/readyz", method: .get) { r in
-                #expect(r.status == .ok)
-                for component in ["store", "migrations", "recovery", "reconciler", "venue.paper"] {
-                    #expect(String(buffer: r.body).contains("\"\(component)\""))
-                }
+            // A reconcile pass just now: readiness wants one within the last two seconds. On a loaded
+            // machine more than two seconds can pass between the pass and the request, so the pass is
+            // repeated (a few times at most) until readiness sees a fresh one.
+            var ready: (status: HTTPResponse.Status, body: String) = (.serviceUnavailable, "")
+            for _ in 0..<10 {
+                try await server.fleet!.reconcile(nowMs: Int64(Date().timeIntervalSince1970 * 1000))
+                ready = try await client.execute(uri: "/readyz", method: .get) { r in (r.status, String(buffer: r.body)) }
+                if ready.status == .ok { break }
+            }
+            #expect(ready.status == .ok, "\(ready.body)")
+            for component in ["store", "migrations", "recovery", "reconciler", "venue.paper"] {
+                #expect(ready.body.contains("\"\(component)\""))
             }
         }
     }
