@@ -56,25 +56,27 @@ struct ApplyCommand: ConsoleCommand {
         if fresh { _ = try SpecLoader.load(global.layout) }
         let store = try global.openStore()
         do {
-            try await apply(store: store, console: console)
+            try apply(store: store, console: console)
         } catch {
             if fresh, (try? store.stateSerial()) == 0 { global.removeStore() }
             throw error
         }
     }
 
-    private func apply(store: StateStore, console: Console) async throws {
-        let timeout = TimeSpan(parsing: lockTimeout)!.seconds
-        let lock = try store.acquireApplyLock(operation: "flotilla apply", timeout: timeout)
-        defer { try? store.releaseApplyLock(lock) }
+    private func apply(store: StateStore, console: Console) throws {
+        try Project.withApplyLock(store, operation: "flotilla apply", timeout: TimeSpan(parsing: lockTimeout)!.seconds) { lock in
+            try apply(store: store, lock: lock, console: console)
+        }
+    }
 
+    private func apply(store: StateStore, lock: ApplyLock, console: Console) throws {
         let plan: Plan
         if let planFile {
             plan = try SavedPlan.read(from: planFile)
-            let serial = try store.stateSerial()
-            let specs = try SpecLoader.load(global.layout)
-            let reasons = SavedPlan.staleReasons(plan, stateSerial: serial, inputs: specs.fileHashes)
-            if !reasons.isEmpty { throw SavedPlan.Problem.stale(path: planFile, reasons: reasons) }
+            _ = try SpecLoader.load(global.layout)  // the files must still load (a missing data file is said with its place)
+            let result = try Project.applyIfCurrent(plan, path: planFile, checkFiles: true, layout: global.layout, store: store, lock: lock)
+            guard plan.hasChanges else { return console.line("No changes to apply.") }
+            return Self.report(plan, serial: result.serial, revisions: result.revisions, console: console)
         } else {
             let options = PlanOptions(prune: prune, selector: scope.labels, targets: scope.targets)
             (plan, _) = try Project.plan(layout: global.layout, store: store, options: options)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlotillaEngine
 import FlotillaPlan
 import FlotillaSpec
 import FlotillaStore
@@ -30,7 +31,7 @@ public struct FlotillaCommand: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            ValidateCommand.self, PlanCommand.self, ApplyCommand.self, GetCommand.self, EventsCommand.self,
+            ValidateCommand.self, PlanCommand.self, ApplyCommand.self, StatusCommand.self, GetCommand.self, EventsCommand.self,
             UpCommand.self, RolloutCommand.self, BotCommand.self, ProfileCommand.self, TokenCommand.self, AuditCommand.self, BacktestCommand.self, StrategiesCommand.self, SchemaCommand.self,
         ]
     )
@@ -80,6 +81,9 @@ public enum CLI {
             console.error("Error: \(error)")
             return 1
         } catch let error as UsageProblem {
+            console.error("Error: \(error)")
+            return 1
+        } catch let error as OperationProblem {
             console.error("Error: \(error)")
             return 1
         } catch {

@@ -1,7 +1,6 @@
 import ArgumentParser
 import FlotillaEngine
 import FlotillaPlan
-import FlotillaServer
 import FlotillaSpec
 import FlotillaStore
 import Foundation
@@ -29,110 +28,64 @@ struct GetCommand: ConsoleCommand {
         if let name, let problem = Name.problem(with: name) { throw ValidationError("bot name: \(problem)") }
     }
 
-    struct BotRow: Encodable {
-        var name: String
-        var profile: String
-        var strategy: String
-        var deploy: String
-        var capital: String
-        var revision: Int?
-        var status: String
-        var instances: String
-        var rollout: String
-        var equity: String
-        var health: String
-    }
-
     func run(console: Console) async throws {
-        if let remote = try global.remote(console) { return try await runRemote(remote, console: console) }
-        let specs = try SpecLoader.load(global.readLayout)
-        let store = try global.openStoreIfExists()
-        let (_, applied) = try store.desiredState(decode: { _, _ in false })
-        let appliedByName = Dictionary(uniqueKeysWithValues: applied.map { ($0.name, $0) })
-        let runtime = Dictionary(grouping: try store.runtimeInstances().filter { $0.phase != "stopped" }, by: \.bot)
-        let rollouts = Dictionary(uniqueKeysWithValues: try store.rollouts().map { ($0.bot, $0) })
-        func row(_ bot: ResolvedBot) -> BotRow {
-            self.row(bot, applied: appliedByName[bot.name], instances: runtime[bot.name] ?? [], rollout: rollouts[bot.name])
-        }
-
-        if let name {
-            guard let bot = specs.bot(named: name) else {
-                let names = specs.bots.map(\.name)
-                throw UsageProblem("no bot named \"\(name)\" in bots.d/\(Suggestion.hint(for: name, among: names))")
-            }
-            let revision = appliedByName[name]?.revision
-            switch output {
-            case .yaml: console.write(SpecYAML.render(bot, revision: revision, showSources: showSources))
-            case .json: console.line(try jsonText(bot))
-            case .table: console.write(table([row(bot)]))
-            }
-            return
-        }
-        let rows = specs.bots.map { row($0) }
-        switch output {
-        case .json: console.line(try jsonText(rows))
-        case .yaml:
-            for bot in specs.bots {
-                console.write("---\n" + SpecYAML.render(bot, revision: appliedByName[bot.name]?.revision, showSources: showSources))
-            }
-        case .table: console.write(table(rows))
-        }
-    }
-
-    /// Through the API: the server's bots as it runs them.
-    private func runRemote(_ remote: RemoteAPI, console: Console) async throws {
         let views: [BotView]
-        if let name {
-            views = [try await remote.get(BotView.self, "/api/v1/bots/\(name)")]
+        var files: FileSync?
+        if let remote = try global.remote(console) {
+            if output == .yaml { throw UsageProblem("-o yaml shows the resolved spec from the local files; with --server use -o json or table") }
+            views = name == nil ? try await remote.get([BotView].self, "/api/v1/bots") : [try await remote.get(BotView.self, "/api/v1/bots/\(name!)")]
         } else {
-            views = try await remote.get([BotView].self, "/api/v1/bots")
+            // The state is shown whatever the files hold; invalid files are said once, on stderr.
+            let sync = FileSync.read(global.readLayout)
+            files = sync
+            if let warning = sync.warning { console.error(warning) }
+            var all = try BotView.all(store: try global.openStoreIfExists(), files: sync)
+            let applied = Set(all.map(\.name))
+            all += (sync.specs?.bots ?? []).filter { !applied.contains($0.name) }.map(BotView.notApplied)
+            all.sort { $0.name < $1.name }
+            if let name {
+                guard let one = all.first(where: { $0.name == name }) else {
+                    throw UsageProblem("no bot named \"\(name)\" in bots.d/ or the state\(Suggestion.hint(for: name, among: all.map(\.name)))")
+                }
+                views = [one]
+            } else {
+                views = all
+            }
         }
         switch output {
         case .json: console.line(name == nil ? try jsonText(views) : try jsonText(views[0]))
-        case .yaml: throw UsageProblem("-o yaml shows the resolved spec from the local files; with --server use -o json or table")
-        case .table:
-            let rows = views.map { v in
-                let phases = Dictionary(grouping: v.instances, by: \.phase).map { "\($0.value.count) \($0.key)" }.sorted().joined(separator: ", ")
-                return [v.name, v.profile, v.strategy, v.deploy, v.capital, v.instances.isEmpty ? "-" : v.equity, String(v.revision),
-                        v.rollout.map { "\($0.phase) r\($0.candidate)" } ?? "-", phases.isEmpty ? "-" : phases, v.control,
-                        v.degraded.map { "degraded: \($0.reason)" } ?? v.health]
+        case .yaml: try yaml(views, files: files, console: console)
+        case .table: console.write(Self.table(views))
+        }
+    }
+
+    /// The resolved specs: from the files when they validate, else as applied (with a note).
+    private func yaml(_ views: [BotView], files: FileSync?, console: Console) throws {
+        let store = try global.openStoreIfExists()
+        for view in views {
+            let revision = view.revision > 0 ? view.revision : nil
+            if let spec = files?.specs?.bot(named: view.name) {
+                console.write((name == nil ? "---\n" : "") + SpecYAML.render(spec, revision: revision, showSources: showSources))
+            } else if let spec = try store.desiredState(decode: { n, _ in n == view.name }).bots.first(where: { $0.name == view.name })?.spec {
+                console.write((name == nil ? "---\n" : "") + "# as applied (revision \(view.revision)): \(view.sync == .orphan ? "its file is gone" : "the files do not validate")\n"
+                              + SpecYAML.render(spec, revision: revision, showSources: showSources))
             }
-            console.write(Table.render(header: ["NAME", "PROFILE", "STRATEGY", "DEPLOY", "CAPITAL", "EQUITY", "REVISION", "ROLLOUT", "INSTANCES", "CONTROL", "HEALTH"], rows: rows))
         }
     }
 
-    private func row(_ bot: ResolvedBot, applied: AppliedBot?, instances: [InstanceState], rollout stored: StoredRollout?) -> BotRow {
-        let status: String
-        if let applied {
-            status = applied.specHash == bot.specHash ? "applied" : "changed (plan)"
-        } else {
-            status = "not applied"
+    /// One table for every reader: a row per bot, its sync with the files last.
+    static func table(_ views: [BotView]) -> String {
+        let rows = views.map { v in
+            let phases = Dictionary(grouping: v.instances, by: \.phase).map { "\($0.value.count) \($0.key)" }.sorted().joined(separator: ", ")
+            let equity: String = v.instances.isEmpty ? "-" : v.equity
+            let revision: String = v.revision > 0 ? String(v.revision) : "-"
+            let rollout: String = v.rollout.map { "\($0.phase) r\($0.candidate)" } ?? "-"
+            let health: String = v.degraded.map { "degraded: \($0.reason)" } ?? v.health
+            let row: [String] = [v.name, v.profile, v.strategy, v.deploy, v.capital, equity, revision, rollout, phases.isEmpty ? "-" : phases, v.control, health]
+            return row + [v.sync?.text ?? "-"]
         }
-        let phases = Dictionary(grouping: instances, by: \.phase).map { "\($0.value.count) \($0.key)" }.sorted().joined(separator: ", ")
-        var equity: Decimal? = 0  // exact; unknown (not smaller) when an instance's equity can't be read
-        var health: [BotHealth.Instance] = []
-        let nowMs = Date().timeIntervalSince1970 * 1000
-        for i in instances {
-            let m = i.metricsJSON.flatMap { try? JSONDecoder().decode(InstanceMetrics.self, from: Data($0.utf8)) }
-            if let m, i.mode == "live" { equity = equity.flatMap { sum in Decimal.parseExactPublic(m.equity).map { sum + $0 } } }
-            health.append(BotHealth.Instance(id: i.id, phase: i.phase, heartbeatAgeSeconds: i.heartbeatAt > 0 ? (nowMs - Double(i.heartbeatAt)) / 1000 : nil, metrics: m))
-        }
-        let rollout = stored.map { "\($0.phase) r\($0.candidate)" } ?? "-"
-        // A bot the engine could not bring to its desired state says why.
-        let degraded = stored.flatMap { RolloutStatus.from($0, instances: [])?.degraded }
-        return BotRow(
-            name: bot.name, profile: bot.profile, strategy: bot.strategy.kind.rawValue, deploy: bot.deploy.strategy.name.rawValue,
-            capital: bot.capital.quote.canonicalText, revision: applied?.revision, status: status, instances: phases.isEmpty ? "-" : phases,
-            rollout: rollout, equity: instances.isEmpty ? "-" : equity?.canonicalText ?? "unknown",
-            health: applied == nil ? "-" : degraded.map { "degraded: \($0.reason)" } ?? BotHealth.of(health).status)
-    }
-
-    private func table(_ rows: [BotRow]) -> String {
-        let header = ["NAME", "PROFILE", "STRATEGY", "DEPLOY", "CAPITAL", "EQUITY", "REVISION", "ROLLOUT", "INSTANCES", "HEALTH", "STATUS"]
-        let cells = rows.map {
-            [$0.name, $0.profile, $0.strategy, $0.deploy, $0.capital, $0.equity, $0.revision.map(String.init) ?? "-", $0.rollout, $0.instances, $0.health, $0.status]
-        }
-        return Table.render(header: header, rows: cells)
+        return Table.render(header: ["NAME", "PROFILE", "STRATEGY", "DEPLOY", "CAPITAL", "EQUITY", "REVISION", "ROLLOUT", "INSTANCES", "CONTROL", "HEALTH", "STATUS"],
+                            rows: rows)
     }
 }
 

@@ -21,6 +21,7 @@ enum Help {
         "apply": ["flotilla apply change.plan             # exactly the saved plan; refused if stale",
                   "flotilla apply --auto-approve --prune"],
         "get": ["flotilla get bots", "flotilla get bot eth-trend -o yaml --show-sources"],
+        "status": ["flotilla status", "flotilla status --server http://127.0.0.1:8080 -o json"],
         "events": ["flotilla events eth-trend", "flotilla events --limit 20"],
         "up": ["flotilla up                            # the fleet, the API and the dashboard on 127.0.0.1:8080",
                "flotilla up --listen 0.0.0.0:8080 --allowed-host flotilla.internal"],

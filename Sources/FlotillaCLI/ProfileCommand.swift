@@ -16,7 +16,7 @@ struct ProfileCommand: ConsoleCommand {
     /// A profile's settings (with name, description and file), locally or from the server.
     static func settings(_ name: String, global: GlobalOptions, console: Console) async throws -> [String: String] {
         if let remote = try global.remote(console) { return try await remote.get([String: String].self, "/api/v1/profiles/\(name)") }
-        let profiles = try SpecLoader.load(global.readLayout).profiles
+        let profiles = try SpecLoader.loadProfiles(global.readLayout)
         guard let profile = profiles[name] else {
             throw UsageProblem("no profile \"\(name)\"\(Suggestion.hint(for: name, among: profiles.keys))); profiles: \(profiles.keys.sorted().joined(separator: ", "))")
         }
@@ -32,7 +32,7 @@ struct ProfileCommand: ConsoleCommand {
             if let remote = try global.remote(console) {
                 names = try await remote.get([String].self, "/api/v1/profiles")
             } else {
-                names = try SpecLoader.load(global.readLayout).profiles.keys.sorted()
+                names = try SpecLoader.loadProfiles(global.readLayout).keys.sorted()
             }
             var rows: [[String]] = []
             for name in names {

@@ -1,3 +1,4 @@
+import FlotillaEngine
 import AsyncHTTPClient
 import FlotillaPlan
 import FlotillaServer
@@ -122,4 +123,44 @@ struct RemoteAPI: Sendable {
 extension GlobalOptions {
     /// The server to talk to, when `--server` or FLOTILLA_SERVER names one.
     func remote(_ console: Console) throws -> RemoteAPI? { try RemoteAPI(options: self, console: console) }
+}
+
+/// The fleet operations through a server's API: the same interface as `LocalOperations`.
+struct RemoteOperations: FleetOperations {
+    let api: RemoteAPI
+
+    func perform(_ action: BotAction, bot: String) async throws -> BotActionResult {
+        try Self.check(bot)
+        if action == .delete {
+            var result = try RemoteAPI.decoder.decode(BotActionResult.self, from: try await api.send(.DELETE, "/api/v1/bots/\(bot)"))
+            result.message = "bot \(bot) deleted from the server's state; its instances stop. Its file on the server is untouched."
+            return result
+        }
+        return try RemoteAPI.decoder.decode(BotActionResult.self, from: try await api.send(.POST, "/api/v1/bots/\(bot)/\(action.rawValue)"))
+    }
+
+    /// A name that is no bot's never becomes part of a URL.
+    private static func check(_ bot: String) throws {
+        if let problem = Name.problem(with: bot) { throw OperationProblem(.invalid, "bad_name", "\"\(bot.prefix(70))\" is not a bot name: \(problem)") }
+    }
+
+    func send(_ request: RolloutRequest, bot: String) async throws -> RolloutCommandResult {
+        try Self.check(bot)
+        var query: [(String, String)] = []
+        switch request {
+        case .promote(let full) where full: query = [("full", "true")]
+        case .undo(let revision?): query = [("toRevision", String(revision))]
+        default: break
+        }
+        return try RemoteAPI.decoder.decode(RolloutCommandResult.self, from: try await api.send(.POST, "/api/v1/rollouts/\(bot)/\(request.action)", query: query))
+    }
+}
+
+extension GlobalOptions {
+    /// The fleet operations: through the API with `--server` (or FLOTILLA_SERVER), else on the
+    /// local store, which must exist (a command for a bot never creates a state).
+    func operations(_ console: Console, operation: String) throws -> any FleetOperations {
+        if let remote = try remote(console) { return RemoteOperations(api: remote) }
+        return LocalOperations(store: try openStoreIfExists(), operation: operation)
+    }
 }

@@ -11,25 +11,15 @@ struct RolloutCommand: ConsoleCommand {
 
     func run(console: Console) async throws { console.line(RolloutCommand.helpMessage()) }
 
-    /// Queues a command for the reconciler of a running `flotilla up`, after checking the bot exists.
-    static func send(_ command: String, bot: String, global: GlobalOptions, console: Console, saying text: String) async throws {
-        if let remote = try global.remote(console) {
-            let action = command == "promoteFull" ? "promote" : command
-            _ = try await remote.send(.POST, "/api/v1/rollouts/\(bot)/\(action)", query: command == "promoteFull" ? [("full", "true")] : [])
-            console.line("rollout \(bot): \(text) requested")
-            return
-        }
-        let store = try global.openStoreIfExists()  // a command for a bot never creates a state
-        try requireBot(bot, store: store)
-        try store.sendRolloutCommand(bot: bot, command: command)
-        console.line("rollout \(bot): \(text) requested")
+    /// Sends a rollout command: to the server's API with `--server`, else queued in the local
+    /// store for the reconciler of `flotilla up` (the same operation the API's handler runs).
+    static func send(_ request: RolloutRequest, bot: String, global: GlobalOptions, console: Console) async throws {
+        let result = try await global.operations(console, operation: "flotilla rollout \(request.action)").send(request, bot: bot)
+        console.line(result.message)
     }
 
     static func requireBot(_ name: String, store: StateStore) throws {
-        let bots = try store.desiredState(decode: { _, _ in false }).bots.map(\.name)
-        guard bots.contains(name) else {
-            throw UsageProblem("no bot \"\(name)\" in the state\(Suggestion.hint(for: name, among: bots)); apply it first")
-        }
+        try BotControls.requireBot(name, store: store)
     }
 
     struct Status: ConsoleCommand {
@@ -78,8 +68,7 @@ struct RolloutCommand: ConsoleCommand {
         @Flag(help: "Skip every remaining step and analysis.") var full = false
 
         func run(console: Console) async throws {
-            try await RolloutCommand.send(full ? "promoteFull" : "promote", bot: name, global: global, console: console,
-                                    saying: full ? "full promotion" : "promotion")
+            try await RolloutCommand.send(.promote(full: full), bot: name, global: global, console: console)
         }
     }
 
@@ -89,7 +78,7 @@ struct RolloutCommand: ConsoleCommand {
         @Argument var name: String
 
         func run(console: Console) async throws {
-            try await RolloutCommand.send("abort", bot: name, global: global, console: console, saying: "abort")
+            try await RolloutCommand.send(.abort, bot: name, global: global, console: console)
         }
     }
 
@@ -99,7 +88,7 @@ struct RolloutCommand: ConsoleCommand {
         @Argument var name: String
 
         func run(console: Console) async throws {
-            try await RolloutCommand.send("retry", bot: name, global: global, console: console, saying: "retry")
+            try await RolloutCommand.send(.retry, bot: name, global: global, console: console)
         }
     }
 
@@ -111,21 +100,7 @@ struct RolloutCommand: ConsoleCommand {
         @Option(name: .customLong("to-revision"), help: "The revision to go back to.") var revision: Int?
 
         func run(console: Console) async throws {
-            if let remote = try global.remote(console) {
-                _ = try await remote.send(.POST, "/api/v1/rollouts/\(name)/undo", query: revision.map { [("toRevision", String($0))] } ?? [])
-                console.line("rollout \(name): undo to \(revision.map { "revision \($0)" } ?? "the previous revision") requested")
-                return
-            }
-            let store = try global.openStoreIfExists()
-            try RolloutCommand.requireBot(name, store: store)
-            let current = try store.desiredState(decode: { _, _ in false }).bots.first { $0.name == name }!.revision
-            let kept = try store.revisions(of: name).map(\.number)
-            let target = revision ?? kept.filter { $0 < current }.max()
-            guard let target, kept.contains(target), target != current else {
-                throw UsageProblem("revision \(revision.map(String.init) ?? "before \(current)") of \(name) is not kept; kept: \(kept.sorted().map(String.init).joined(separator: ", "))")
-            }
-            try store.sendRolloutCommand(bot: name, command: "undo", argument: target)
-            console.line("rollout \(name): undo to revision \(target) requested (the files still hold the newer spec; edit them to match)")
+            try await RolloutCommand.send(.undo(toRevision: revision), bot: name, global: global, console: console)
         }
     }
 
@@ -175,45 +150,15 @@ struct BotCommand: ConsoleCommand {
     @Argument var name: String
 
     func validate() throws {
-        let actions = ["start", "stop", "pause", "resume", "restart", "reset-errors", "delete"]
-        guard actions.contains(action) else {
+        guard BotAction(rawValue: action) != nil else {
+            let actions = BotAction.allCases.map(\.rawValue)
             throw ValidationError("unknown action \"\(action)\"\(Suggestion.hint(for: action, among: actions)); use \(actions.joined(separator: ", "))")
         }
     }
 
     func run(console: Console) async throws {
-        if let remote = try global.remote(console) {
-            if action == "delete" {
-                _ = try await remote.send(.DELETE, "/api/v1/bots/\(name)")
-                console.line("bot \(name) deleted from the server's state; its instances stop. Its file on the server is untouched.")
-            } else {
-                _ = try await remote.send(.POST, "/api/v1/bots/\(name)/\(action)")
-                console.line("bot \(name): \(action) requested")
-            }
-            return
-        }
-        let store = try global.openStoreIfExists()
-        try RolloutCommand.requireBot(name, store: store)
-        switch action {
-        case "reset-errors": try store.sendRolloutCommand(bot: name, command: "resetErrors")
-        case "start": try store.setBotControl(bot: name, state: "running")
-        case "resume":
-            try store.setBotControl(bot: name, state: "running")
-            try store.sendRolloutCommand(bot: name, command: "resume")
-        case "stop": try store.setBotControl(bot: name, state: "stopped")
-        case "pause": try store.setBotControl(bot: name, state: "paused")
-        case "restart":
-            try store.setBotControl(bot: name, state: "stopped")
-            try await Task.sleep(for: .milliseconds(600))  // at least two reconcile passes see the stop
-            try store.setBotControl(bot: name, state: "running")
-        default:
-            let lock = try store.acquireApplyLock(operation: "flotilla bot delete", timeout: 30)
-            defer { try? store.releaseApplyLock(lock) }
-            let serial = try store.stateSerial()
-            _ = try store.apply([.delete(name: name)], expectedSerial: serial, lock: lock)
-            console.line("bot \(name) deleted from the state; its instances stop. Its file is untouched: delete it too, or the next apply creates the bot again.")
-            return
-        }
-        console.line("bot \(name): \(action) requested")
+        let action = BotAction(rawValue: action)!
+        let result = try await global.operations(console, operation: "flotilla bot \(action.rawValue)").perform(action, bot: name)
+        console.line(result.message)
     }
 }

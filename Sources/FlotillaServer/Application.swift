@@ -29,7 +29,7 @@ public func buildRouter(_ server: ServerContext) -> Router<FlotillaRequestContex
     let router = Router(context: FlotillaRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: ErrorBodies(server: server))
     let store = server.store
-    let cache = ViewCache(store: store, live: server.fleet?.live)
+    let cache = ViewCache(store: store, live: server.fleet?.live, files: FileSyncCache(layout: server.layout))
     cache.warm()
     // The first scrape creates every series (~0.5 s for 1,000 bots); do it before anyone asks,
     // once the fleet has had time to start its instances.
@@ -67,29 +67,21 @@ public func buildRouter(_ server: ServerContext) -> Router<FlotillaRequestContex
         try JSON.response(BotHealth.of(try bot(context, store, live: server.fleet?.live).instances.map(\.healthInput)))
     }
     router.on(Routes.botAction, server: server) { _, context in
-        let view = try bot(context, store)
-        let action = try context.parameters.require("action")
-        let states = ["start": "running", "resume": "running", "stop": "stopped", "pause": "paused", "restart": "running", "reset-errors": "running"]
-        guard let state = states[action] else {
-            throw APIError.badRequest("unknown action \"\(action)\"\(Suggestion.hint(for: action, among: states.keys)); use \(states.keys.sorted().joined(separator: ", "))")
+        let name = try context.parameters.require("name")
+        let text = try context.parameters.require("action")
+        let actions = BotAction.allCases.filter { $0 != .delete }  // delete is DELETE /api/v1/bots/{name}
+        guard let action = BotAction(rawValue: text), action != .delete else {
+            throw APIError.badRequest("unknown action \"\(text.prefix(40))\"\(Suggestion.hint(for: text, among: actions.map(\.rawValue))); use \(actions.map(\.rawValue).joined(separator: ", "))")
         }
-        if action == "restart" { try store.setBotControl(bot: view.name, state: "stopped") }
-        if action == "reset-errors" {
-            try store.sendRolloutCommand(bot: view.name, command: "resetErrors")
-        } else {
-            try store.setBotControl(bot: view.name, state: state)
-            if action == "resume" { try store.sendRolloutCommand(bot: view.name, command: "resume") }
-        }
+        let result = try BotControls(store: store).perform(action, bot: name, operation: "POST /api/v1/bots/\(name)/\(text)")
         cache.invalidate()
-        return try JSON.response(["bot": view.name, "action": action, "state": action == "reset-errors" ? view.control : state], status: .accepted)
+        return try JSON.response(result, status: .accepted)
     }
     router.on(Routes.botDelete, server: server) { _, context in
-        let view = try bot(context, store)
-        let lock = try store.acquireApplyLock(operation: "DELETE /api/v1/bots/\(view.name)", timeout: 10)
-        defer { try? store.releaseApplyLock(lock) }
-        _ = try store.apply([.delete(name: view.name)], expectedSerial: try store.stateSerial(), lock: lock)
+        let name = try context.parameters.require("name")
+        let result = try BotControls(store: store).perform(.delete, bot: name, operation: "DELETE /api/v1/bots/\(name)")
         cache.invalidate()
-        return try JSON.response(["bot": view.name, "deleted": "true"])
+        return try JSON.response(result)
     }
     router.on(Routes.rollout, server: server) { _, context in
         let view = try bot(context, store)
@@ -97,23 +89,26 @@ public func buildRouter(_ server: ServerContext) -> Router<FlotillaRequestContex
         return try JSON.response(status)
     }
     router.on(Routes.rolloutAction, server: server) { request, context in
-        let view = try bot(context, store)
-        let action = try context.parameters.require("action")
-        switch action {
-        case "promote", "abort", "retry":
-            let full = request.uri.queryParameters.get("full") == "true"
-            try store.sendRolloutCommand(bot: view.name, command: action == "promote" && full ? "promoteFull" : action)
+        let name = try context.parameters.require("name")
+        let query = request.uri.queryParameters
+        let wanted: RolloutRequest
+        switch try context.parameters.require("action") {
+        case "promote": wanted = .promote(full: query.get("full") == "true")
+        case "abort": wanted = .abort
+        case "retry": wanted = .retry
         case "undo":
-            let kept = try store.revisions(of: view.name).map(\.number)
-            let target = Int(request.uri.queryParameters.get("toRevision") ?? "") ?? kept.filter { $0 < view.revision }.max()
-            guard let target, kept.contains(target), target != view.revision else {
-                throw APIError(.conflict, "no_revision", "no kept revision to undo to; kept: \(kept.sorted())")
+            var revision: Int?
+            if let text = query.get("toRevision") {
+                guard let number = Int(text), number > 0 else { throw APIError.badRequest("toRevision \"\(text.prefix(20))\": write a revision number") }
+                revision = number
             }
-            try store.sendRolloutCommand(bot: view.name, command: "undo", argument: target)
-        default:
-            throw APIError.badRequest("unknown action \"\(action)\"; use promote, abort, retry or undo")
+            wanted = .undo(toRevision: revision)
+        case let other:
+            throw APIError.badRequest("unknown action \"\(other.prefix(40))\"; use promote, abort, retry or undo")
         }
-        return try JSON.response(["bot": view.name, "action": action], status: .accepted)
+        let result = try RolloutCommands(store: store).send(wanted, bot: name)
+        cache.invalidate()
+        return try JSON.response(result, status: .accepted)
     }
     router.on(Routes.events, server: server) { request, _ in
         let limit = max(1, min(1000, Int(request.uri.queryParameters.get("limit") ?? "") ?? 100))
@@ -158,11 +153,8 @@ func bot(_ context: FlotillaRequestContext, _ store: StateStore, live: LiveFleet
 }
 
 private func loadProfiles(_ server: ServerContext) throws -> [String: ProfileSpec] {
-    do {
-        var layout = server.layout
-        layout.replayCheck = nil  // reading profiles needs no bot's data file
-        return try SpecLoader.load(layout).profiles
-    } catch {
-        throw APIError(.unprocessableContent, "invalid_specs", "the project's files are invalid: \(error.diagnostics.first?.description ?? "")")
+    // Reading profiles needs neither valid bot files nor their data files.
+    do { return try SpecLoader.loadProfiles(server.layout) } catch {
+        throw APIError(.unprocessableContent, "invalid_specs", "the project's profiles are invalid: \(error.diagnostics.first?.description ?? "")")
     }
 }

@@ -46,9 +46,8 @@ enum Health {
         if let fleet = server.fleet {
             let recovered = fleet.progress.recovered
             components["recovery"] = Component(status: recovered ? "ok" : "pending", detail: recovered ? "finished" : "restoring instances")
-            // Two intervals of the default 250 ms reconciler with room for a busy machine.
             let age = fleet.progress.secondsSinceLastPass ?? .infinity
-            components["reconciler"] = Component(status: age < 2 ? "ok" : "stale", detail: age.isFinite ? String(format: "last pass %.2f s ago", age) : "no pass yet")
+            components["reconciler"] = Component(status: age < server.reconcilerFreshness ? "ok" : "stale", detail: age.isFinite ? String(format: "last pass %.2f s ago", age) : "no pass yet")
             // One bot's failure is that bot's: the fleet stays ready (the other bots run) and the
             // degraded bots are listed with their reasons.
             let degraded = fleet.degradedBots.bots

@@ -104,21 +104,17 @@ enum PlanRoutes {
             if let at = stored.appliedAt {
                 throw APIError(.conflict, "already_applied", "plan \(stored.id) was applied at \(ISO8601DateFormatter().string(from: at)) (state serial \(stored.appliedSerial ?? 0)); plan again")
             }
-            let lock = try store.acquireApplyLock(operation: "POST /api/v1/plans/\(stored.id)/apply", timeout: 10)
-            defer { try? store.releaseApplyLock(lock) }
-            let stale = try Project.staleReasons(plan, checkFiles: stored.source != .posted, layout: server.layout, store: store)
-            guard stale.isEmpty else {
-                throw APIError(.conflict, "stale_plan", "plan \(stored.id) is stale; nothing was changed. Plan again, review it, then apply it.",
-                               details: Dictionary(uniqueKeysWithValues: stale.enumerated().map { ("\($0.offset)", $0.element) }))
-            }
-            var result = ApplyResult(serial: plan.stateSerial, revisions: [:])
-            var backups: URL?
-            if plan.hasChanges {
-                if let edits = stored.edits {
-                    let root = server.layout.displayBase ?? server.layout.bots.deletingLastPathComponent()
-                    (result, backups) = try Project.applyProfileSwitch(plan, edits: edits, layout: server.layout, root: root, store: store, lock: lock)
-                } else {
-                    result = try Project.apply(plan, store: store, lock: lock)
+            let (result, backups) = try Project.withApplyLock(store, operation: "POST /api/v1/plans/\(stored.id)/apply", timeout: 10) { lock in
+                do {
+                    if let edits = stored.edits, plan.hasChanges {
+                        let root = server.layout.displayBase ?? server.layout.bots.deletingLastPathComponent()
+                        return try Project.applyProfileSwitch(plan, edits: edits, layout: server.layout, root: root, store: store, lock: lock)
+                    }
+                    return (try Project.applyIfCurrent(plan, path: "plan \(stored.id)", checkFiles: stored.source != .posted, layout: server.layout,
+                                                       store: store, lock: lock), nil)
+                } catch SavedPlan.Problem.stale(_, let stale) {
+                    throw APIError(.conflict, "stale_plan", "plan \(stored.id) is stale; nothing was changed. Plan again, review it, then apply it.",
+                                   details: Dictionary(uniqueKeysWithValues: stale.enumerated().map { ("\($0.offset)", $0.element) }))
                 }
             }
             _ = try store.markPlanApplied(id: stored.id, serial: result.serial)

@@ -1,3 +1,4 @@
+import FlotillaEngine
 import FlotillaStore
 import Foundation
 import HTTPTypes
@@ -86,6 +87,12 @@ struct ErrorBodies: RouterMiddleware {
         switch error {
         case let error as APIError:
             return error
+        case let problem as OperationProblem:
+            switch problem.kind {
+            case .notFound: return APIError(.notFound, problem.code, problem.message)
+            case .conflict: return APIError(.conflict, problem.code, problem.message)
+            case .invalid: return APIError(.badRequest, problem.code, problem.message)
+            }
         case let error as HTTPError where error.status == .notFound && context.endpointPath == "NotFound":
             guard context.principal != nil else { return .unauthenticated }
             let methods = Routes.matching(path: request.uri.path).map(\.method)

@@ -20,6 +20,9 @@ public struct ServerContext: Sendable {
     public var allowedHosts: [String]
     /// How long recovery may take before liveness reports the process stuck (503).
     public var recoveryBound: TimeInterval
+    /// Readiness wants a reconcile pass at most this long ago (two intervals of the default
+    /// 250 ms reconciler, with room for a busy machine).
+    public var reconcilerFreshness: TimeInterval = 2
     /// Connections held open at once; at the cap the longest-idle one is closed for a new one.
     public var maxConnections: Int
     /// An idle connection (no request in progress) is closed after this long.

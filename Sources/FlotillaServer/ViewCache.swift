@@ -22,10 +22,13 @@ final class ViewCache: @unchecked Sendable {
     private let specs = SpecCache()
 
     private let live: LiveFleet?
+    /// The project's files, for each bot's sync (an orphan shows as one).
+    private let files: FileSyncCache?
 
-    init(store: StateStore, live: LiveFleet? = nil, maxAge: TimeInterval = 1) {
+    init(store: StateStore, live: LiveFleet? = nil, files: FileSyncCache? = nil, maxAge: TimeInterval = 1) {
         self.store = store
         self.live = live
+        self.files = files
         self.maxAge = maxAge
     }
 
@@ -62,7 +65,7 @@ final class ViewCache: @unchecked Sendable {
 
     private func rebuild() throws {
         let started = Date()
-        let fresh = try BotView.all(store: store, specs: specs, live: live)
+        let fresh = try BotView.all(store: store, specs: specs, live: live, files: files?.current())
         var bytes: [String: Data] = [:]
         bytes.reserveCapacity(fresh.count)
         for view in fresh { bytes[view.name] = try JSON.encoder.encode(view) }

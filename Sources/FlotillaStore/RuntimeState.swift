@@ -71,7 +71,7 @@ public struct StoredRollout: Sendable, Equatable {
 public struct PendingCommand: Sendable, Equatable {
     public var id: Int64
     public var bot: String
-    public var command: String
+    public var command: BotCommandKind
     public var argument: Int?
 }
 
@@ -245,12 +245,12 @@ extension StateStore {
 
     // MARK: Commands from people
 
-    public func sendRolloutCommand(bot: String, command: String, argument: Int? = nil) throws {
+    public func sendCommand(bot: String, _ command: BotCommandKind, argument: Int? = nil) throws {
         try writer.write { db in
             try db.execute(
                 sql: "INSERT INTO rollout_commands (bot, command, argument, created_at) VALUES (?, ?, ?, ?)",
-                arguments: [bot, command, argument, Self.now()])
-            var record = EventRecord(time: Self.now(), bot: bot, kind: "CommandReceived", revision: argument, message: "\(command) requested", details: nil)
+                arguments: [bot, command.rawValue, argument, Self.now()])
+            var record = EventRecord(time: Self.now(), bot: bot, kind: "CommandReceived", revision: argument, message: "\(command.rawValue) requested", details: nil)
             try record.insert(db)
         }
     }
@@ -260,25 +260,46 @@ extension StateStore {
         try writer.write { db in
             let rows = try Row.fetchAll(db, sql: "SELECT id, bot, command, argument FROM rollout_commands WHERE consumed_at IS NULL ORDER BY id")
             try db.execute(sql: "UPDATE rollout_commands SET consumed_at = ? WHERE consumed_at IS NULL", arguments: [Self.now()])
-            return rows.map { PendingCommand(id: $0["id"], bot: $0["bot"], command: $0["command"], argument: $0["argument"]) }
+            return try rows.compactMap { row in
+                let text: String = row["command"]
+                guard let command = BotCommandKind(rawValue: text) else {
+                    // Written by another version: consumed, said once, never acted on as something else.
+                    var record = EventRecord(time: Self.now(), bot: row["bot"], kind: "CommandIgnored", revision: nil,
+                                             message: "unknown command \"\(text.prefix(40))\" (written by another version of flotilla?); ignored", details: nil)
+                    try record.insert(db)
+                    return nil
+                }
+                return PendingCommand(id: row["id"], bot: row["bot"], command: command, argument: row["argument"])
+            }
         }
     }
 
     // MARK: Bot controls (start / stop / pause / resume)
 
-    public func setBotControl(bot: String, state: String) throws {
+    /// Sets a bot's control, and with it (in the same transaction) the commands that go with it.
+    public func setBotControl(bot: String, to control: BotControl, commands: [BotCommandKind] = []) throws {
         try writer.write { db in
             try db.execute(
                 sql: "INSERT INTO bot_controls (bot, state, updated_at) VALUES (?, ?, ?) ON CONFLICT (bot) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
-                arguments: [bot, state, Self.now()])
-            var record = EventRecord(time: Self.now(), bot: bot, kind: "BotControl", revision: nil, message: "set to \(state)", details: nil)
+                arguments: [bot, control.rawValue, Self.now()])
+            var record = EventRecord(time: Self.now(), bot: bot, kind: "BotControl", revision: nil, message: "set to \(control.rawValue)", details: nil)
             try record.insert(db)
+            for command in commands {
+                try db.execute(sql: "INSERT INTO rollout_commands (bot, command, argument, created_at) VALUES (?, ?, NULL, ?)",
+                               arguments: [bot, command.rawValue, Self.now()])
+                var received = EventRecord(time: Self.now(), bot: bot, kind: "CommandReceived", revision: nil, message: "\(command.rawValue) requested", details: nil)
+                try received.insert(db)
+            }
         }
     }
 
-    public func botControls() throws -> [String: String] {
+    /// Every recorded control; a bot with none runs. A value this version does not know reads as
+    /// `stopped` (the safe side: nothing trades until a person says otherwise).
+    public func botControls() throws -> [String: BotControl] {
         try writer.read { db in
-            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT bot, state FROM bot_controls").map { ($0["bot"] as String, $0["state"] as String) })
+            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT bot, state FROM bot_controls").map {
+                ($0["bot"] as String, BotControl(rawValue: $0["state"] as String) ?? .stopped)
+            })
         }
     }
 }

@@ -222,6 +222,10 @@ public final class StateStore: Sendable {
             }
             let next = serial + 1
             try db.execute(sql: "UPDATE state_meta SET serial = ? WHERE id = 1", arguments: [next])
+            // What `flotilla status` shows as the files' last sync, whoever applied.
+            var applied = EventRecord(time: now, bot: nil, kind: "Applied", revision: nil,
+                                      message: "state serial \(next): \(changes.count) change\(changes.count == 1 ? "" : "s")", details: nil)
+            try applied.insert(db)
             return ApplyResult(serial: next, revisions: revisions)
         }
     }

@@ -94,7 +94,7 @@ struct AnomalyTests {
         let flagged = try h.metrics(state).anomalies ?? []
         #expect(flagged.contains { $0.metric == "venueErrors" }, "\(flagged.map(\.description))")
 
-        try h.store.sendRolloutCommand(bot: "test-bot", command: "resetErrors")
+        try h.store.sendCommand(bot: "test-bot", .resetErrors)
         now += 1_000
         try await h.fleet.reconcile(nowMs: now)
         now += 1_000

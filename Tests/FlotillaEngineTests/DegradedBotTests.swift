@@ -83,7 +83,7 @@ struct DegradedBotTests {
         #expect(ledger.accounted == ledger.capital)
 
         // Abort, undo and delete all leave a fleet that starts.
-        try h.store.sendRolloutCommand(bot: "test-bot", command: "abort")
+        try h.store.sendCommand(bot: "test-bot", .abort)
         try await restarted.reconcile(nowMs: 71_000)
         #expect(restarted.degradedBots.bots["test-bot"] == nil, "a person's abort clears it")
         let lock = try h.store.acquireApplyLock(operation: "test", timeout: 1)

@@ -84,7 +84,7 @@ struct FleetTests {
         try h.apply(Fixtures.botYAML(["{ pause: 30m }": "{ pause: {} }", "fast: 10": "fast: 12"]))
         try await h.fleet.reconcile(nowMs: 2_000)
         try await h.fleet.tick(nowMs: 2_000 + 60_000)  // a minute at 600×: 120 candles
-        try h.store.sendRolloutCommand(bot: "test-bot", command: "abort")
+        try h.store.sendCommand(bot: "test-bot", .abort)
         try await h.fleet.reconcile(nowMs: 63_000)
         let live = try h.instances()
         #expect(live.map(\.revision) == [1])

@@ -65,7 +65,7 @@ struct MakeBeforeBreakTests {
         try FileManager.default.removeItem(at: file)
         let restarted = Fleet(store: h.store, dataDirectory: data.path, logger: Logger(label: "test"))
         try await restarted.recover(nowMs: 2_000)
-        try h.store.sendRolloutCommand(bot: "test-bot", command: "undo", argument: 1)
+        try h.store.sendCommand(bot: "test-bot", .undo, argument: 1)
         try await restarted.reconcile(nowMs: 3_000)
         let live = try h.instances()
         #expect(live.map(\.revision) == [2], "revision 2 still serves")

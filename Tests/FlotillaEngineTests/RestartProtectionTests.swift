@@ -63,11 +63,11 @@ struct RestartProtectionTests {
         #expect(health.anomalies.contains { $0.hasPrefix("halted: emergency stop-loss") })
 
         // A resume does not lift it; reset-errors does, and that survives a kill too.
-        try fleet.store.sendRolloutCommand(bot: fleet.bot.name, command: "resume")
+        try fleet.store.sendCommand(bot: fleet.bot.name, .resume)
         try await fleet.fleet.reconcile(nowMs: Int64(halt + 400) * 1000)
         try await fleet.tick(through: halt + 401)
         #expect(try fleet.stored().reason?.hasPrefix("halted:") == true, "resume leaves the emergency stop in force")
-        try fleet.store.sendRolloutCommand(bot: fleet.bot.name, command: "resetErrors")
+        try fleet.store.sendCommand(bot: fleet.bot.name, .resetErrors)
         try await fleet.fleet.reconcile(nowMs: Int64(halt + 401) * 1000)
         state = try fleet.stored()
         #expect(state.phase == "running" && state.reason == nil)

@@ -62,7 +62,7 @@ struct DegradedAndFillsAPITests {
         try Self.revise(server, "ltc-rsi", "oversold: 30, overbought: 70", "oversold: 45, overbought: 55")
         try await fleet.reconcile(nowMs: start)
         try await fleet.tick(nowMs: start + 1_800_000)
-        try server.store.sendRolloutCommand(bot: "ltc-rsi", command: "promoteFull")
+        try server.store.sendCommand(bot: "ltc-rsi", .promoteFull)
         try await fleet.reconcile(nowMs: start + 1_800_000)
         try await fleet.tick(nowMs: start + 3_600_000)
         try Self.revise(server, "ltc-rsi", "oversold: 30, overbought: 70", "oversold: 44, overbought: 56")

@@ -45,7 +45,7 @@ struct RemoteCLITests {
 
             r = await Self.cli(port, op, ["bot", "pause", "eth-trend"])
             #expect(r.code == 0, "\(r.err)")
-            #expect(try server.store.botControls()["eth-trend"] == "paused")
+            #expect(try server.store.botControls()["eth-trend"] == .paused)
             r = await Self.cli(port, op, ["bot", "reset-errors", "eth-trend"])
             #expect(r.code == 0, "\(r.err)")
             r = await Self.cli(port, op, ["bot", "pause", "ghost"])

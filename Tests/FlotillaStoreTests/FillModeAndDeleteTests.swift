@@ -41,8 +41,8 @@ struct FillModeAndDeleteTests {
         _ = try store.apply([.create(try bot())], expectedSerial: 0, lock: lock)
         try store.saveRollout(StoredRollout(bot: "test-bot", candidate: 1, stable: nil, strategy: "canary", phase: "Completed", stateJSON: "{}", updatedAt: Date()),
                               events: [], revision: 1, instances: [instance("test-bot/r1/ETH-BTC#1", mode: "live")])
-        try store.sendRolloutCommand(bot: "test-bot", command: "abort")
-        try store.setBotControl(bot: "test-bot", state: "paused")
+        try store.sendCommand(bot: "test-bot", .abort)
+        try store.setBotControl(bot: "test-bot", to: .paused)
         _ = try store.apply([.delete(name: "test-bot")], expectedSerial: 1, lock: lock)
         #expect(try store.rollout(bot: "test-bot") == nil)
         #expect(try store.takeRolloutCommands().isEmpty)

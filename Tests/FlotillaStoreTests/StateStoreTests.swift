@@ -85,7 +85,7 @@ struct StateStoreTests {
         _ = try store.apply([.create(try bot())], expectedSerial: 0, lock: lock)
         _ = try store.apply([.delete(name: "test-bot")], expectedSerial: 1, lock: lock)
         #expect(try store.desiredState().bots.isEmpty)
-        #expect(try store.events().last?.kind == "BotDeleted")
+        #expect(try store.events().suffix(2).map(\.kind) == ["BotDeleted", "Applied"], "the deletion, then the apply that made it")
     }
 
     @Test("a second apply waits for the lock, then fails naming the holder")

@@ -110,9 +110,11 @@ extension Project {
     /// fails the files are restored. Returns the result and the backup directory.
     public static func applyProfileSwitch(_ plan: Plan, edits: [String: String], layout: ProjectLayout, root: URL, store: StateStore,
                                           lock: ApplyLock) throws -> (ApplyResult, URL?) {
+        guard !edits.isEmpty else {
+            return (try applyIfCurrent(plan, path: "the profile switch plan", checkFiles: true, layout: layout, store: store, lock: lock), nil)
+        }
         let stale = try staleReasons(plan, checkFiles: true, layout: layout, store: store)
         if !stale.isEmpty { throw SavedPlan.Problem.stale(path: "the profile switch plan", reasons: stale) }
-        guard !edits.isEmpty else { return (try apply(plan, store: store, lock: lock), nil) }
         let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
         let backups = root.appendingPathComponent(".flotilla/backups/\(stamp)-\(UUID().uuidString.prefix(6))")
         var originals: [String: Data] = [:]

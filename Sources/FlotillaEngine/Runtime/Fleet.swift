@@ -280,7 +280,7 @@ public actor Fleet {
                 specCache["\(applied.name)@\(applied.revision)"] = (try self.spec(bot: applied.name, revision: applied.revision)) ?? spec
             }
             do {
-                try await reconcile(bot: applied, spec: spec, control: controls[applied.name] ?? "running", commands: commands[applied.name] ?? [], nowMs: nowMs)
+                try await reconcile(bot: applied, spec: spec, control: controls[applied.name] ?? .running, commands: commands[applied.name] ?? [], nowMs: nowMs)
                 lastErrors[applied.name] = nil
             } catch {
                 // One bot's problem never stops the others: it is Degraded with the reason (said
@@ -306,22 +306,25 @@ public actor Fleet {
         lastReconcileMs = nowMs
     }
 
-    private func reconcile(bot applied: AppliedBot, spec: ResolvedBot, control: String, commands: [PendingCommand], nowMs: Int64) async throws {
+    private func reconcile(bot applied: AppliedBot, spec: ResolvedBot, control: BotControl, commands: [PendingCommand], nowMs: Int64) async throws {
         let bot = applied.name
-        let mine = instances.values.filter { $0.bot == bot }
+        var mine = instances.values.filter { $0.bot == bot }
+        if control != .stopped, commands.contains(where: { $0.command == .restart }) {
+            mine = try await restart(bot: bot, nowMs: nowMs)
+        }
         switch control {
-        case "stopped":
+        case .stopped:
             for i in mine {
                 guard await i.phase != .stopped else { continue }
                 let state = await i.stop(reason: "stopped by a person")
                 try store.saveInstance(state)
             }
             return
-        case "paused":
+        case .paused:
             for i in mine {
                 if await i.phase == .running { await i.setPhase(.paused, reason: "paused by a person") }
             }
-        default:
+        case .running:
             for i in mine {
                 let phase = await i.phase, reason = await i.reason
                 // Resume what a person paused or stopped; an auto-pause (venue errors) waits for
@@ -336,11 +339,12 @@ public actor Fleet {
         var undoTo: Int?
         for c in commands {
             switch c.command {
-            case "undo": undoTo = c.argument
-            case "resume":
+            case .undo: undoTo = c.argument
+            case .restart: break  // carried out above, before the controls
+            case .resume:
                 // Also resumes an instance that paused itself after venue errors.
-                for i in mine where await i.phase == .paused && control == "running" { await i.setPhase(.running) }
-            case "resetErrors":
+                for i in mine where await i.phase == .paused && control == .running { await i.setPhase(.running) }
+            case .resetErrors:
                 for i in mine {
                     if let lifted = await i.resetErrors() {
                         // Persisted now: a restart before the next candle must not bring the halt back.
@@ -350,7 +354,10 @@ public actor Fleet {
                     }
                 }
                 try? store.recordEvent(bot: bot, kind: "ErrorsReset", message: "venue errors, circuit breaker and retry backoff reset by a person")
-            default: command = RolloutCommand(rawValue: c.command)
+            case .promote: command = .promote
+            case .promoteFull: command = .promoteFull
+            case .abort: command = .abort
+            case .retry: command = .retry
             }
         }
 

@@ -50,16 +50,11 @@ public struct SpecWatcher: Service {
     @discardableResult
     public func applyFiles(reason: String) -> Plan? {
         do {
-            let specs = try SpecLoader.load(layout)
-            let lock = try store.acquireApplyLock(operation: "flotilla up (watch)", timeout: 10)
-            defer { try? store.releaseApplyLock(lock) }
-            let plan = try Project.plan(specs: specs, store: store, options: PlanOptions())
-            guard plan.hasChanges else { return plan }
-            let result = try Project.apply(plan, store: store, lock: lock)
+            let (plan, applied) = try Project.planAndApply(layout: layout, store: store, operation: "flotilla up (watch)")
+            guard let result = applied else { return plan }
             let s = plan.summary
             let text = "\(reason): applied \(s.add) added, \(s.change) changed, \(s.replace) replaced (state serial \(result.serial))"
-            logger.info("\(text)")
-            try? store.recordEvent(bot: nil, kind: "Applied", message: text)
+            logger.info("\(text)")  // the store recorded the Applied event with the apply
             return plan
         } catch let failure as ValidationFailure {
             let first = failure.diagnostics.prefix(5).map(\.description).joined(separator: "\n  ")

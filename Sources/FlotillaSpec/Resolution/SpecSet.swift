@@ -64,6 +64,14 @@ public enum SpecLoader {
         return try assemble(parseInParallel(all, root: layout.root), diagnostics: diagnostics, replayCheck: layout.replayCheck)
     }
 
+    /// Loads and validates only the profiles: what reading profiles needs, whatever the bot
+    /// files hold.
+    public static func loadProfiles(_ layout: ProjectLayout) throws(ValidationFailure) -> [String: ProfileSpec] {
+        var diagnostics: [Diagnostic] = []
+        let profileFiles = listFiles(layout.profiles, display: layout, diagnostics: &diagnostics, kind: .profile)
+        return try assemble(parseInParallel(profileFiles.map { ($0, DocumentKind.profile) }, root: layout.root), diagnostics: diagnostics).profiles
+    }
+
     /// Validates specs given as text rather than files (posted to the API, built by tests).
     public static func load(sources: [SpecSource], replayCheck: (any ReplaySourceCheck)? = nil) throws(ValidationFailure) -> SpecSet {
         let results = sources.map { parse(bytes: Array($0.text.utf8), file: $0.name, kind: $0.kind) }

@@ -1,9 +1,11 @@
-import FlotillaEngine
 import FlotillaSpec
 import FlotillaStore
 import Foundation
+import NIOConcurrencyHelpers
 
-/// The JSON the API returns for a bot: desired state, rollout and instances together.
+/// A bot as people see it — desired state, rollout, instances, sync with the files — built here
+/// for every reader: the API's `GET /api/v1/bots`, `flotilla get bots` (locally and through
+/// `--server`), `flotilla status` and the dashboard.
 public struct BotView: Codable, Sendable {
     public struct InstanceView: Codable, Sendable {
         public var id: String
@@ -38,6 +40,12 @@ public struct BotView: Codable, Sendable {
     public var deploy: String
     public var capital: String
     public var equity: String
+    /// The file that declared it when it was applied (relative to the project).
+    public var file: String
+    /// How it stands against the files (`BotSync`): synced, changed, orphan (its file is gone —
+    /// it keeps trading until `apply --prune`), not-applied (only in the files; revision 0) or
+    /// unknown (the files do not validate). Nil when no files were read.
+    public var sync: BotSync?
     public var control: String
     /// healthy, degraded, unhealthy or dead (`BotHealth`); `degraded` too whenever the engine could
     /// not bring the bot to its desired state — then `degraded` says why.
@@ -49,30 +57,39 @@ public struct BotView: Codable, Sendable {
     public var instances: [InstanceView]
 
     /// One bot, reading only its own rows (its instances from `live` when a fleet runs here).
-    static func one(_ name: String, store: StateStore, live: LiveFleet? = nil) throws -> BotView? {
+    public static func one(_ name: String, store: StateStore, live: LiveFleet? = nil, files: FileSync? = nil) throws -> BotView? {
         guard let applied = try store.desiredBot(named: name) else { return nil }
         let rollouts = try store.rollout(bot: name).map { [name: $0] } ?? [:]
         let running = try live?.instances?.filter { $0.state.bot == name }
             ?? store.runtimeInstances(bot: name, withVenue: false).map(LiveInstance.init(decoding:))
-        return try build([applied], instances: [name: running.filter { $0.state.phase != "stopped" }],
-                         controls: try store.botControls(), rollouts: rollouts, selector: [:]).first
+        return try build([applied], instances: [name: running.filter { $0.state.phase != InstancePhase.stopped.rawValue }],
+                         controls: try store.botControls(), rollouts: rollouts, selector: [:], files: files).first
     }
 
-    /// Every bot, in a handful of queries. `specs` caches decoded specs by hash across calls.
-    static func all(store: StateStore, selector: [String: String] = [:], specs: SpecCache? = nil, live: LiveFleet? = nil) throws -> [BotView] {
+    /// Every bot in the state, in a handful of queries. `specs` caches decoded specs by hash
+    /// across calls; with `files`, each says how it stands against them.
+    public static func all(store: StateStore, selector: [String: String] = [:], specs: SpecCache? = nil, live: LiveFleet? = nil,
+                           files: FileSync? = nil) throws -> [BotView] {
         let known = specs?.hashes ?? [:]
         var (_, bots) = try store.desiredState(decode: { name, hash in known[name] != hash })
         for i in bots.indices {
             if let spec = bots[i].spec { specs?.remember(spec) } else { bots[i].spec = specs?.spec(bots[i].name) }
         }
         let running = try live?.instances ?? store.runtimeInstances(withVenue: false).map(LiveInstance.init(decoding:))
-        let instances = Dictionary(grouping: running.filter { $0.state.phase != "stopped" }, by: \.state.bot)
+        let instances = Dictionary(grouping: running.filter { $0.state.phase != InstancePhase.stopped.rawValue }, by: \.state.bot)
         let rollouts = Dictionary(uniqueKeysWithValues: try store.rollouts().map { ($0.bot, $0) })
-        return try build(bots, instances: instances, controls: try store.botControls(), rollouts: rollouts, selector: selector)
+        return try build(bots, instances: instances, controls: try store.botControls(), rollouts: rollouts, selector: selector, files: files)
     }
 
-    static func build(_ bots: [AppliedBot], instances: [String: [LiveInstance]], controls: [String: String], rollouts: [String: StoredRollout],
-                      selector: [String: String]) throws -> [BotView] {
+    /// A bot only the files declare (never applied): what `get bots` shows for it locally.
+    public static func notApplied(_ spec: ResolvedBot) -> BotView {
+        BotView(name: spec.name, labels: spec.labels, revision: 0, profile: spec.profile, strategy: spec.strategy.kind.rawValue,
+                deploy: spec.deploy.strategy.name.rawValue, capital: spec.capital.quote.canonicalText, equity: "-", file: spec.file,
+                sync: .notApplied, control: BotControl.running.rawValue, health: "-", degraded: nil, rollout: nil, instances: [])
+    }
+
+    static func build(_ bots: [AppliedBot], instances: [String: [LiveInstance]], controls: [String: BotControl], rollouts: [String: StoredRollout],
+                      selector: [String: String], files: FileSync?) throws -> [BotView] {
         let now = Date().timeIntervalSince1970 * 1000
         return bots.compactMap { applied -> BotView? in
             guard let spec = applied.spec, selector.allSatisfy({ spec.labels[$0.key] == $0.value }) else { return nil }
@@ -86,7 +103,7 @@ public struct BotView: Codable, Sendable {
             }
             // The live equity, exactly; an instance whose equity can't be read makes it unknown, not smaller.
             var equity: Decimal? = 0
-            for v in views where v.mode == "live" {
+            for v in views where v.mode == InstanceMode.live.rawValue {
                 guard let text = v.metrics?.equity else { continue }  // no metrics yet: nothing traded
                 equity = equity.flatMap { sum in Decimal.parseExactPublic(text).map { sum + $0 } }
             }
@@ -94,7 +111,7 @@ public struct BotView: Codable, Sendable {
             return BotView(
                 name: applied.name, labels: spec.labels, revision: applied.revision, profile: spec.profile, strategy: spec.strategy.kind.rawValue,
                 deploy: spec.deploy.strategy.name.rawValue, capital: spec.capital.quote.canonicalText, equity: equity?.canonicalText ?? "unknown",
-                control: controls[applied.name] ?? "running",
+                file: applied.file, sync: files?.sync(of: applied), control: (controls[applied.name] ?? .running).rawValue,
                 health: status?.degraded != nil ? "degraded" : BotHealth.of(views.map(\.healthInput)).status,
                 degraded: status?.degraded, rollout: status,
                 instances: views)
@@ -103,36 +120,33 @@ public struct BotView: Codable, Sendable {
 }
 
 /// Decoded specs by bot, reused while their hash is unchanged.
-final class SpecCache: @unchecked Sendable {
-    // @unchecked: `specs` is only touched under `lock`.
-    private let lock = NSLock()
-    private var specs: [String: ResolvedBot] = [:]
+public final class SpecCache: Sendable {
+    private let specs = NIOLockedValueBox<[String: ResolvedBot]>([:])
 
-    var hashes: [String: String] { lock.withLock { specs.mapValues(\.specHash) } }
-    func remember(_ spec: ResolvedBot) { lock.withLock { specs[spec.name] = spec } }
-    func spec(_ name: String) -> ResolvedBot? { lock.withLock { specs[name] } }
+    public init() {}
+    var hashes: [String: String] { specs.withLockedValue { $0.mapValues(\.specHash) } }
+    func remember(_ spec: ResolvedBot) { specs.withLockedValue { $0[spec.name] = spec } }
+    func spec(_ name: String) -> ResolvedBot? { specs.withLockedValue { $0[name] } }
 }
 
 /// Rollout summaries decoded once per stored change (a rollout's row changes rarely; decoding a
 /// thousand of them on every view rebuild dominated its cost).
-final class RolloutSummaries: @unchecked Sendable {
-    // @unchecked: `cache` is only touched under `lock`.
-    static let shared = RolloutSummaries()
-    private let lock = NSLock()
-    private var cache: [String: (updatedAt: Date, view: BotView.RolloutView?)] = [:]
+public final class RolloutSummaries: Sendable {
+    public static let shared = RolloutSummaries()
+    private let cache = NIOLockedValueBox<[String: (updatedAt: Date, view: BotView.RolloutView?)]>([:])
 
-    func summary(_ stored: StoredRollout) -> BotView.RolloutView? {
-        if let hit = lock.withLock({ cache[stored.bot] }), hit.updatedAt == stored.updatedAt { return hit.view }
+    public func summary(_ stored: StoredRollout) -> BotView.RolloutView? {
+        if let hit = cache.withLockedValue({ $0[stored.bot] }), hit.updatedAt == stored.updatedAt { return hit.view }
         let view = RolloutStatus.from(stored, instances: []).map {
             BotView.RolloutView(strategy: $0.strategy, phase: $0.phase, stable: $0.stable, candidate: $0.candidate, step: $0.step,
                                 stepsDone: $0.stepsDone, stepsTotal: $0.stepsTotal,
                                 message: $0.message, lastAnalysis: $0.lastAnalysis, degraded: $0.degraded)
         }
-        lock.withLock { cache[stored.bot] = (stored.updatedAt, view) }
+        cache.withLockedValue { $0[stored.bot] = (stored.updatedAt, view) }
         return view
     }
 }
 
 extension BotView.InstanceView {
-    var healthInput: BotHealth.Instance { BotHealth.Instance(id: id, phase: phase, heartbeatAgeSeconds: heartbeatAgeSeconds, metrics: metrics) }
+    public var healthInput: BotHealth.Instance { BotHealth.Instance(id: id, phase: phase, heartbeatAgeSeconds: heartbeatAgeSeconds, metrics: metrics) }
 }

@@ -1,0 +1,90 @@
+import FlotillaSpec
+import FlotillaStore
+import Foundation
+import NIOConcurrencyHelpers
+
+/// How a bot in the state stands against the project's files (as `flux get` shows a source's
+/// sync): what `get bots`, `GET /api/v1/bots` and `flotilla status` say in their STATUS/sync.
+public enum BotSync: String, Codable, Sendable, CaseIterable {
+    /// The files declare exactly what was applied.
+    case synced
+    /// The files declare something else: `flotilla plan` shows the change.
+    case changed
+    /// In the files, never applied (only the local CLI sees these).
+    case notApplied = "not-applied"
+    /// In the state, gone from the files: it keeps trading until `apply --prune` deletes it.
+    case orphan
+    /// The files do not validate, so nothing can be said (its file is still there).
+    case unknown
+
+    /// The words a table shows.
+    public var text: String {
+        switch self {
+        case .synced: "applied"
+        case .changed: "changed (plan)"
+        case .notApplied: "not applied"
+        case .orphan: "orphan: file deleted, still trading (apply --prune deletes it)"
+        case .unknown: "unknown (the files do not validate)"
+        }
+    }
+}
+
+/// The project's files as read now: each bot they declare with its spec hash, or why they do not
+/// validate. Reading never fails: reads show the state whatever the files hold.
+public struct FileSync: Sendable {
+    /// Bot name → spec hash, when the files validate.
+    public var bots: [String: String]?
+    /// The files' specs, when they validate.
+    public var specs: SpecSet?
+    /// When they do not: how many problems, and the first.
+    public var problem: (count: Int, first: String)?
+    /// Where the files are, to tell an orphan (its file gone) while the others do not validate.
+    let root: URL?
+
+    /// Reads the files under `layout` (the data files a bot replays are not checked: a read
+    /// shows a bot whose data is missing, Degraded).
+    public static func read(_ layout: ProjectLayout) -> FileSync {
+        var layout = layout
+        layout.replayCheck = nil
+        do {
+            let specs = try SpecLoader.load(layout)
+            return FileSync(bots: Dictionary(specs.bots.map { ($0.name, $0.specHash) }) { a, _ in a }, specs: specs, problem: nil, root: layout.displayBase)
+        } catch {
+            return FileSync(bots: nil, specs: nil, problem: (error.diagnostics.count, error.diagnostics.first?.description ?? "invalid"), root: layout.displayBase)
+        }
+    }
+
+    /// How `applied` stands against these files.
+    public func sync(of applied: AppliedBot) -> BotSync {
+        guard let bots else {
+            // The files do not validate: a bot whose file is gone is an orphan all the same.
+            guard let root, !applied.file.isEmpty else { return .unknown }
+            let path = applied.file.hasPrefix("/") ? applied.file : root.appendingPathComponent(applied.file).path
+            return FileManager.default.fileExists(atPath: path) ? .unknown : .orphan
+        }
+        guard let hash = bots[applied.name] else { return .orphan }
+        return hash == applied.specHash ? .synced : .changed
+    }
+
+    /// The warning a read command prints once when the files do not validate.
+    public var warning: String? {
+        problem.map { "warning: the project's files do not validate (\($0.count) problem\($0.count == 1 ? "" : "s"), first: \($0.first)); showing the state. Run flotilla validate." }
+    }
+}
+
+/// The files' sync, read again only when a file under `bots.d/` or `profiles/` changed (size or
+/// modification time): a view rebuild every second costs a directory listing, not a parse.
+public final class FileSyncCache: Sendable {
+    private let layout: ProjectLayout
+    private let last = NIOLockedValueBox<(fingerprint: [String: String], sync: FileSync)?>(nil)
+
+    public init(layout: ProjectLayout) { self.layout = layout }
+
+    public func current() -> FileSync {
+        let fingerprint = SpecWatcher.fingerprint(layout)
+        if let hit = last.withLockedValue({ $0 }), hit.fingerprint == fingerprint { return hit.sync }
+        let sync = FileSync.read(layout)
+        last.withLockedValue { $0 = (fingerprint, sync) }
+        return sync
+    }
+}
