@@ -32,6 +32,7 @@ let package = Package(
             dependencies: [
                 "CLibYAML",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         .target(name: "FlotillaPlan", dependencies: ["FlotillaSpec"]),
@@ -78,6 +79,8 @@ let package = Package(
                 "FlotillaEngine", "FlotillaStore", "FlotillaSpec", "FlotillaPlan", "FlotillaTrading",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .target(name: "FlotillaTesting", dependencies: ["FlotillaSpec"]),

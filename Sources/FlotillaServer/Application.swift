@@ -14,30 +14,26 @@ public func buildApplication(_ server: ServerContext, host: String = "127.0.0.1"
     -> some ApplicationProtocol
 {
     let connections = ConnectionLimit(maximum: server.maxConnections)
-    let gate = RequestGate(next: buildRouter(server).buildResponder(), server: server, hosts: HostCheck(listenHost: host, allowed: server.allowedHosts))
+    let views = ViewCache(server)
+    let gate = RequestGate(next: buildRouter(server, views: views).buildResponder(), server: server,
+                           hosts: HostCheck(listenHost: host, allowed: server.allowedHosts))
     return Application(
         responder: gate,
         server: .http1(configuration: .init(additionalChannelHandlers: [connections.handler()], idleTimeout: .init(server.idleTimeout))),
         configuration: .init(address: .hostname(host, port: port), serverName: "flotilla"),
+        services: [WarmUp(views: views, server: server)],
         onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
         logger: logger)
 }
 
 /// Every route of `Routes.all`, each with its declared access. `router.routes` lists what it
 /// answers; a test checks it against the table and `openapi.yaml`.
-public func buildRouter(_ server: ServerContext) -> Router<FlotillaRequestContext> {
+public func buildRouter(_ server: ServerContext) -> Router<FlotillaRequestContext> { buildRouter(server, views: ViewCache(server)) }
+
+func buildRouter(_ server: ServerContext, views cache: ViewCache) -> Router<FlotillaRequestContext> {
     let router = Router(context: FlotillaRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: ErrorBodies(server: server))
     let store = server.store
-    let cache = ViewCache(store: store, live: server.fleet?.live, files: FileSyncCache(layout: server.layout))
-    cache.warm()
-    // The first scrape creates every series (~0.5 s for 1,000 bots); do it before anyone asks,
-    // once the fleet has had time to start its instances.
-    if let fleet = server.fleet {
-        DispatchQueue.global(qos: .utility).asyncAfter(deadline: .now() + 2) {
-            _ = try? MetricsText.render(store: store, live: fleet.live, progress: fleet.progress)
-        }
-    }
 
     router.on(Routes.healthz, server: server) { _, _ in try await Health.liveness(server) }
     router.on(Routes.readyz, server: server) { _, _ in try await Health.readiness(server) }

@@ -1,5 +1,6 @@
 import FlotillaStore
 import Foundation
+import NIOConcurrencyHelpers
 import Hummingbird
 
 /// Authentication: who the bearer token says the caller is. There is no anonymous caller with a
@@ -34,18 +35,16 @@ enum Authentication {
 /// The token table, re-read from the store at most every second: authentication costs no query
 /// per request. Expiry is checked on every request; a token created or revoked through the API
 /// takes effect at once, one created or revoked with the CLI on the same store within a second.
-final class TokenCache: @unchecked Sendable {
-    // @unchecked: guarded by `lock`.
-    private let lock = NSLock()
-    private var cached: (table: TokenTable, at: Date)?
+final class TokenCache: Sendable {
+    private let cached = NIOLockedValueBox<(table: TokenTable, at: Date)?>(nil)
 
     func table(_ store: StateStore) throws -> TokenTable {
-        if let c = lock.withLock({ cached }), Date().timeIntervalSince(c.at) < 1 { return c.table }
+        if let c = cached.withLockedValue({ $0 }), Date().timeIntervalSince(c.at) < 1 { return c.table }
         let table = try store.tokenTable()
-        lock.withLock { cached = (table, Date()) }
+        cached.withLockedValue { $0 = (table, Date()) }
         return table
     }
 
     /// After a token is created or revoked through the API the next request re-reads.
-    func forget() { lock.withLock { cached = nil } }
+    func forget() { cached.withLockedValue { $0 = nil } }
 }

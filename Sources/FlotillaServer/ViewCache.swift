@@ -25,6 +25,11 @@ final class ViewCache: @unchecked Sendable {
     /// The project's files, for each bot's sync (an orphan shows as one).
     private let files: FileSyncCache?
 
+    /// The views of the server's store, its fleet's instances and its project's files.
+    convenience init(_ server: ServerContext) {
+        self.init(store: server.store, live: server.fleet?.live, files: FileSyncCache(layout: server.layout))
+    }
+
     init(store: StateStore, live: LiveFleet? = nil, files: FileSyncCache? = nil, maxAge: TimeInterval = 1) {
         self.store = store
         self.live = live
@@ -97,8 +102,8 @@ final class ViewCache: @unchecked Sendable {
         return out
     }
 
-    /// Builds the first snapshot now, so that the first requests find it ready.
-    func warm() { Task { try? await refresh() } }
+    /// Builds the first snapshot (the server's `WarmUp` service calls it at start).
+    func prepare() async throws { try await refresh() }
 
     /// One bot's JSON, or nil when there is no such bot.
     func json(for name: String) async throws -> Data? {

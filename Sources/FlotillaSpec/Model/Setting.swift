@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 
 /// The risk and runtime settings a profile carries and a bot spec may override, field by field.
 ///
@@ -256,16 +257,14 @@ extension Decimal {
 }
 
 /// A bounded memo of Decimal → text.
-final class DecimalText: @unchecked Sendable {
-    // @unchecked: `cache` is only touched under `lock`.
+final class DecimalText: Sendable {
     static let shared = DecimalText()
-    private let lock = NSLock()
-    private var cache: [Decimal: String] = [:]
+    private let cache = NIOLockedValueBox<[Decimal: String]>([:])
 
     func text(for value: Decimal) -> String {
-        if let hit = lock.withLock({ cache[value] }) { return hit }
+        if let hit = cache.withLockedValue({ $0[value] }) { return hit }
         let text = value.description
-        lock.withLock {
+        cache.withLockedValue { cache in
             if cache.count > 50_000 { cache.removeAll(keepingCapacity: true) }
             cache[value] = text
         }
