@@ -36,11 +36,13 @@ let package = Package(
             ]
         ),
         .target(name: "FlotillaPlan", dependencies: ["FlotillaSpec"]),
+        // The wire types: what the API returns and the CLI decodes (Codable values only).
+        .target(name: "FlotillaAPI", dependencies: ["FlotillaSpec", "FlotillaPlan"]),
         .target(name: "FlotillaTrading", resources: [.copy("MarketData/Bundled")]),
         .target(
             name: "FlotillaEngine",
             dependencies: [
-                "FlotillaSpec", "FlotillaTrading", "FlotillaStore", "FlotillaPlan",
+                "FlotillaSpec", "FlotillaTrading", "FlotillaStore", "FlotillaPlan", "FlotillaAPI",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -58,7 +60,7 @@ let package = Package(
         .target(
             name: "FlotillaCLI",
             dependencies: [
-                "FlotillaSpec", "FlotillaPlan", "FlotillaStore", "FlotillaTrading", "FlotillaEngine", "FlotillaServer",
+                "FlotillaSpec", "FlotillaPlan", "FlotillaStore", "FlotillaTrading", "FlotillaEngine", "FlotillaAPI", "FlotillaServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -76,7 +78,7 @@ let package = Package(
         .target(
             name: "FlotillaServer",
             dependencies: [
-                "FlotillaEngine", "FlotillaStore", "FlotillaSpec", "FlotillaPlan", "FlotillaTrading",
+                "FlotillaEngine", "FlotillaAPI", "FlotillaStore", "FlotillaSpec", "FlotillaPlan", "FlotillaTrading",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

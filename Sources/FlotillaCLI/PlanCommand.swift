@@ -1,7 +1,7 @@
 import ArgumentParser
 import FlotillaEngine
 import FlotillaPlan
-import FlotillaServer
+import FlotillaAPI
 import FlotillaSpec
 import FlotillaStore
 import Foundation

@@ -1,8 +1,9 @@
 import FlotillaEngine
 import AsyncHTTPClient
 import FlotillaPlan
-import FlotillaServer
+import FlotillaAPI
 import FlotillaSpec
+import FlotillaStore
 import Foundation
 import NIOCore
 import NIOHTTP1

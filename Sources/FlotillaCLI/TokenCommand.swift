@@ -1,7 +1,8 @@
 import ArgumentParser
 import FlotillaSpec
 import FlotillaStore
-import FlotillaServer
+import FlotillaAPI
+import FlotillaEngine
 import Foundation
 
 typealias AdminTokenView = TokenView

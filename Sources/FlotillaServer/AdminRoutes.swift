@@ -1,29 +1,8 @@
+import FlotillaAPI
 import FlotillaSpec
 import FlotillaStore
 import Foundation
 import Hummingbird
-
-/// A token as listed: never its secret, nor its hash.
-public struct TokenView: Codable, Sendable {
-    public var id: String
-    public var role: String
-    public var description: String
-    public var createdAt: Date
-    public var expiresAt: Date?
-    public var revokedAt: Date?
-    public var state: String
-
-    public init(_ t: APIToken) {
-        id = t.id
-        role = t.role.rawValue
-        description = t.description
-        createdAt = t.createdAt
-        expiresAt = t.expiresAt
-        revokedAt = t.revokedAt
-        state = t.revokedAt != nil ? "revoked" : t.isValid(at: Date()) ? "active" : "expired"
-    }
-}
-
 
 /// Tokens (admin) and a bot's kept revisions: what `flotilla token` and `rollout history` need
 /// when they talk to a server.

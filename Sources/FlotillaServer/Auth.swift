@@ -1,3 +1,4 @@
+import FlotillaAPI
 import FlotillaStore
 import Foundation
 import NIOConcurrencyHelpers

@@ -1,3 +1,4 @@
+import FlotillaAPI
 import Crypto
 import Foundation
 import Hummingbird

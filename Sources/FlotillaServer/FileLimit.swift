@@ -1,3 +1,4 @@
+import FlotillaAPI
 import Foundation
 
 /// The process's file descriptor limit: `up` raises the soft limit to the hard one at start, so the

@@ -1,3 +1,4 @@
+import FlotillaAPI
 import FlotillaStore
 import Foundation
 import Hummingbird
@@ -21,7 +22,7 @@ enum Health {
             let age = fleet.progress.secondsSinceLastPass ?? .infinity
             let recovered = fleet.progress.recovered
             if recovered {
-                components["reconciler"] = Component(status: age < 10 ? "ok" : "stalled", detail: String(format: "last pass %.2f s ago", age))
+                components["reconciler"] = Component(status: age < server.reconcilerStallBound ? "ok" : "stalled", detail: String(format: "last pass %.2f s ago", age))
             } else {
                 // Recovery that does not finish is not alive: past the bound, a supervisor should restart it.
                 let waited = Date().timeIntervalSince(server.startedAt)

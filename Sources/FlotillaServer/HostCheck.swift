@@ -1,3 +1,4 @@
+import FlotillaAPI
 import Foundation
 import Hummingbird
 

@@ -1,30 +1,10 @@
+import FlotillaAPI
 import FlotillaEngine
 import FlotillaPlan
 import FlotillaSpec
 import FlotillaStore
 import Foundation
 import Hummingbird
-
-/// Plans and profile switches: plan first (kept in the store under an id), then apply that plan by
-/// id — refused when the state or the files it read moved since, as a saved plan is.
-/// What planning returns: the plan, and the id to apply it by (the CLI decodes it too).
-public struct PlanRun: Codable, Sendable {
-    public var id: String
-    public var source: String
-    public var plan: Plan
-    /// Files a profile switch will edit when applied.
-    public var edits: [String]?
-}
-
-/// What applying a plan by id returns.
-public struct AppliedPlan: Codable, Sendable {
-    public var id: String
-    public var serial: Int
-    public var revisions: [String: Int]
-    public var summary: Plan.Summary
-    /// Where a profile switch backed up the files it edited.
-    public var backups: String?
-}
 
 enum PlanRoutes {
 

@@ -1,3 +1,4 @@
+import FlotillaAPI
 import FlotillaSpec
 import Foundation
 import Hummingbird

@@ -1,3 +1,4 @@
+import FlotillaAPI
 import FlotillaEngine
 import FlotillaSpec
 import FlotillaStore
@@ -23,6 +24,9 @@ public struct ServerContext: Sendable {
     /// Readiness wants a reconcile pass at most this long ago (two intervals of the default
     /// 250 ms reconciler, with room for a busy machine).
     public var reconcilerFreshness: TimeInterval = 2
+    /// Liveness reports the reconciler stalled (503: a supervisor should restart the process) when
+    /// its last pass is older than this.
+    public var reconcilerStallBound: TimeInterval = 10
     /// Connections held open at once; at the cap the longest-idle one is closed for a new one.
     public var maxConnections: Int
     /// An idle connection (no request in progress) is closed after this long.

@@ -1,3 +1,4 @@
+import FlotillaAPI
 import FlotillaEngine
 import FlotillaStore
 import FlotillaTrading

@@ -36,7 +36,7 @@ struct UpProcessTests {
         defer { if process.isRunning { process.terminate() } }
         let statePath = project.statePath
         func store() throws -> StateStore { try StateStore(path: statePath) }
-        #expect(try await waitUntil(30) { try store().runtimeInstances().filter { $0.phase == "running" }.count == 9 },
+        #expect(try await waitUntil(90) { try store().runtimeInstances().filter { $0.phase == "running" }.count == 9 },
                 "six bots, nine instances (alts-momentum fans out to four symbols)")
 
         try project.edit("bots.d/eth-trend.yaml", "fast: 10", "fast: 12")

@@ -29,6 +29,7 @@ func serverFixture(tokens: Bool = true, configure: (inout ServerContext) -> Void
     // Tests drive the reconciler by hand, seconds apart on a loaded machine: readiness judges
     // the pass they made, not how long ago it was.
     server.reconcilerFreshness = 600
+    server.reconcilerStallBound = 600
     configure(&server)
     return (server, secrets)
 }

@@ -44,34 +44,6 @@ public struct Baseline: Sendable, Codable, Equatable {
     }
 }
 
-/// A metric that left its baseline.
-public struct Anomaly: Sendable, Codable, Equatable {
-    public var metric: String
-    public var value: Double
-    public var mean: Double
-    public var standardDeviation: Double
-    /// Deviations from the mean; nil when the metric had never moved before (JSON has no infinity).
-    public var z: Double?
-    /// Market time (ms) of the sample that raised it.
-    public var at: Int64
-
-    public init(metric: String, value: Double, mean: Double, standardDeviation: Double, z: Double?, at: Int64) {
-        self.metric = metric
-        self.value = value
-        self.mean = mean
-        self.standardDeviation = standardDeviation
-        self.z = z.flatMap { $0.isFinite ? $0 : nil }
-        self.at = at
-    }
-
-    public var description: String {
-        let sigma = z.map { String(format: "%.1fσ", $0) } ?? "first change"
-        return "\(metric) \(Self.format(value)) left its baseline \(Self.format(mean)) ± \(Self.format(standardDeviation)) (\(sigma))"
-    }
-
-    static func format(_ x: Double) -> String { String(format: abs(x) >= 100 || x == x.rounded() ? "%.0f" : "%.3g", x) }
-}
-
 /// Baselines of an instance's metrics and the anomalies they raise. A flag stays up for `hold`
 /// samples of its metric after the last deviation, so a one-candle spike is still visible to
 /// someone looking a minute later. Baselines live in memory: after a restart they warm up again.

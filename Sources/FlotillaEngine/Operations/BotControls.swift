@@ -11,22 +11,6 @@ public enum BotAction: String, CaseIterable, Sendable, Codable {
     case delete
 }
 
-/// What a bot action did, as the CLI prints it and the API returns it.
-public struct BotActionResult: Codable, Sendable, Equatable {
-    public var bot: String
-    public var action: String
-    /// The bot's control after it (`running`, `paused`, `stopped`); nil once deleted.
-    public var state: String?
-    public var message: String
-
-    public init(bot: String, action: String, state: String?, message: String) {
-        self.bot = bot
-        self.action = action
-        self.state = state
-        self.message = message
-    }
-}
-
 /// Bot control, the one way through for the CLI, the API and tests: each action is a control
 /// (level: the reconciler drives the instances towards it every pass) plus, where it needs one,
 /// a command the next pass carries out once — both written in one transaction. Restart is a

@@ -1,61 +1,11 @@
+@_exported import FlotillaAPI
 import FlotillaSpec
 import FlotillaStore
 import Foundation
 import NIOConcurrencyHelpers
 
-/// A bot as people see it — desired state, rollout, instances, sync with the files — built here
-/// for every reader: the API's `GET /api/v1/bots`, `flotilla get bots` (locally and through
-/// `--server`), `flotilla status` and the dashboard.
-public struct BotView: Codable, Sendable {
-    public struct InstanceView: Codable, Sendable {
-        public var id: String
-        public var revision: Int
-        public var symbol: String
-        public var phase: String
-        public var reason: String?
-        public var mode: String
-        public var capitalPct: String
-        public var candlesSeen: Int
-        public var heartbeatAgeSeconds: Double?
-        public var metrics: InstanceMetrics?
-    }
-    public struct RolloutView: Codable, Sendable {
-        public var strategy: String
-        public var phase: String
-        public var stable: Int?
-        public var candidate: Int
-        public var step: String
-        public var stepsDone: Int?
-        public var stepsTotal: Int?
-        public var message: String
-        public var lastAnalysis: AnalysisResult?
-        public var degraded: Degradation?
-    }
-
-    public var name: String
-    public var labels: [String: String]
-    public var revision: Int
-    public var profile: String
-    public var strategy: String
-    public var deploy: String
-    public var capital: String
-    public var equity: String
-    /// The file that declared it when it was applied (relative to the project).
-    public var file: String
-    /// How it stands against the files (`BotSync`): synced, changed, orphan (its file is gone —
-    /// it keeps trading until `apply --prune`), not-applied (only in the files; revision 0) or
-    /// unknown (the files do not validate). Nil when no files were read.
-    public var sync: BotSync?
-    public var control: String
-    /// healthy, degraded, unhealthy or dead (`BotHealth`); `degraded` too whenever the engine could
-    /// not bring the bot to its desired state — then `degraded` says why.
-    public var health: String
-    /// Why the engine could not bring the bot to its desired state (a failed start, restore or
-    /// reconcile) and when it tries again; nil when it could.
-    public var degraded: Degradation?
-    public var rollout: RolloutView?
-    public var instances: [InstanceView]
-
+/// Building the views: from the store (and the fleet's live instances, and the files).
+extension BotView {
     /// One bot, reading only its own rows (its instances from `live` when a fleet runs here).
     public static func one(_ name: String, store: StateStore, live: LiveFleet? = nil, files: FileSync? = nil) throws -> BotView? {
         guard let applied = try store.desiredBot(named: name) else { return nil }

@@ -3,32 +3,6 @@ import FlotillaStore
 import Foundation
 import NIOConcurrencyHelpers
 
-/// How a bot in the state stands against the project's files (as `flux get` shows a source's
-/// sync): what `get bots`, `GET /api/v1/bots` and `flotilla status` say in their STATUS/sync.
-public enum BotSync: String, Codable, Sendable, CaseIterable {
-    /// The files declare exactly what was applied.
-    case synced
-    /// The files declare something else: `flotilla plan` shows the change.
-    case changed
-    /// In the files, never applied (only the local CLI sees these).
-    case notApplied = "not-applied"
-    /// In the state, gone from the files: it keeps trading until `apply --prune` deletes it.
-    case orphan
-    /// The files do not validate, so nothing can be said (its file is still there).
-    case unknown
-
-    /// The words a table shows.
-    public var text: String {
-        switch self {
-        case .synced: "applied"
-        case .changed: "changed (plan)"
-        case .notApplied: "not applied"
-        case .orphan: "orphan: file deleted, still trading (apply --prune deletes it)"
-        case .unknown: "unknown (the files do not validate)"
-        }
-    }
-}
-
 /// The project's files as read now: each bot they declare with its spec hash, or why they do not
 /// validate. Reading never fails: reads show the state whatever the files hold.
 public struct FileSync: Sendable {

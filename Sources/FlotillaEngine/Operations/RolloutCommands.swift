@@ -21,22 +21,6 @@ public enum RolloutRequest: Sendable, Equatable {
     }
 }
 
-/// What a rollout command did.
-public struct RolloutCommandResult: Codable, Sendable, Equatable {
-    public var bot: String
-    public var action: String
-    /// For undo: the revision it goes back to.
-    public var toRevision: Int?
-    public var message: String
-
-    public init(bot: String, action: String, toRevision: Int? = nil, message: String) {
-        self.bot = bot
-        self.action = action
-        self.toRevision = toRevision
-        self.message = message
-    }
-}
-
 /// Rollout commands, the one way through for the CLI, the API and tests: checked here (the bot
 /// exists; undo's target is a kept revision), then queued for the reconciler.
 public struct RolloutCommands: Sendable {

@@ -436,35 +436,9 @@ public actor BotInstance {
     var cash: Fixed { trader.venue.cash }
 }
 
-/// What `get bots`, analysis and (later) /metrics read about an instance.
-public struct InstanceMetrics: Sendable, Codable, Equatable {
-    public var trades: Int
-    public var wins: Int
-    public var realizedPnL: String
-    public var unrealizedPnL: String
-    public var equity: String
-    public var returnPct: Double
-    public var maxDrawdownPct: Double
-    public var decisions: Int
-    public var rejects: Int
-    public var slippageBps: Double
-    public var position: String
-    public var cash: String
-    public var errors: Int
-    public var circuitBreaker: String
-    public var buys: Int
-    public var sells: Int
-    /// Metrics that left their own recent baseline (see `AnomalyDetector`).
-    public var anomalies: [Anomaly]?
-    /// Share of one core spent on this instance, percent.
-    public var cpuPct: Double?
-    /// Estimated bytes held (see `BotInstance.memoryEstimate`).
-    public var memoryBytes: Int?
-    /// A venue interaction's duration, smoothed (`trading_bot_api_response_time_seconds`).
-    public var venueResponseSeconds: Double?
-    /// Set while the instance is halted by its emergency stop-loss: what fired, when.
-    public var emergencyStop: String?
 
+extension InstanceMetrics {
+    /// The figures an analysis judges.
     public var tradingMetrics: TradingMetrics {
         TradingMetrics(closedTrades: trades, returnOnCapitalPct: returnPct, maxDrawdownPct: maxDrawdownPct, venueCalls: decisions + errors, venueErrors: errors,
                        ordersSubmitted: decisions, ordersRejected: rejects, slippageBps: slippageBps)

@@ -1,4 +1,3 @@
-import FlotillaStore
 import Foundation
 #if canImport(Glibc)
 import Glibc

@@ -1,0 +1,86 @@
+import Foundation
+
+/// What `get bots`, analysis and (later) /metrics read about an instance.
+public struct InstanceMetrics: Sendable, Codable, Equatable {
+    public var trades: Int
+    public var wins: Int
+    public var realizedPnL: String
+    public var unrealizedPnL: String
+    public var equity: String
+    public var returnPct: Double
+    public var maxDrawdownPct: Double
+    public var decisions: Int
+    public var rejects: Int
+    public var slippageBps: Double
+    public var position: String
+    public var cash: String
+    public var errors: Int
+    public var circuitBreaker: String
+    public var buys: Int
+    public var sells: Int
+    /// Metrics that left their own recent baseline (see `AnomalyDetector`).
+    public var anomalies: [Anomaly]?
+    /// Share of one core spent on this instance, percent.
+    public var cpuPct: Double?
+    /// Estimated bytes held (see `BotInstance.memoryEstimate`).
+    public var memoryBytes: Int?
+    /// A venue interaction's duration, smoothed (`trading_bot_api_response_time_seconds`).
+    public var venueResponseSeconds: Double?
+    /// Set while the instance is halted by its emergency stop-loss: what fired, when.
+    public var emergencyStop: String?
+
+    public init(trades: Int, wins: Int, realizedPnL: String, unrealizedPnL: String, equity: String, returnPct: Double, maxDrawdownPct: Double,
+                decisions: Int, rejects: Int, slippageBps: Double, position: String, cash: String, errors: Int, circuitBreaker: String,
+                buys: Int, sells: Int, anomalies: [Anomaly]? = nil, cpuPct: Double? = nil, memoryBytes: Int? = nil,
+                venueResponseSeconds: Double? = nil, emergencyStop: String? = nil) {
+        self.trades = trades
+        self.wins = wins
+        self.realizedPnL = realizedPnL
+        self.unrealizedPnL = unrealizedPnL
+        self.equity = equity
+        self.returnPct = returnPct
+        self.maxDrawdownPct = maxDrawdownPct
+        self.decisions = decisions
+        self.rejects = rejects
+        self.slippageBps = slippageBps
+        self.position = position
+        self.cash = cash
+        self.errors = errors
+        self.circuitBreaker = circuitBreaker
+        self.buys = buys
+        self.sells = sells
+        self.anomalies = anomalies
+        self.cpuPct = cpuPct
+        self.memoryBytes = memoryBytes
+        self.venueResponseSeconds = venueResponseSeconds
+        self.emergencyStop = emergencyStop
+    }
+}
+
+/// A metric that left its baseline.
+public struct Anomaly: Sendable, Codable, Equatable {
+    public var metric: String
+    public var value: Double
+    public var mean: Double
+    public var standardDeviation: Double
+    /// Deviations from the mean; nil when the metric had never moved before (JSON has no infinity).
+    public var z: Double?
+    /// Market time (ms) of the sample that raised it.
+    public var at: Int64
+
+    public init(metric: String, value: Double, mean: Double, standardDeviation: Double, z: Double?, at: Int64) {
+        self.metric = metric
+        self.value = value
+        self.mean = mean
+        self.standardDeviation = standardDeviation
+        self.z = z.flatMap { $0.isFinite ? $0 : nil }
+        self.at = at
+    }
+
+    public var description: String {
+        let sigma = z.map { String(format: "%.1fσ", $0) } ?? "first change"
+        return "\(metric) \(Self.format(value)) left its baseline \(Self.format(mean)) ± \(Self.format(standardDeviation)) (\(sigma))"
+    }
+
+    static func format(_ x: Double) -> String { String(format: abs(x) >= 100 || x == x.rounded() ? "%.0f" : "%.3g", x) }
+}
