@@ -37,7 +37,7 @@ let package = Package(
         ),
         .target(name: "FlotillaPlan", dependencies: ["FlotillaSpec"]),
         // The wire types: what the API returns and the CLI decodes (Codable values only).
-        .target(name: "FlotillaAPI", dependencies: ["FlotillaSpec", "FlotillaPlan"]),
+        .target(name: "FlotillaAPI", dependencies: ["FlotillaSpec", "FlotillaPlan", "FlotillaTrading"]),
         .target(name: "FlotillaTrading", resources: [.copy("MarketData/Bundled")]),
         .target(
             name: "FlotillaEngine",

@@ -1,19 +1,21 @@
+import FlotillaTrading
 import Foundation
 
-/// What `get bots`, analysis and (later) /metrics read about an instance.
+/// What `get bots`, analysis and /metrics read about an instance. Money is exact (`Fixed`, written
+/// as a decimal string in JSON).
 public struct InstanceMetrics: Sendable, Codable, Equatable {
     public var trades: Int
     public var wins: Int
-    public var realizedPnL: String
-    public var unrealizedPnL: String
-    public var equity: String
+    public var realizedPnL: Fixed
+    public var unrealizedPnL: Fixed
+    public var equity: Fixed
     public var returnPct: Double
     public var maxDrawdownPct: Double
     public var decisions: Int
     public var rejects: Int
     public var slippageBps: Double
-    public var position: String
-    public var cash: String
+    public var position: Fixed
+    public var cash: Fixed
     public var errors: Int
     public var circuitBreaker: String
     public var buys: Int
@@ -29,8 +31,8 @@ public struct InstanceMetrics: Sendable, Codable, Equatable {
     /// Set while the instance is halted by its emergency stop-loss: what fired, when.
     public var emergencyStop: String?
 
-    public init(trades: Int, wins: Int, realizedPnL: String, unrealizedPnL: String, equity: String, returnPct: Double, maxDrawdownPct: Double,
-                decisions: Int, rejects: Int, slippageBps: Double, position: String, cash: String, errors: Int, circuitBreaker: String,
+    public init(trades: Int, wins: Int, realizedPnL: Fixed, unrealizedPnL: Fixed, equity: Fixed, returnPct: Double, maxDrawdownPct: Double,
+                decisions: Int, rejects: Int, slippageBps: Double, position: Fixed, cash: Fixed, errors: Int, circuitBreaker: String,
                 buys: Int, sells: Int, anomalies: [Anomaly]? = nil, cpuPct: Double? = nil, memoryBytes: Int? = nil,
                 venueResponseSeconds: Double? = nil, emergencyStop: String? = nil) {
         self.trades = trades

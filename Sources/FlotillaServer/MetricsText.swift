@@ -50,13 +50,13 @@ enum MetricsText {
             uptime.set(to: seconds)
             Self.set(buys, m?.buys ?? 0)
             Self.set(sells, m?.sells ?? 0)
-            positions.set(to: Double(m?.position ?? "0") ?? 0)
-            pnl.set(to: (Double(m?.realizedPnL ?? "0") ?? 0) + (Double(m?.unrealizedPnL ?? "0") ?? 0))
+            positions.set(to: m?.position.double ?? 0)
+            pnl.set(to: (m?.realizedPnL.double ?? 0) + (m?.unrealizedPnL.double ?? 0))
             Self.set(requests, m?.decisions ?? 0)
             Self.set(errors, m?.errors ?? 0)
             health.set(to: i.phase == "running" && m?.circuitBreaker != "open" ? 1.0 : 0.0)
             capital.set(to: Double(i.capitalPct) ?? 0)
-            equity.set(to: Double(m?.equity ?? "0") ?? 0)
+            equity.set(to: m?.equity.double ?? 0)
             responseTime.set(to: m?.venueResponseSeconds ?? 0)
         }
 

@@ -33,10 +33,10 @@ enum TradingRoutes {
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
         router.on(Routes.botPositions, server: server) { _, context in
-            struct Position: Encodable { var instance: String; var symbol: String; var quantity: String; var cash: String; var equity: String }
+            struct Position: Encodable { var instance: String; var symbol: String; var quantity: Fixed; var cash: Fixed; var equity: Fixed }
             let view = try bot(context, store)
             return try JSON.response(view.instances.map {
-                Position(instance: $0.id, symbol: $0.symbol, quantity: $0.metrics?.position ?? "0", cash: $0.metrics?.cash ?? "0", equity: $0.metrics?.equity ?? "0")
+                Position(instance: $0.id, symbol: $0.symbol, quantity: $0.metrics?.position ?? .zero, cash: $0.metrics?.cash ?? .zero, equity: $0.metrics?.equity ?? .zero)
             })
         }
         router.on(Routes.botOrders, server: server) { request, context in
@@ -66,7 +66,7 @@ enum TradingRoutes {
                 var costBasis: Fixed
                 var realizedPnL: Fixed
                 var feesPaid: Fixed
-                var equity: String
+                var equity: Fixed
             }
             struct Balances: Encodable {
                 var bot: String
@@ -76,11 +76,11 @@ enum TradingRoutes {
                 var instances: [Balance]
             }
             let view = try bot(context, store)
-            let equity = Dictionary(uniqueKeysWithValues: view.instances.map { ($0.id, $0.metrics?.equity ?? "0") })
+            let equity = Dictionary(uniqueKeysWithValues: view.instances.compactMap { i in i.metrics.map { (i.id, $0.equity) } })
             let balances = try venues(view.name, store).map { instance, venue in
                 Balance(instance: instance.id, symbol: instance.symbol, mode: instance.mode, startingCash: venue.startingCash, cash: venue.cash,
                         position: venue.position, costBasis: venue.costBasis, realizedPnL: venue.realizedPnL, feesPaid: venue.feesPaid,
-                        equity: equity[instance.id] ?? venue.cash.description)
+                        equity: equity[instance.id] ?? venue.cash)
             }
             return try JSON.response(Balances(bot: view.name, capital: view.capital, liveEquity: view.equity, instances: balances))
         }

@@ -53,7 +53,7 @@ struct FleetTests {
         live = try h.instances()
         #expect(live.map(\.revision).sorted() == [1, 2])
         #expect(Set(live.map(\.capitalPct)) == ["90", "10"])
-        let equity = try live.map { Decimal(string: try h.metrics($0).equity)! }.reduce(0, +)
+        let equity = try live.map { try h.metrics($0).equity }.reduce(.zero, +)
         #expect(equity == 1000, "splitting capital creates and loses nothing")
         let status = try #require(try RolloutStatus.load(bot: "test-bot", store: h.store))
         #expect(status.phase == "Paused")
@@ -71,7 +71,7 @@ struct FleetTests {
         _ = try h.store.apply([.update(bot)], expectedSerial: try h.store.stateSerial(), lock: lock)
         try h.store.releaseApplyLock(lock)
         try await h.fleet.reconcile(nowMs: 2_000)
-        #expect(try h.metrics(try h.instances()[0]).equity == "1500")
+        #expect(try h.metrics(try h.instances()[0]).equity == 1500)
         let ledger = try #require(try Fleet.capitalLedger(bot: "test-bot", store: h.store))
         #expect(ledger.accounted == ledger.capital && ledger.capital == Fixed(1500))
     }
@@ -108,7 +108,7 @@ struct FleetTests {
         while now < 3_000_000, holding == nil {
             now += 5_000
             try await h.fleet.tick(nowMs: now)
-            holding = try h.instances().first { (try? h.metrics($0).position) != "0" }
+            holding = try h.instances().first { (try? h.metrics($0).position) != .zero }
         }
         let before = try #require(holding, "the strategy opened a position")
         let position = try h.metrics(before).position

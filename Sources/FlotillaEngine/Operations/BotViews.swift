@@ -1,6 +1,7 @@
 @_exported import FlotillaAPI
 import FlotillaSpec
 import FlotillaStore
+import FlotillaTrading
 import Foundation
 import NIOConcurrencyHelpers
 
@@ -51,16 +52,19 @@ extension BotView {
                     candlesSeen: i.candlesSeen, heartbeatAgeSeconds: i.heartbeatAt > 0 ? (now - Double(i.heartbeatAt)) / 1000 : nil,
                     metrics: live.metrics)
             }
-            // The live equity, exactly; an instance whose equity can't be read makes it unknown, not smaller.
-            var equity: Decimal? = 0
+            // The live equity, exactly; a sum the money type can't hold is unknown, never wrapped.
+            var equity: Fixed? = .zero
             for v in views where v.mode == InstanceMode.live.rawValue {
-                guard let text = v.metrics?.equity else { continue }  // no metrics yet: nothing traded
-                equity = equity.flatMap { sum in Decimal.parseExactPublic(text).map { sum + $0 } }
+                guard let value = v.metrics?.equity else { continue }  // no metrics yet: nothing traded
+                equity = equity.flatMap { sum in
+                    let (units, overflow) = sum.units.addingReportingOverflow(value.units)
+                    return overflow ? nil : Fixed(units: units)
+                }
             }
             let status = rollouts[applied.name].flatMap { RolloutSummaries.shared.summary($0) }
             return BotView(
                 name: applied.name, labels: spec.labels, revision: applied.revision, profile: spec.profile, strategy: spec.strategy.kind.rawValue,
-                deploy: spec.deploy.strategy.name.rawValue, capital: spec.capital.quote.canonicalText, equity: equity?.canonicalText ?? "unknown",
+                deploy: spec.deploy.strategy.name.rawValue, capital: spec.capital.quote.canonicalText, equity: equity?.description ?? "unknown",
                 file: applied.file, sync: files?.sync(of: applied), control: (controls[applied.name] ?? .running).rawValue,
                 health: status?.degraded != nil ? "degraded" : BotHealth.of(views.map(\.healthInput)).status,
                 degraded: status?.degraded, rollout: status,

@@ -310,11 +310,11 @@ public actor BotInstance {
         let closed = venue.fills.filter { !$0.realizedPnL.isZero }
         return InstanceMetrics(
             trades: closed.count, wins: closed.filter { $0.realizedPnL.units > 0 }.count,
-            realizedPnL: venue.realizedPnL.description, unrealizedPnL: venue.unrealizedPnL(at: mark).description,
-            equity: venue.equity(at: mark).description, returnPct: contributed > 0 ? (equity - contributed) / contributed * 100 : 0,
+            realizedPnL: venue.realizedPnL, unrealizedPnL: venue.unrealizedPnL(at: mark),
+            equity: venue.equity(at: mark), returnPct: contributed > 0 ? (equity - contributed) / contributed * 100 : 0,
             maxDrawdownPct: maxDrawdownPct, decisions: trader.decisions, rejects: trader.rejectionCount,
             slippageBps: venue.fills.isEmpty ? 0 : venue.fills.map(\.slippageBps).reduce(0, +) / Double(venue.fills.count),
-            position: venue.position.description, cash: venue.cash.description, errors: errors.consecutive,
+            position: venue.position, cash: venue.cash, errors: errors.consecutive,
             circuitBreaker: breaker.state.rawValue, buys: buys, sells: sells,
             anomalies: detector.anomalies, cpuPct: (cpuShare * 10000).rounded() / 100, memoryBytes: memoryEstimate,
             venueResponseSeconds: venueLatency, emergencyStop: trader.risk.emergencyStop?.description)

@@ -1,4 +1,5 @@
 import FlotillaStore
+import FlotillaTrading
 import Foundation
 
 /// What `rollout status` shows, read from the store (works while `flotilla up` runs elsewhere).
@@ -9,7 +10,7 @@ public struct RolloutStatus: Sendable, Codable {
         public var phase: String
         public var mode: String
         public var capitalPct: String
-        public var equity: String?
+        public var equity: Fixed?
         public var trades: Int?
         public var candlesSeen: Int
     }
@@ -60,7 +61,7 @@ public struct RolloutStatus: Sendable, Codable {
         if let d = degraded { out += "  Degraded:  \(d.reason) (\(d.attempts) attempt(s); trying again)\n" }
         if let a = lastAnalysis { out += "  Analysis:  \(a.template) \(a.phase.rawValue): \(a.message)\n" }
         for i in instances {
-            out += "  Instance:  r\(i.revision) \(i.symbol) \(i.phase) \(i.mode) capital \(i.capitalPct)% equity \(i.equity ?? "-") trades \(i.trades ?? 0) candles \(i.candlesSeen)\n"
+            out += "  Instance:  r\(i.revision) \(i.symbol) \(i.phase) \(i.mode) capital \(i.capitalPct)% equity \(i.equity?.description ?? "-") trades \(i.trades ?? 0) candles \(i.candlesSeen)\n"
         }
         return out
     }
