@@ -36,7 +36,7 @@ public final class Console: @unchecked Sendable {
 
     public func write(_ text: String) {
         if echo {
-            FileHandle.standardOutput.write(Data(text.utf8))
+            Self.write(text, to: 1)
         } else {
             lock.withLock { captured += text }
         }
@@ -46,9 +46,25 @@ public final class Console: @unchecked Sendable {
 
     public func error(_ text: String) {
         if echo {
-            FileHandle.standardError.write(Data((text + "\n").utf8))
+            Self.write(text + "\n", to: 2)
         } else {
             lock.withLock { capturedErrors += text + "\n" }
+        }
+    }
+
+    /// Writes all of `text` to a standard stream. A reader that went away (`| head`, a closed
+    /// pipe: EPIPE, since the HTTP client ignores SIGPIPE) ends the command as SIGPIPE would,
+    /// with status 141, quietly — never a crash.
+    private static func write(_ text: String, to fd: Int32) {
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR || errno == EAGAIN { continue }
+                if errno == EPIPE { exit(141) }
+                return  // another failure of a standard stream: nothing more can be said
+            }
+            bytes = bytes.dropFirst(n)
         }
     }
 

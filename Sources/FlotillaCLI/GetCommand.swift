@@ -36,7 +36,7 @@ struct GetCommand: ConsoleCommand {
             views = name == nil ? try await remote.get([BotView].self, "/api/v1/bots") : [try await remote.get(BotView.self, "/api/v1/bots/\(name!)")]
         } else {
             // The state is shown whatever the files hold; invalid files are said once, on stderr.
-            let sync = FileSync.read(global.readLayout)
+            let sync = FileSync.read(global.layout)
             files = sync
             if let warning = sync.warning { console.error(warning) }
             var all = try BotView.all(store: try global.openStoreIfExists(), files: sync)

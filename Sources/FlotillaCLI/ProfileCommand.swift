@@ -16,11 +16,16 @@ struct ProfileCommand: ConsoleCommand {
     /// A profile's settings (with name, description and file), locally or from the server.
     static func settings(_ name: String, global: GlobalOptions, console: Console) async throws -> [String: String] {
         if let remote = try global.remote(console) { return try await remote.get([String: String].self, "/api/v1/profiles/\(name)") }
-        let profiles = try SpecLoader.loadProfiles(global.readLayout)
+        let (profiles, problems) = SpecLoader.readProfiles(global.readLayout)
+        if let first = problems.first { console.error(ProfileCommand.warning(problems.count, first)) }
         guard let profile = profiles[name] else {
             throw UsageProblem("no profile \"\(name)\"\(Suggestion.hint(for: name, among: profiles.keys))); profiles: \(profiles.keys.sorted().joined(separator: ", "))")
         }
         return profile.resolvedSettings.merging(["name": profile.name, "description": profile.description, "file": profile.file]) { a, _ in a }
+    }
+
+    static func warning(_ count: Int, _ first: Diagnostic) -> String {
+        "warning: \(count) problem\(count == 1 ? "" : "s") in profiles/ (first: \(first)); the profiles that validate are shown. Run flotilla validate."
     }
 
     struct List: ConsoleCommand {
@@ -32,7 +37,9 @@ struct ProfileCommand: ConsoleCommand {
             if let remote = try global.remote(console) {
                 names = try await remote.get([String].self, "/api/v1/profiles")
             } else {
-                names = try SpecLoader.loadProfiles(global.readLayout).keys.sorted()
+                let (profiles, problems) = SpecLoader.readProfiles(global.readLayout)
+                if let first = problems.first { console.error(ProfileCommand.warning(problems.count, first)) }
+                names = profiles.keys.sorted()
             }
             var rows: [[String]] = []
             for name in names {

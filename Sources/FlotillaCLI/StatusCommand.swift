@@ -30,7 +30,7 @@ struct StatusCommand: ConsoleCommand {
             let waiting = views.contains { $0.sync == .unknown } ? invalid.map { "\($0.message)" } ?? "the server's files do not validate" : nil
             status = FleetStatus.summarize(views, stateSerial: nil, lastApplied: applied, invalid: waiting, readiness: readiness)
         } else {
-            let files = FileSync.read(global.readLayout)
+            let files = FileSync.read(global.layout)
             let store = try global.openStoreIfExists()
             var views = try BotView.all(store: store, files: files)
             let applied = Set(views.map(\.name))

@@ -90,7 +90,12 @@ func buildRouter(_ server: ServerContext, views cache: ViewCache) -> Router<Flot
         let query = request.uri.queryParameters
         let wanted: RolloutRequest
         switch try context.parameters.require("action") {
-        case "promote": wanted = .promote(full: query.get("full") == "true")
+        case "promote":
+            switch query.get("full").map({ String($0) }) {
+            case nil, "false": wanted = .promote(full: false)
+            case "true": wanted = .promote(full: true)
+            case let other?: throw APIError.badRequest("full \"\(other.prefix(20))\": write true or false")
+            }
         case "abort": wanted = .abort
         case "retry": wanted = .retry
         case "undo":
@@ -122,12 +127,12 @@ func buildRouter(_ server: ServerContext, views cache: ViewCache) -> Router<Flot
         })
     }
     router.on(Routes.profiles, server: server) { _, _ in
-        let specs = try loadProfiles(server)
+        let specs = loadProfiles(server)
         return try JSON.response(specs.keys.sorted())
     }
     router.on(Routes.profile, server: server) { _, context in
         let name = try context.parameters.require("name")
-        guard let profile = try loadProfiles(server)[name] else { throw APIError.notFound("no profile \"\(name)\"") }
+        guard let profile = loadProfiles(server)[name] else { throw APIError.notFound("no profile \"\(name)\"") }
         let settings = profile.resolvedSettings
         let base: [String: String] = ["name": profile.name, "description": profile.description, "file": profile.file]
         return try JSON.response(base.merging(settings) { a, _ in a })
@@ -149,9 +154,8 @@ func bot(_ context: FlotillaRequestContext, _ store: StateStore, live: LiveFleet
     return view
 }
 
-private func loadProfiles(_ server: ServerContext) throws -> [String: ProfileSpec] {
-    // Reading profiles needs neither valid bot files nor their data files.
-    do { return try SpecLoader.loadProfiles(server.layout) } catch {
-        throw APIError(.unprocessableContent, "invalid_specs", "the project's profiles are invalid: \(error.diagnostics.first?.description ?? "")")
-    }
+private func loadProfiles(_ server: ServerContext) -> [String: ProfileSpec] {
+    // Reading profiles needs neither valid bot files nor their data files; a profile file that
+    // does not validate is left out (validate and plan say why).
+    SpecLoader.readProfiles(server.layout).profiles
 }

@@ -216,7 +216,7 @@ public final class StateStore: Sendable {
                     try db.execute(
                         sql: "UPDATE instances SET phase = 'stopped', reason = 'bot deleted', updated_at = ? WHERE bot = ? AND phase <> 'stopped'",
                         arguments: [now, name])
-                    var event = EventRecord(time: now, bot: name, kind: "BotDeleted", revision: nil, message: "deleted (pruned)", details: nil)
+                    var event = EventRecord(time: now, bot: name, kind: "BotDeleted", revision: nil, message: "deleted from the state", details: nil)
                     try event.insert(db)
                 }
             }

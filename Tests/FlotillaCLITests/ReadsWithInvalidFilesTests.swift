@@ -78,8 +78,8 @@ struct ReadsWithInvalidFilesTests {
         #expect(await p.run("bot", "pause", "eth-trend").code == 0)
         var r = await p.run("status")
         #expect(r.code == 0, "\(r.err)")
-        #expect(r.out.contains("Bots:      6 — 6 healthy"), "\(r.out)")
-        #expect(r.out.contains("5 running, 1 paused"), "\(r.out)")
+        #expect(r.out.contains("Bots:      6 — health: 6 healthy"), "\(r.out)")
+        #expect(r.out.contains("control: 5 running, 1 paused"), "\(r.out)")
         #expect(r.out.contains("state serial 1, last applied"), "\(r.out)")
         #expect(r.out.contains("in sync with the state"), "\(r.out)")
         #expect(r.out.contains("Readiness: a flotilla up is running this store"), "\(r.out)")
@@ -89,5 +89,29 @@ struct ReadsWithInvalidFilesTests {
         let files = try #require(object["files"] as? [String: Any])
         #expect(files["changed"] as? [String] == ["eth-trend"], "\(r.out)")
         #expect((object["controls"] as? [String: Int])?["paused"] == 1)
+    }
+
+    @Test("a profile file that does not validate leaves the other profiles readable, with a warning")
+    func brokenProfile() async throws {
+        let p = try Project()
+        try p.write("profiles/broken.yaml", "apiVersion: flotilla/v1\nkind: Profile\nmetadata:\n  name: broken\nspec:\n  risk: {maxPositionPct: [\n")
+        let list = await p.run("profile", "list")
+        #expect(list.code == 0 && list.out.contains("moderate") && !list.out.contains("broken"), "\(list.out)\(list.err)")
+        #expect(list.err.contains("warning: 1 problem in profiles/"), "\(list.err)")
+        let show = await p.run("profile", "show", "conservative")
+        #expect(show.code == 0 && show.out.contains("risk.maxPositionPct"), "\(show.err)")
+    }
+
+    @Test("a bot whose data file is gone is an invalid edit for status and get, as for validate; the bots still show")
+    func missingReplayFile() async throws {
+        let p = try Project()
+        #expect(await p.run("apply", "--auto-approve").code == 0)
+        try p.edit("bots.d/eth-trend.yaml", "replay: ETH_BTC-5m.csv", "replay: gone-5m.csv")
+        #expect(await p.run("validate").code == 1)
+        let status = await p.run("status")
+        #expect(status.code == 0 && status.out.contains("invalid edit waiting") && status.out.contains("gone-5m.csv"), "\(status.out)")
+        #expect(status.out.contains("changed, not applied yet (flotilla plan): eth-trend"), "\(status.out)")
+        let get = await p.run("get", "bots")
+        #expect(get.code == 0 && get.err.contains("gone-5m.csv") && get.out.contains("changed (plan)"), "\(get.out)\(get.err)")
     }
 }

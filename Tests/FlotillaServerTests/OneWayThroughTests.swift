@@ -105,13 +105,48 @@ struct OneWayThroughTests {
         }
     }
 
-    @Test("undo's target is chosen in one place: the newest kept revision before the current, or the one asked for if kept")
-    func undoTarget() throws {
-        #expect(try RolloutCommands.undoTarget(bot: "b", current: 3, wanted: nil, kept: [1, 2, 3]) == 2)
-        #expect(try RolloutCommands.undoTarget(bot: "b", current: 3, wanted: 1, kept: [1, 2, 3]) == 1)
-        #expect(throws: OperationProblem.self) { try RolloutCommands.undoTarget(bot: "b", current: 1, wanted: nil, kept: [1]) }
-        #expect(throws: OperationProblem.self) { try RolloutCommands.undoTarget(bot: "b", current: 3, wanted: 3, kept: [1, 2, 3]) }
-        #expect(throws: OperationProblem.self) { try RolloutCommands.undoTarget(bot: "b", current: 3, wanted: 7, kept: [1, 2, 3]) }
+    struct UndoCase: Sendable, CustomTestStringConvertible {
+        var label: String
+        var current: Int
+        var wanted: Int?
+        var kept: [(number: Int, hash: String)]
+        var stable: Int?
+        /// nil: refused.
+        var target: Int?
+        var testDescription: String { label }
+    }
+
+    static let undoCases: [UndoCase] = [
+        .init(label: "the revision that served before the rollout", current: 3, kept: [(1, "a"), (2, "b"), (3, "c")], stable: 1, target: 1),
+        .init(label: "no stable: the newest earlier revision", current: 3, kept: [(1, "a"), (2, "b"), (3, "c")], target: 2),
+        .init(label: "an earlier revision with the current spec is skipped", current: 3, kept: [(1, "a"), (2, "c"), (3, "c")], target: 1),
+        .init(label: "the one asked for, if kept", current: 3, wanted: 1, kept: [(1, "a"), (2, "b"), (3, "c")], stable: 2, target: 1),
+        .init(label: "the current one is refused", current: 3, wanted: 3, kept: [(1, "a"), (3, "c")]),
+        .init(label: "one not kept is refused", current: 3, wanted: 7, kept: [(1, "a"), (3, "c")]),
+        .init(label: "nothing before the first revision", current: 1, kept: [(1, "a")]),
+    ]
+
+    @Test("undo's target is chosen in one place", arguments: undoCases)
+    func undoTarget(_ c: UndoCase) throws {
+        if let target = c.target {
+            #expect(try RolloutCommands.undoTarget(bot: "b", current: c.current, wanted: c.wanted, kept: c.kept, stable: c.stable) == target)
+        } else {
+            #expect(throws: OperationProblem.self) {
+                try RolloutCommands.undoTarget(bot: "b", current: c.current, wanted: c.wanted, kept: c.kept, stable: c.stable)
+            }
+        }
+    }
+
+    @Test("promote and abort need a rollout in progress, retry an aborted one; a revision not yet picked up counts as in progress")
+    func rolloutChecks() throws {
+        func ok(_ r: RolloutRequest, _ phase: String?, candidate: Int = 2, applied: Int = 2) -> Bool {
+            (try? RolloutCommands.check(r, bot: "b", rollout: phase.map { ($0, candidate) }, applied: applied)) != nil
+        }
+        #expect(ok(.promote(full: false), "Paused") && ok(.abort, "Progressing") && ok(.promote(full: true), "Degraded"))
+        #expect(!ok(.promote(full: false), "Completed") && !ok(.abort, "Aborted") && !ok(.abort, "Completed"))
+        #expect(ok(.promote(full: false), "Completed", candidate: 1, applied: 2), "a new revision the reconciler has not started yet")
+        #expect(ok(.promote(full: false), nil))
+        #expect(ok(.retry, "Aborted") && !ok(.retry, "Completed") && !ok(.retry, "Paused") && !ok(.retry, nil))
     }
 
     @Test("an orphan (its file deleted, still trading) shows everywhere, marked: local get bots, the API, flotilla status")

@@ -61,12 +61,14 @@ extension BotView {
                     return overflow ? nil : Fixed(units: units)
                 }
             }
+            let control = controls[applied.name] ?? .running
             let status = rollouts[applied.name].flatMap { RolloutSummaries.shared.summary($0) }
             return BotView(
                 name: applied.name, labels: spec.labels, revision: applied.revision, profile: spec.profile, strategy: spec.strategy.kind.rawValue,
                 deploy: spec.deploy.strategy.name.rawValue, capital: spec.capital.quote.canonicalText, equity: equity?.description ?? "unknown",
-                file: applied.file, sync: files?.sync(of: applied), control: (controls[applied.name] ?? .running).rawValue,
-                health: status?.degraded != nil ? "degraded" : BotHealth.of(views.map(\.healthInput)).status,
+                file: applied.file, sync: files?.sync(of: applied), control: control.rawValue,
+                // A bot a person stopped is "stopped", not "dead": nothing is wrong with it.
+                health: status?.degraded != nil ? "degraded" : control == .stopped && views.isEmpty ? "stopped" : BotHealth.of(views.map(\.healthInput)).status,
                 degraded: status?.degraded, rollout: status,
                 instances: views)
         }

@@ -15,16 +15,22 @@ public struct FileSync: Sendable {
     /// Where the files are, to tell an orphan (its file gone) while the others do not validate.
     let root: URL?
 
-    /// Reads the files under `layout` (the data files a bot replays are not checked: a read
-    /// shows a bot whose data is missing, Degraded).
+    /// Reads the files under `layout` as `validate` does — the data files a bot replays
+    /// included, when `layout` checks them. Files that fail only that check still say which bots
+    /// they declare (a read shows a bot whose data is missing, Degraded), and the failure is
+    /// reported as the invalid edit it is.
     public static func read(_ layout: ProjectLayout) -> FileSync {
-        var layout = layout
-        layout.replayCheck = nil
+        func found(_ specs: SpecSet, problem: (Int, String)?) -> FileSync {
+            FileSync(bots: Dictionary(specs.bots.map { ($0.name, $0.specHash) }) { a, _ in a }, specs: specs, problem: problem, root: layout.displayBase)
+        }
         do {
-            let specs = try SpecLoader.load(layout)
-            return FileSync(bots: Dictionary(specs.bots.map { ($0.name, $0.specHash) }) { a, _ in a }, specs: specs, problem: nil, root: layout.displayBase)
+            return found(try SpecLoader.load(layout), problem: nil)
         } catch {
-            return FileSync(bots: nil, specs: nil, problem: (error.diagnostics.count, error.diagnostics.first?.description ?? "invalid"), root: layout.displayBase)
+            let problem = (error.diagnostics.count, error.diagnostics.first?.description ?? "invalid")
+            var unchecked = layout
+            unchecked.replayCheck = nil
+            if layout.replayCheck != nil, let specs = try? SpecLoader.load(unchecked) { return found(specs, problem: problem) }
+            return FileSync(bots: nil, specs: nil, problem: problem, root: layout.displayBase)
         }
     }
 

@@ -73,7 +73,7 @@ public struct FleetStatus: Codable, Sendable, Equatable {
         func counts(_ d: [String: Int]) -> String {
             d.isEmpty ? "none" : d.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
         }
-        var out = "Bots:      \(bots) — \(counts(health)); \(counts(controls))\n"
+        var out = "Bots:      \(bots) — health: \(counts(health)); control: \(counts(controls))\n"
         out += "Readiness: \(readiness)\n"
         var sync = files.stateSerial.map { "state serial \($0)" } ?? "state"
         if let at = files.lastApplied { sync += ", last applied \(ISO8601DateFormatter().string(from: at))" } else { sync += ", never applied" }
@@ -86,7 +86,7 @@ public struct FleetStatus: Codable, Sendable, Equatable {
         if files.invalid == nil, files.changed.isEmpty, files.notApplied.isEmpty, files.orphans.isEmpty { out += "           in sync with the state\n" }
         out += "\nRollouts in progress: \(rollouts.isEmpty ? "none" : String(rollouts.count))\n"
         for r in rollouts {
-            out += "  \(r.bot)  \(r.strategy)  \(r.phase)  revision \(r.revision)  step \(r.progress.map { "\($0) " } ?? "")\(r.step)\(r.message.isEmpty ? "" : " — \(r.message)")\n"
+            out += "  \(r.bot)  \(r.strategy)  \(r.phase)  revision \(r.revision)  \(r.progress.map { "\($0) steps done, now " } ?? "")\(r.step)\(r.message.isEmpty ? "" : " — \(r.message)")\n"
         }
         if !degraded.isEmpty {
             out += "\nDegraded:\n"

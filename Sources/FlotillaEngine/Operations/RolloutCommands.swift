@@ -31,6 +31,8 @@ public struct RolloutCommands: Sendable {
     @discardableResult
     public func send(_ request: RolloutRequest, bot: String) throws -> RolloutCommandResult {
         let applied = try BotControls.requireBot(bot, store: store)
+        let rollout = try store.rollout(bot: bot)
+        try Self.check(request, bot: bot, rollout: rollout.map { (phase: $0.phase, candidate: $0.candidate) }, applied: applied.revision)
         switch request {
         case .promote(let full):
             try store.sendCommand(bot: bot, full ? .promoteFull : .promote)
@@ -42,22 +44,57 @@ public struct RolloutCommands: Sendable {
             try store.sendCommand(bot: bot, .retry)
             return RolloutCommandResult(bot: bot, action: request.action, message: "rollout \(bot): retry requested")
         case .undo(let wanted):
-            let target = try Self.undoTarget(bot: bot, current: applied.revision, wanted: wanted, kept: try store.revisions(of: bot).map(\.number))
+            let kept = try store.revisions(of: bot).map { (number: $0.number, hash: $0.hash) }
+            let target = try Self.undoTarget(bot: bot, current: applied.revision, wanted: wanted, kept: kept, stable: rollout?.stable)
             try store.sendCommand(bot: bot, .undo, argument: target)
             return RolloutCommandResult(
                 bot: bot, action: request.action, toRevision: target,
-                message: "rollout \(bot): undo to revision \(target) requested (the files still hold the newer spec; edit them to match)")
+                message: "rollout \(bot): undo to revision \(target) requested (the files still hold revision \(applied.revision)'s spec; edit them to match, or the next apply rolls it out again)")
         }
     }
 
-    /// The revision undo goes back to: the one asked for, or the newest kept one before `current`.
-    /// Pure; `conflict` when there is none.
-    public static func undoTarget(bot: String, current: Int, wanted: Int?, kept: [Int]) throws -> Int {
-        let target = wanted ?? kept.filter { $0 < current }.max()
-        guard let target, kept.contains(target), target != current else {
-            let asked = wanted.map { "revision \($0)" } ?? "a revision before \(current)"
-            throw OperationProblem(.conflict, "no_revision",
-                                   "\(asked) of \(bot) is not kept, or is the current one; kept: \(kept.sorted().map(String.init).joined(separator: ", "))")
+    /// Refuses what the rollout can't do now (as `kubectl argo rollouts` does): promote and abort
+    /// need a rollout in progress, retry an aborted one. A revision applied but not yet picked up
+    /// by the reconciler counts as in progress. Pure.
+    public static func check(_ request: RolloutRequest, bot: String, rollout: (phase: String, candidate: Int)?, applied: Int) throws {
+        let finished = [RolloutPhase.completed.rawValue, RolloutPhase.aborted.rawValue]
+        let pending = rollout == nil || rollout!.candidate != applied
+        switch request {
+        case .promote, .abort:
+            guard pending || !finished.contains(rollout!.phase) else {
+                throw OperationProblem(.conflict, "no_rollout_in_progress",
+                                       "bot \(bot) has no rollout in progress (revision \(rollout!.candidate) is \(rollout!.phase)); nothing to \(request.action)")
+            }
+        case .retry:
+            guard let rollout, !pending, rollout.phase == RolloutPhase.aborted.rawValue else {
+                throw OperationProblem(.conflict, "not_aborted",
+                                       "bot \(bot)'s rollout is \(rollout?.phase ?? "not started"), not Aborted; only an aborted rollout can be retried")
+            }
+        case .undo:
+            break
+        }
+    }
+
+    /// The revision undo goes back to: the one asked for (kept, not the current one); by default
+    /// the revision that served before the current rollout (its stable), else the newest kept one
+    /// before `current` whose spec differs from it (an aborted revision never served; a revision
+    /// with the current spec would change nothing). Pure; `conflict` when there is none.
+    public static func undoTarget(bot: String, current: Int, wanted: Int?, kept: [(number: Int, hash: String)], stable: Int?) throws -> Int {
+        let numbers = kept.map(\.number).sorted()
+        let list = numbers.map(String.init).joined(separator: ", ")
+        if let wanted {
+            guard wanted != current else {
+                throw OperationProblem(.conflict, "no_revision", "revision \(wanted) of \(bot) is the current one; kept: \(list)")
+            }
+            guard numbers.contains(wanted) else {
+                throw OperationProblem(.conflict, "no_revision", "revision \(wanted) of \(bot) is not kept; kept: \(list)")
+            }
+            return wanted
+        }
+        if let stable, stable != current, numbers.contains(stable) { return stable }
+        let currentHash = kept.first { $0.number == current }?.hash
+        guard let target = kept.filter({ $0.number < current && $0.hash != currentHash }).map(\.number).max() else {
+            throw OperationProblem(.conflict, "no_revision", "no kept revision of \(bot) before \(current) with another spec to go back to; kept: \(list)")
         }
         return target
     }

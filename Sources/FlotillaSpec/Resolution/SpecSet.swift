@@ -64,12 +64,20 @@ public enum SpecLoader {
         return try assemble(parseInParallel(all, root: layout.root), diagnostics: diagnostics, replayCheck: layout.replayCheck)
     }
 
-    /// Loads and validates only the profiles: what reading profiles needs, whatever the bot
-    /// files hold.
-    public static func loadProfiles(_ layout: ProjectLayout) throws(ValidationFailure) -> [String: ProfileSpec] {
+    /// Reads only the profiles, whatever the bot files hold, and never fails: the profiles of
+    /// the files that validate, and the problems of those that do not (what reading profiles
+    /// needs — `profile list`, `GET /api/v1/profiles` — while one file is being edited).
+    public static func readProfiles(_ layout: ProjectLayout) -> (profiles: [String: ProfileSpec], problems: [Diagnostic]) {
         var diagnostics: [Diagnostic] = []
         let profileFiles = listFiles(layout.profiles, display: layout, diagnostics: &diagnostics, kind: .profile)
-        return try assemble(parseInParallel(profileFiles.map { ($0, DocumentKind.profile) }, root: layout.root), diagnostics: diagnostics).profiles
+        let parsed = parseInParallel(profileFiles.map { ($0, DocumentKind.profile) }, root: layout.root)
+        do {
+            return (try assemble(parsed, diagnostics: diagnostics).profiles, [])
+        } catch {
+            let bad = Set(error.diagnostics.map(\.file))
+            let profiles = (try? assemble(parsed.filter { !bad.contains($0.file) }, diagnostics: []).profiles) ?? [:]
+            return (profiles, error.diagnostics)
+        }
     }
 
     /// Validates specs given as text rather than files (posted to the API, built by tests).
