@@ -50,6 +50,26 @@ struct MakeBeforeBreakTests {
         #expect(zip(later, after).allSatisfy { $0.candlesSeen > $1.candlesSeen })
     }
 
+    @Test("undo during a rollout, back to the revision that serves: the rollout in flight gives up, stable keeps trading with all the capital",
+          arguments: [StrategyBots.Kind.canary, .staged, .blueGreen, .rolling])
+    func undoToStable(kind: StrategyBots.Kind) async throws {
+        let h = try FleetHarness()
+        try h.apply(StrategyBots.yaml(kind))
+        try await h.fleet.reconcile(nowMs: 0)
+        try h.apply(StrategyBots.yaml(kind, fast: 12))
+        try await h.fleet.reconcile(nowMs: 1_000)
+        try await h.fleet.tick(nowMs: 60_000)
+        let money = try #require(await h.fleet.equityLedger(bot: "test-bot")).total
+        try h.store.sendCommand(bot: "test-bot", .undo, argument: 1)
+        try await h.fleet.reconcile(nowMs: 61_000)
+        let live = try h.instances().filter { $0.mode == "live" }
+        #expect(!live.isEmpty && live.allSatisfy { $0.revision == 1 && $0.capitalPct == "100" }, "revision 1 serves with all the capital: \(live)")
+        #expect(try h.instances().allSatisfy { $0.revision == 1 }, "the new revision stopped")
+        #expect(try #require(await h.fleet.equityLedger(bot: "test-bot")).total == money, "no money moved or vanished")
+        try await h.fleet.tick(nowMs: 180_000)
+        #expect(try h.instances().allSatisfy { $0.phase == "running" }, "and it trades on")
+    }
+
     @Test("undo to a revision that can't start leaves the serving revision trading")
     func failedUndo() async throws {
         let data = try Fixtures.temporaryDirectory()

@@ -23,6 +23,13 @@ public struct ImmediateRollout: RolloutMachine {
         core.phase = .completed
         core.message = ""
         var actions: [RolloutAction] = [.startInstance(revision: core.candidate, mode: .live, capitalPct: 100)]
+        if let stable = core.stable, stable == core.candidate {
+            // Back to the revision that serves (an undo during a rollout, after the rollout in
+            // flight gave its capital back): it keeps its instances and takes all the capital.
+            // Handing over to itself and stopping it would stop the bot.
+            actions.append(.event(kind: "RolloutCompleted", message: "revision \(core.candidate) serves on, with all the capital"))
+            return actions
+        }
         if let stable = core.stable {
             actions += [.handOverPositions(from: stable, to: core.candidate), .stopInstance(revision: stable)]
         }
