@@ -39,7 +39,8 @@ public struct BotView: Codable, Sendable {
     public var capital: String
     public var equity: String
     public var control: String
-    /// healthy, degraded, unhealthy or dead (`BotHealth`); `degraded` too whenever the engine could
+    /// healthy, degraded, unhealthy or dead (`BotHealth`); `stopped` for a bot stopped on purpose
+    /// (`bot stop`: no instance runs, and none should); `degraded` too whenever the engine could
     /// not bring the bot to its desired state — then `degraded` says why.
     public var health: String
     /// Why the engine could not bring the bot to its desired state (a failed start, restore or
@@ -91,11 +92,13 @@ public struct BotView: Codable, Sendable {
                 equity = equity.flatMap { sum in Decimal.parseExactPublic(text).map { sum + $0 } }
             }
             let status = rollouts[applied.name].flatMap { RolloutSummaries.shared.summary($0) }
+            let control = controls[applied.name] ?? "running"
+            // A bot stopped on purpose runs no instance: it is stopped, not dead.
+            let health = status?.degraded != nil ? "degraded" : control == "stopped" && views.isEmpty ? "stopped" : BotHealth.of(views.map(\.healthInput)).status
             return BotView(
                 name: applied.name, labels: spec.labels, revision: applied.revision, profile: spec.profile, strategy: spec.strategy.kind.rawValue,
                 deploy: spec.deploy.strategy.name.rawValue, capital: spec.capital.quote.canonicalText, equity: equity?.canonicalText ?? "unknown",
-                control: controls[applied.name] ?? "running",
-                health: status?.degraded != nil ? "degraded" : BotHealth.of(views.map(\.healthInput)).status,
+                control: control, health: health,
                 degraded: status?.degraded, rollout: status,
                 instances: views)
         }
