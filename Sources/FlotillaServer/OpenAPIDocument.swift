@@ -148,7 +148,10 @@ public enum OpenAPIDocument {
         var responses: [(key: String, value: APIValue)] = []
         for answer in operation.responses {
             var response: [(key: String, value: APIValue)] = [("description", .string(answer.description))]
-            if let schema = answer.schema { response.append(("content", .object([(key: answer.type, value: ["schema": schema])]))) }
+            if let schema = answer.schema {
+                let media: APIValue = ["schema": schema]
+                response.append(("content", .object([(key: answer.type, value: media)])))
+            }
             responses.append((answer.status, .object(response)))
         }
         for (status, reference) in gateResponses(route, hasPathParameters: pathParameters) where !responses.contains(where: { $0.key == status }) {

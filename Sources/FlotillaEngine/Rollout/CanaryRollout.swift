@@ -70,7 +70,7 @@ public struct CanaryRollout: RolloutMachine {
             if core.phase == .paused || core.phase == .degraded || onTimedPause {
                 core.phase = .progressing
                 core.awaitingAnalysis = nil
-                let skipped = steps[min(stepIndex, steps.count - 1)]
+                let skipped = stepIndex < steps.count ? "\(steps[stepIndex])" : "the last step"
                 stepIndex += 1
                 core.progressed(at: o.now)
                 return [.event(kind: "RolloutResumed", message: "promoted past step \(stepIndex) (\(skipped)) by a person")] + advance(o.now)
