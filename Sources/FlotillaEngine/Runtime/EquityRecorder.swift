@@ -10,7 +10,7 @@ import Foundation
 public struct EquityRecorder: Sendable {
     public var intervalMs: Int64
     public var keepAliveMs: Int64
-    private var lastPassAt: Int64 = .min
+    private var lastPassAt: Int64?
     private var last: [String: (time: Int64, equity: Decimal)] = [:]
     private var passes = 0
 
@@ -21,7 +21,7 @@ public struct EquityRecorder: Sendable {
 
     /// The samples due at `nowMs` for these instances (pure; remembers what it returned).
     public mutating func due(_ instances: [LiveInstance], nowMs: Int64) -> [(bot: String, sample: EquitySample)] {
-        guard nowMs - lastPassAt >= intervalMs else { return [] }
+        if let lastPassAt, nowMs - lastPassAt < intervalMs { return [] }
         lastPassAt = nowMs
         var equity: [String: Decimal] = [:]
         var unknown: Set<String> = []
