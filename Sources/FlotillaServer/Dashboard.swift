@@ -23,19 +23,34 @@ enum Dashboard {
 """#
 
     static let script = #"""
+// The login URL up prints carries the token in the fragment (#token=...), which is never sent to
+// the server nor in a Referer: keep it, then drop it from the address bar.
+(function () {
+  const m = /(?:^#|&)token=([^&]+)/.exec(location.hash);
+  if (m) { localStorage.setItem("flotillaToken", decodeURIComponent(m[1])); history.replaceState(null, "", location.pathname + location.search); }
+})();
+function token() { return localStorage.getItem("flotillaToken") || ""; }
+document.getElementById("tokenSave").onclick = () => { localStorage.setItem("flotillaToken", document.getElementById("tokenInput").value); refresh(); };
+async function get(path) {
+  const headers = token() ? { Authorization: "Bearer " + token() } : {};
+  const r = await fetch(path, { headers });
+  if (r.status === 401) { document.getElementById("token").style.display = "flex"; throw new Error("token needed"); }
+  return r.json();
+}
+function cell(text, cls) { const td = document.createElement("td"); td.textContent = text; if (cls) td.className = cls; return td; }
 // Each bot's equity curve: its history from the store (GET /api/v1/bots/NAME/equity) loaded on
 // open, then the live equity of every refresh appended; the rollout's steps as vertical marks.
-const history = {};
+const curves = {};
 const loading = {};
-function needsHistory(name) { return !history[name] && !(Date.now() - (loading[name] || 0) < 30000); }
+function needsHistory(name) { return !curves[name] && !(Date.now() - (loading[name] || 0) < 30000); }
 async function loadHistory(name) {
   loading[name] = Date.now();
   try {
     const h = await get("/api/v1/bots/" + encodeURIComponent(name) + "/equity?points=200");
     const points = h.points.map(p => [Date.parse(p.time), Number(p.equity)]);
-    const live = (history[name] && history[name].points) || [];
+    const live = (curves[name] && curves[name].points) || [];
     const last = points.length ? points[points.length - 1][0] : 0;
-    history[name] = { points: points.concat(live.filter(p => p[0] > last)), marks: h.marks.map(m => [Date.parse(m.time), m.kind, m.message]),
+    curves[name] = { points: points.concat(live.filter(p => p[0] > last)), marks: h.marks.map(m => [Date.parse(m.time), m.kind, m.message]),
                       fromStore: points.length };
   } catch (e) { /* tried again in 30 s */ }
 }
@@ -49,14 +64,15 @@ const svgNS = (() => { const d = document.createElement("div"); d.innerHTML = "<
 function svg(tag, attributes) { const e = document.createElementNS(svgNS, tag); for (const k in attributes) e.setAttribute(k, attributes[k]); return e; }
 function markColor(kind) { return /Aborted|Failed|RolledBack/.test(kind) ? "#ff6b6b" : /Completed|Successful|Promoted/.test(kind) ? "#5fd38d" : "#6cb6ff"; }
 function curve(name) {
-  const W = 200, H = 32, h = history[name] || { points: [], marks: [], fromStore: 0 };
+  const W = 200, H = 32, h = curves[name] || { points: [], marks: [], fromStore: 0 };
   const points = h.points;
   const e = svg("svg", { width: W, height: H, viewBox: "0 0 " + W + " " + H, class: "pnl", "data-bot": name,
                           "data-points": points.length, "data-history": h.fromStore || 0, "data-marks": 0 });
   if (points.length < 2) return e;
   const t0 = points[0][0], t1 = points[points.length - 1][0], dt = (t1 - t0) || 1;
-  const values = points.map(p => p[1]), min = Math.min(...values), max = Math.max(...values), span = (max - min) || 1;
-  const x = t => 1 + (t - t0) / dt * (W - 2), y = v => H - 2 - (v - min) / span * (H - 4);
+  const values = points.map(p => p[1]), min = Math.min(...values), max = Math.max(...values), span = max - min;
+  // A flat curve (no trade yet) is drawn through the middle.
+  const x = t => 1 + (t - t0) / dt * (W - 2), y = v => span ? H - 2 - (v - min) / span * (H - 4) : H / 2;
   let marks = 0;
   for (const [t, kind, message] of h.marks) {
     if (t < t0 - 5000 || t > t1) continue;
@@ -77,8 +93,8 @@ async function refresh() {
     let equity = 0;
     for (const b of bots) {
       if (b.equity !== "unknown") equity += Number(b.equity);
-      if (history[b.name] && b.equity !== "unknown") {
-        const p = history[b.name].points; p.push([Date.now(), Number(b.equity)]); if (p.length > 400) p.shift();
+      if (curves[b.name] && b.equity !== "unknown") {
+        const p = curves[b.name].points; p.push([Date.now(), Number(b.equity)]); if (p.length > 400) p.shift();
       }
       const tr = document.createElement("tr");
       const phases = {}; b.instances.forEach(i => phases[i.phase] = (phases[i.phase] || 0) + 1);

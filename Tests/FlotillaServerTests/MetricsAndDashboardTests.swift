@@ -93,13 +93,14 @@ struct MetricsAndDashboardTests {
         }
         #expect(paused, "the canary waits on its timed pause: \(get("/api/v1/rollouts/eth-trend"))")
         _ = try? run("curl", ["-sf", "-X", "POST", "-H", "Authorization: Bearer \(secret)", "http://127.0.0.1:\(port)/api/v1/rollouts/eth-trend/promote"], timeout: 10)
-        // The history the page will draw on open: a few samples per bot (the engine records every 2 s).
+        // The history the page will draw on open: a few samples per bot (the engine records every 2 s when
+        // the equity moves, every 10 s when it does not).
         var recorded = 0
-        for _ in 0..<60 where recorded < 5 {
+        for _ in 0..<120 where recorded < 3 {
             try await Task.sleep(for: .milliseconds(500))
             recorded = get("/api/v1/bots/eth-trend/equity").components(separatedBy: "\"equity\"").count - 1
         }
-        #expect(recorded >= 5, "eth-trend's equity history has samples")
+        #expect(recorded >= 3, "eth-trend's equity history has samples")
         #expect(get("/api/v1/bots/eth-trend/equity").contains("RolloutResumed"), "the promotion is a mark")
 
         let artifacts = Fixtures.repositoryRoot.appendingPathComponent(".build/artifacts")
@@ -120,8 +121,8 @@ struct MetricsAndDashboardTests {
             let d = inner.firstMatch(of: /<path d="([^"]*)"/).map { String($0.1) } ?? ""
             paths[bot] = d
             if bot == "eth-trend" {
-                #expect(fromStore >= 5, "eth-trend's curve is drawn from \(fromStore) stored samples")
-                #expect(d.filter { $0 == "L" }.count >= 4, "the curve has points right after load: \(d)")
+                #expect(fromStore >= 3, "eth-trend's curve is drawn from \(fromStore) stored samples")
+                #expect(d.filter { $0 == "L" }.count >= 2, "the curve has points right after load: \(d)")
                 #expect(marks >= 2, "the rollout's steps are marked (\(marks))")
             }
         }

@@ -14,7 +14,7 @@ public struct EquityRecorder: Sendable {
     private var last: [String: (time: Int64, equity: Decimal)] = [:]
     private var passes = 0
 
-    public init(intervalMs: Int64 = 2_000, keepAliveMs: Int64 = 60_000) {
+    public init(intervalMs: Int64 = 2_000, keepAliveMs: Int64 = 10_000) {
         self.intervalMs = intervalMs
         self.keepAliveMs = keepAliveMs
     }
