@@ -34,6 +34,8 @@ public struct RolloutStatus: Sendable, Codable {
     public var pauseRemainingSeconds: Double?
     /// The analysis templates still to run, in order (the running one first); nil when none.
     public var analysesRemaining: [String]?
+    /// The analysis running now, if one is.
+    public var analysisRunning: String?
 
     public static func load(bot: String, store: StateStore) throws -> RolloutStatus? {
         guard let stored = try store.rollout(bot: bot) else { return nil }
@@ -55,7 +57,7 @@ public struct RolloutStatus: Sendable, Codable {
             step: r.stepDescription, stepsDone: r.stepProgress.done, stepsTotal: r.stepProgress.total, message: r.core.message, lastAnalysis: r.core.lastAnalysis, instances: lines,
             healthy: r.phase.isHealthy, finished: r.phase == .completed || r.phase == .aborted, degraded: envelope.degraded,
             pauseRemainingSeconds: r.pauseRemainingMs(now: Int64(now.timeIntervalSince1970 * 1000)).map { Double($0) / 1000 },
-            analysesRemaining: r.analysesRemaining.isEmpty ? nil : r.analysesRemaining)
+            analysesRemaining: r.analysesRemaining.isEmpty ? nil : r.analysesRemaining, analysisRunning: r.core.awaitingAnalysis)
     }
 
     /// "12m 30s", "45s", "1h 5m".
@@ -77,7 +79,10 @@ public struct RolloutStatus: Sendable, Codable {
             out += "  Pause:     \(Self.remaining(left)) left (flotilla rollout promote \(bot) skips it)\n"
         }
         if let a = lastAnalysis { out += "  Analysis:  \(a.template) \(a.phase.rawValue): \(a.message)\n" }
-        if let next = analysesRemaining { out += "  To run:    \(next.count) analysis(es): \(next.joined(separator: ", "))\n" }
+        if let next = analysesRemaining {
+            let running = analysisRunning.map { "\($0) running now; " } ?? ""
+            out += "  To run:    \(next.count) analysis(es): \(next.joined(separator: ", "))\(running.isEmpty ? "" : " (\(running.dropLast(2)))")\n"
+        }
         for i in instances {
             out += "  Instance:  r\(i.revision) \(i.symbol) \(i.phase) \(i.mode) capital \(i.capitalPct)% equity \(i.equity ?? "-") trades \(i.trades ?? 0) candles \(i.candlesSeen)\n"
         }
