@@ -62,7 +62,8 @@ struct RolloutCommand: ConsoleCommand {
     }
 
     struct Promote: ConsoleCommand {
-        static let configuration = CommandConfiguration(abstract: "Resume a paused rollout (past the current pause or analysis); --full skips the rest.")
+        static let configuration = CommandConfiguration(abstract: "Skip the current pause, timed or not (or resume after an inconclusive analysis); --full skips every step.",
+            discussion: "As Argo Rollouts' promote: a running analysis is not skipped by promote, only by --full.")
         @OptionGroup var global: GlobalOptions
         @Argument var name: String
         @Flag(help: "Skip every remaining step and analysis.") var full = false

@@ -139,6 +139,7 @@ func buildRouter(_ server: ServerContext, views cache: ViewCache) -> Router<Flot
     }
     PlanRoutes.add(to: router, server: server, invalidate: { cache.invalidate() })
     TradingRoutes.add(to: router, server: server)
+    EquityRoutes.add(to: router, server: server)
     AdminRoutes.add(to: router, server: server)
     router.on(Routes.audit, server: server) { request, _ in
         try JSON.response(try store.audit(limit: max(1, min(1000, Int(request.uri.queryParameters.get("limit") ?? "") ?? 100))))

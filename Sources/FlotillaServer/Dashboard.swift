@@ -15,16 +15,15 @@ enum Dashboard {
   table { border-collapse: collapse; width: 100%; }
   th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid #2a3441; white-space: nowrap; }
   th { color: #9aa7b4; font-weight: 600; }
-  .healthy { color: #5fd38d; } .degraded { color: #f2c14e; } .unhealthy, .dead, .Aborted, .Degraded { color: #ff6b6b; }
+  .healthy { color: #5fd38d; } .degraded { color: #f2c14e; } .unhealthy, .dead, .Aborted, .Degraded { color: #ff6b6b; } .stopped { color: #9aa7b4; }
   .Progressing, .Paused { color: #6cb6ff; } .Completed { color: #5fd38d; }
-  canvas { background: #151c24; border-radius: 4px; }
+  svg.pnl { background: #151c24; border-radius: 4px; display: block; }
   #events td:last-child { white-space: normal; }
   #token { display: none; gap: 8px; }
   .muted { color: #9aa7b4; }
 """#
 
     static let script = #"""
-const series = {};
 // The login URL up prints carries the token in the fragment (#token=...), which is never sent to
 // the server nor in a Referer: keep it, then drop it from the address bar.
 (function () {
@@ -40,13 +39,52 @@ async function get(path) {
   return r.json();
 }
 function cell(text, cls) { const td = document.createElement("td"); td.textContent = text; if (cls) td.className = cls; return td; }
-function sparkline(name, values) {
-  const c = document.createElement("canvas"); c.width = 160; c.height = 28;
-  const g = c.getContext("2d"); if (values.length < 2) return c;
-  const min = Math.min(...values), max = Math.max(...values), span = (max - min) || 1;
-  g.strokeStyle = values[values.length - 1] >= values[0] ? "#5fd38d" : "#ff6b6b"; g.beginPath();
-  values.forEach((v, i) => { const x = i / (values.length - 1) * 158 + 1, y = 27 - (v - min) / span * 26; i ? g.lineTo(x, y) : g.moveTo(x, y); });
-  g.stroke(); return c;
+// Each bot's equity curve: its history from the store (GET /api/v1/bots/NAME/equity) loaded on
+// open, then the live equity of every refresh appended; the rollout's steps as vertical marks.
+const curves = {};
+const loading = {};
+function needsHistory(name) { return !curves[name] && !(Date.now() - (loading[name] || 0) < 30000); }
+async function loadHistory(name) {
+  loading[name] = Date.now();
+  try {
+    const h = await get("/api/v1/bots/" + encodeURIComponent(name) + "/equity?points=200");
+    const points = h.points.map(p => [Date.parse(p.time), Number(p.equity)]);
+    const live = (curves[name] && curves[name].points) || [];
+    const last = points.length ? points[points.length - 1][0] : 0;
+    curves[name] = { points: points.concat(live.filter(p => p[0] > last)), marks: h.marks.map(m => [Date.parse(m.time), m.kind, m.message]),
+                      fromStore: points.length };
+  } catch (e) { /* tried again in 30 s */ }
+}
+// Loads the histories a few at a time, so a fleet of a thousand bots does not queue a thousand requests at once.
+async function loadHistories(names) {
+  const queue = names.filter(needsHistory);
+  await Promise.all([0, 1, 2, 3].map(async () => { while (queue.length) await loadHistory(queue.shift()); }));
+}
+// SVG's namespace, as the HTML parser gives it (the page names no URL but its own).
+const svgNS = (() => { const d = document.createElement("div"); d.innerHTML = "<svg></svg>"; return d.firstChild.namespaceURI; })();
+function svg(tag, attributes) { const e = document.createElementNS(svgNS, tag); for (const k in attributes) e.setAttribute(k, attributes[k]); return e; }
+function markColor(kind) { return /Aborted|Failed|RolledBack/.test(kind) ? "#ff6b6b" : /Completed|Successful|Promoted/.test(kind) ? "#5fd38d" : "#6cb6ff"; }
+function curve(name) {
+  const W = 200, H = 32, h = curves[name] || { points: [], marks: [], fromStore: 0 };
+  const points = h.points;
+  const e = svg("svg", { width: W, height: H, viewBox: "0 0 " + W + " " + H, class: "pnl", "data-bot": name,
+                          "data-points": points.length, "data-history": h.fromStore || 0, "data-marks": 0 });
+  if (points.length < 2) return e;
+  const t0 = points[0][0], t1 = points[points.length - 1][0], dt = (t1 - t0) || 1;
+  const values = points.map(p => p[1]), min = Math.min(...values), max = Math.max(...values), span = max - min;
+  // A flat curve (no trade yet) is drawn through the middle.
+  const x = t => 1 + (t - t0) / dt * (W - 2), y = v => span ? H - 2 - (v - min) / span * (H - 4) : H / 2;
+  let marks = 0;
+  for (const [t, kind, message] of h.marks) {
+    if (t < t0 - 5000 || t > t1) continue;
+    const line = svg("line", { x1: x(Math.max(t, t0)), x2: x(Math.max(t, t0)), y1: 0, y2: H, stroke: markColor(kind), "stroke-width": 1, "stroke-dasharray": "2,2", class: "mark" });
+    const title = svg("title", {}); title.textContent = kind + ": " + message; line.appendChild(title);
+    e.appendChild(line); marks++;
+  }
+  e.setAttribute("data-marks", marks);
+  const d = points.map((p, i) => (i ? "L" : "M") + x(p[0]).toFixed(1) + " " + y(p[1]).toFixed(1)).join(" ");
+  e.appendChild(svg("path", { d, fill: "none", stroke: values[values.length - 1] >= values[0] ? "#5fd38d" : "#ff6b6b", "stroke-width": 1.5 }));
+  return e;
 }
 async function refresh() {
   try {
@@ -55,13 +93,15 @@ async function refresh() {
     const rtbody = document.querySelector("#rollouts tbody"); rtbody.innerHTML = "";
     let equity = 0;
     for (const b of bots) {
-      equity += Number(b.equity);
-      (series[b.name] = series[b.name] || []).push(Number(b.equity)); if (series[b.name].length > 120) series[b.name].shift();
+      if (b.equity !== "unknown") equity += Number(b.equity);
+      if (curves[b.name] && b.equity !== "unknown") {
+        const p = curves[b.name].points; p.push([Date.now(), Number(b.equity)]); if (p.length > 400) p.shift();
+      }
       const tr = document.createElement("tr");
       const phases = {}; b.instances.forEach(i => phases[i.phase] = (phases[i.phase] || 0) + 1);
-      const pnl = document.createElement("td"); pnl.appendChild(sparkline(b.name, series[b.name]));
+      const pnl = document.createElement("td"); pnl.appendChild(curve(b.name));
       [cell(b.name), cell("r" + b.revision), cell(b.control), cell(Object.entries(phases).map(([k, v]) => v + " " + k).join(", ") || "-"),
-       cell(b.capital), cell(Number(b.equity).toFixed(4)), pnl, cell(b.health, b.health)].forEach(td => tr.appendChild(td));
+       cell(b.capital), cell(b.equity === "unknown" ? "unknown" : Number(b.equity).toFixed(4)), pnl, cell(b.health, b.health)].forEach(td => tr.appendChild(td));
       // Anomaly flags: metrics that left their own baseline, with the details on hover.
       const flags = b.instances.flatMap(i => (i.metrics && i.metrics.anomalies) || []);
       const warn = cell(flags.length ? "⚠ " + flags.map(a => a.metric).join(", ") : "", flags.length ? "degraded" : "");
@@ -75,6 +115,7 @@ async function refresh() {
         rtbody.appendChild(row);
       }
     }
+    if (bots.some(b => needsHistory(b.name))) loadHistories(bots.map(b => b.name)).then(() => refresh());
     document.getElementById("summary").textContent = bots.length + " bots · equity " + equity.toFixed(2) + " · " + new Date().toLocaleTimeString();
     const events = await get("/api/v1/events?limit=25");
     const etbody = document.querySelector("#events tbody"); etbody.innerHTML = "";

@@ -84,6 +84,7 @@ public enum Routes {
     public static let botOrders = APIRoute(.get, "/api/v1/bots/:name/orders", viewer)
     public static let botBalances = APIRoute(.get, "/api/v1/bots/:name/balances", viewer)
     public static let botRevisions = APIRoute(.get, "/api/v1/bots/:name/revisions", viewer)
+    public static let botEquity = APIRoute(.get, "/api/v1/bots/:name/equity", viewer)
     public static let rollout = APIRoute(.get, "/api/v1/rollouts/:name", viewer)
     public static let rolloutAction = APIRoute(.post, "/api/v1/rollouts/:name/:action", `operator`)
     public static let events = APIRoute(.get, "/api/v1/events", viewer)
@@ -101,7 +102,7 @@ public enum Routes {
 
     public static let all: [APIRoute] = [
         healthz, readyz, metrics, dashboard, openAPI,
-        bots, bot, botHealth, botAction, botDelete, botFills, botPositions, botOrders, botBalances, botRevisions,
+        bots, bot, botHealth, botAction, botDelete, botFills, botPositions, botOrders, botBalances, botRevisions, botEquity,
         rollout, rolloutAction, events, strategies, profiles, profile, profileSwitch,
         planCreate, plan, planApply, audit, tokens, tokenCreate, tokenRevoke,
     ]

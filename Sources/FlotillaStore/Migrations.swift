@@ -158,6 +158,19 @@ enum Migrations {
             // indicators, risk memory, counters, protection), written with the venue state.
             try db.execute(sql: "ALTER TABLE instances ADD COLUMN trader_json TEXT;")
         }
+        migrator.registerMigration("v6-equity-history") { db in
+            // Each bot's live equity over time, for the dashboard's curves: recorded at a bounded
+            // rate and thinned past a per-bot bound (`EquityHistory.maxSamplesPerBot`), so it
+            // cannot grow without end whatever the fleet's size or age.
+            try db.execute(sql: """
+                CREATE TABLE equity_history (
+                    bot TEXT NOT NULL,
+                    time INTEGER NOT NULL,
+                    equity TEXT NOT NULL,
+                    PRIMARY KEY (bot, time)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

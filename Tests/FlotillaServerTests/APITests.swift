@@ -190,14 +190,15 @@ struct APITests {
         try await app.test(.router) { client in
             try await client.execute(uri: "/api/v1/bots/eth-trend/pause", method: .post, headers: bearer(secrets[.operator])) { _ in }
             try await client.execute(uri: "/api/v1/bots/eth-trend/pause", method: .post, headers: bearer(secrets[.viewer])) { _ in }
+            // Its first rollout completed: nothing to promote, refused — and audited all the same.
             try await client.execute(uri: "/api/v1/rollouts/eth-trend/promote", method: .post, headers: bearer(secrets[.operator])) { r in
-                #expect(r.status == .accepted)
+                #expect(r.status == .conflict)
             }
         }
         let entries = try server.store.audit()
         #expect(entries.contains { $0.path == "/api/v1/bots/eth-trend/pause" && $0.status == 202 && $0.principal.hasPrefix("token ") })
         #expect(entries.contains { $0.path == "/api/v1/bots/eth-trend/pause" && $0.status == 403 })
-        #expect(entries.contains { $0.path == "/api/v1/rollouts/eth-trend/promote" && $0.status == 202 })
+        #expect(entries.contains { $0.path == "/api/v1/rollouts/eth-trend/promote" && $0.status == 409 })
         #expect(try server.store.botControls()["eth-trend"] == .paused)
     }
 
@@ -228,28 +229,30 @@ struct APITests {
         let answered = Set(buildRouter(server).routes.map { "\($0.method.rawValue) \(normalized("\($0.path)"))" })
         let declared = Set(Routes.all.map { "\($0.method.rawValue) \($0.openAPIPath)" })
         #expect(answered == declared, "router \(answered.symmetricDifference(declared))")
+        let tree = OpenAPIDocument.document
         for route in Routes.all {
-            guard let start = document.range(of: "\n  \(route.openAPIPath):\n") else {
+            guard let item = tree["paths"]?[route.openAPIPath] else {
                 Issue.record("\(route.openAPIPath) is missing from openapi.yaml")
                 continue
             }
-            let rest = document[start.upperBound...]
-            let section = rest.range(of: "\n  /").map { rest[..<$0.lowerBound] } ?? rest
-            guard let op = section.range(of: "    \(route.method.rawValue.lowercased()):\n") else {
+            guard let operation = item[route.method.rawValue.lowercased()] else {
                 Issue.record("\(route) is not described")
                 continue
             }
-            let tail = section[op.upperBound...]
-            let operation = tail.range(of: "\n    [a-z]+:\n", options: .regularExpression).map { tail[..<$0.lowerBound] } ?? tail
             let role: String = switch route.access {
             case .open, .metrics: "none"
             case .role(let r): r.rawValue
             }
-            #expect(operation.contains("x-required-role: \(role)\n"), "\(route) role")
+            #expect(operation["x-required-role"]?.stringValue == role, "\(route) role")
             var statuses = ["400", "401", "421"]
             if route.access != .open || route.isMutating { statuses.append("403") }
             if route.isMutating { statuses += ["413", "415"] }
-            for status in statuses { #expect(operation.contains("\"\(status)\":"), "\(route) documents \(status)") }
+            let documented = operation["responses"]?.keys ?? []
+            for status in statuses { #expect(documented.contains(status), "\(route) documents \(status)") }
+            // Every success answer has a schema for its body.
+            for status in documented where status.hasPrefix("2") {
+                #expect(operation["responses"]?[status]?["content"]?.keys.isEmpty == false, "\(route) \(status) has a body schema")
+            }
         }
         #expect(document.contains("WWW-Authenticate"))
         let app = buildApplication(server, logger: Logger(label: "test"))

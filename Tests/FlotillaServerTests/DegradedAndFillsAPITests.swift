@@ -43,12 +43,15 @@ struct DegradedAndFillsAPITests {
                 let view = try decode(BotView.self, r)
                 #expect(view.degraded == nil, "the other bots are not")
             }
-            try await fleet.reconcile(nowMs: Self.wallMs)
-            try await client.execute(uri: "/readyz", method: .get) { r in
-                #expect(r.status == .ok, "the fleet is ready: one bot's failure is that bot's")
-                let body = String(buffer: r.body)
-                #expect(body.contains("\"bots\"") && body.contains("1 degraded") && body.contains("eth-trend"))
+            // Readiness wants a reconcile pass within the last two seconds: on a loaded machine more
+            // can pass between the pass and the request, so the pass is repeated until it is fresh.
+            var ready: (status: HTTPResponse.Status, body: String) = (.serviceUnavailable, "")
+            for _ in 0..<10 where ready.status != .ok {
+                try await fleet.reconcile(nowMs: Self.wallMs)
+                ready = try await client.execute(uri: "/readyz", method: .get) { r in (r.status, String(buffer: r.body)) }
             }
+            #expect(ready.status == .ok, "the fleet is ready: one bot's failure is that bot's")
+            #expect(ready.body.contains("\"bots\"") && ready.body.contains("1 degraded") && ready.body.contains("eth-trend"))
         }
     }
 

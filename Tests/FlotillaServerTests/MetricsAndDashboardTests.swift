@@ -57,7 +57,7 @@ struct MetricsAndDashboardTests {
         #expect(text.contains("flotilla_reconcile_passes_total \(passes)"))
     }
 
-    @Test("the dashboard loads in a real headless browser and shows the example bots; a screenshot is kept")
+    @Test("the dashboard loads in a real headless browser, draws each bot's curve from its stored history on open with the rollout's steps marked; a screenshot is kept")
     func dashboard() async throws {
         let project = try Fixtures.projectCopy()
         let port = Int.random(in: 20_000...40_000)
@@ -77,19 +77,59 @@ struct MetricsAndDashboardTests {
             ready = (try? run("curl", ["-sf", "http://127.0.0.1:\(port)/readyz"], timeout: 5).status) == 0
         }
         #expect(ready, "flotilla up became ready")
+        // The login URL up printed at its first start: the admin token in the fragment.
+        let secret = try #require(AdminTokenFile.read(stateDirectory: project.appendingPathComponent(".flotilla")))
+        // A new revision of eth-trend rolls out as a canary (capital 10 %, then a 30-minute pause)
+        // and is promoted past its timed pause: steps to mark on its curve.
+        let spec = project.appendingPathComponent("bots.d/eth-trend.yaml")
+        try String(contentsOf: spec, encoding: .utf8).replacingOccurrences(of: "fast: 10", with: "fast: 12").write(to: spec, atomically: true, encoding: .utf8)
+        func get(_ path: String) -> String {
+            (try? run("curl", ["-sf", "-H", "Authorization: Bearer \(secret)", "http://127.0.0.1:\(port)\(path)"], timeout: 10).output) ?? ""
+        }
+        var paused = false
+        for _ in 0..<100 where !paused {
+            try await Task.sleep(for: .milliseconds(200))
+            paused = get("/api/v1/rollouts/eth-trend").contains("\"pauseRemainingSeconds\"")
+        }
+        #expect(paused, "the canary waits on its timed pause: \(get("/api/v1/rollouts/eth-trend"))")
+        _ = try? run("curl", ["-sf", "-X", "POST", "-H", "Authorization: Bearer \(secret)", "http://127.0.0.1:\(port)/api/v1/rollouts/eth-trend/promote"], timeout: 10)
+        // The history the page will draw on open: a few samples per bot (the engine records every 2 s when
+        // the equity moves, every 10 s when it does not).
+        var recorded = 0
+        for _ in 0..<120 where recorded < 3 {
+            try await Task.sleep(for: .milliseconds(500))
+            recorded = get("/api/v1/bots/eth-trend/equity").components(separatedBy: "\"equity\"").count - 1
+        }
+        #expect(recorded >= 3, "eth-trend's equity history has samples")
+        #expect(get("/api/v1/bots/eth-trend/equity").contains("RolloutResumed"), "the promotion is a mark")
+
         let artifacts = Fixtures.repositoryRoot.appendingPathComponent(".build/artifacts")
         try FileManager.default.createDirectory(at: artifacts, withIntermediateDirectories: true)
         let screenshot = artifacts.appendingPathComponent("dashboard.png")
         try? FileManager.default.removeItem(at: screenshot)
-        let browser = ["--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=4000"]
-        // The login URL up printed at its first start: the admin token in the fragment.
-        let secret = try #require(AdminTokenFile.read(stateDirectory: project.appendingPathComponent(".flotilla")))
+        // One second of page time: one fetch of the bots and of their histories, no live sample yet
+        // worth a curve — what is drawn comes from the store.
+        let browser = ["--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=1500"]
         let login = "http://127.0.0.1:\(port)/#token=\(secret)"
         let dom = try run("chromium", browser + ["--dump-dom", login], timeout: 90)
         for bot in ["eth-trend", "ltc-rsi", "xrp-grid", "alts-momentum", "dash-macd", "synthetic-smoke"] {
             #expect(dom.output.contains(">\(bot)<"), "the fleet table lists \(bot)")
         }
-        _ = try run("chromium", browser + ["--window-size=1280,900", "--screenshot=\(screenshot.path)", login], timeout: 90)
+        var paths: [String: String] = [:]
+        for match in dom.output.matches(of: /<svg[^>]*data-bot="([a-z0-9-]+)"[^>]*data-history="([0-9]+)"[^>]*data-marks="([0-9]+)"[^>]*>(.*?)<\/svg>/) {
+            let (bot, fromStore, marks, inner) = (String(match.1), Int(match.2) ?? 0, Int(match.3) ?? 0, String(match.4))
+            let d = inner.firstMatch(of: /<path d="([^"]*)"/).map { String($0.1) } ?? ""
+            paths[bot] = d
+            if bot == "eth-trend" {
+                #expect(fromStore >= 3, "eth-trend's curve is drawn from \(fromStore) stored samples")
+                #expect(d.filter { $0 == "L" }.count >= 2, "the curve has points right after load: \(d)")
+                #expect(marks >= 2, "the rollout's steps are marked (\(marks))")
+            }
+        }
+        #expect(paths.count == 6, "a curve per bot: \(paths.keys.sorted())")
+        #expect(paths.values.filter { !$0.isEmpty }.count >= 4, "most bots have a curve on open")
+        _ = try run("chromium", ["--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=3000", "--window-size=1280,900",
+                                 "--screenshot=\(screenshot.path)", login], timeout: 90)
         let size = (try? FileManager.default.attributesOfItem(atPath: screenshot.path)[.size] as? Int) ?? 0
         #expect(size > 10_000, "screenshot saved at \(screenshot.path)")
     }

@@ -36,6 +36,7 @@ struct RoleMatrixTests {
         Routes.botOrders: .init(uri: "/api/v1/bots/ghost/orders", allowed: [404]),
         Routes.botBalances: .init(uri: "/api/v1/bots/ghost/balances", allowed: [404]),
         Routes.botRevisions: .init(uri: "/api/v1/bots/ghost/revisions", allowed: [404]),
+        Routes.botEquity: .init(uri: "/api/v1/bots/ghost/equity?points=10", allowed: [404]),
         Routes.rollout: .init(uri: "/api/v1/rollouts/ghost", allowed: [404]),
         Routes.rolloutAction: .init(uri: "/api/v1/rollouts/ghost/promote", allowed: [404]),
         Routes.events: .init(uri: "/api/v1/events?limit=1", allowed: [200]),

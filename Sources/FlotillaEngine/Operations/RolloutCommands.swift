@@ -36,7 +36,7 @@ public struct RolloutCommands: Sendable {
         switch request {
         case .promote(let full):
             try store.sendCommand(bot: bot, full ? .promoteFull : .promote)
-            return RolloutCommandResult(bot: bot, action: request.action, message: "rollout \(bot): \(full ? "full promotion" : "promotion") requested")
+            return RolloutCommandResult(bot: bot, action: request.action, message: "rollout \(bot): \(full ? "full promotion (every remaining step skipped)" : "promotion past the current pause") requested")
         case .abort:
             try store.sendCommand(bot: bot, .abort)
             return RolloutCommandResult(bot: bot, action: request.action, message: "rollout \(bot): abort requested")

@@ -64,14 +64,20 @@ public struct BlueGreenRollout: RolloutMachine {
         let result = core.takeAnalysis(o)
         switch stage {
         case .preview:
-            guard o.now - core.stepStartedAt >= config.previewDuration.milliseconds else { return [] }
+            // promote ends the preview now (the pre-promotion analysis, if any, still runs).
+            let skipped = o.command == .promote && o.now - core.stepStartedAt < config.previewDuration.milliseconds
+            guard skipped || o.now - core.stepStartedAt >= config.previewDuration.milliseconds else { return [] }
             core.progressed(at: o.now)
+            let resumed: [RolloutAction] = skipped ? [.event(kind: "RolloutResumed", message: "promoted past the preview by a person")] : []
             if let template = config.prePromotionAnalysis {
                 stage = .prePromotionAnalysis
                 core.awaitingAnalysis = template
-                return [.runAnalysis(template: template, candidate: core.candidate, baseline: core.stable)]
+                return resumed + [.runAnalysis(template: template, candidate: core.candidate, baseline: core.stable)]
             }
-            return readyToPromote(o)
+            // The promote ended this pause; a manual promotion waits for one more.
+            var next = o
+            if skipped { next.command = nil }
+            return resumed + readyToPromote(next)
         case .prePromotionAnalysis:
             if o.command == .promote, core.phase == .paused || core.phase == .degraded { return promote(o.now, runPostAnalysis: true) }
             guard let result else { return [] }
@@ -97,6 +103,24 @@ public struct BlueGreenRollout: RolloutMachine {
                     .event(kind: "RolloutCompleted", message: "blue revision \(core.stable!) scaled down; green revision \(core.candidate) is stable")]
         case .done:
             return []
+        }
+    }
+
+    public func pauseRemainingMs(now: Int64) -> Int64? {
+        guard core.phase == .progressing else { return nil }
+        switch stage {
+        // The preview is the pause promote skips; the scale-down delay after the switch is not one.
+        case .preview: return max(0, core.stepStartedAt + config.previewDuration.milliseconds - now)
+        default: return nil
+        }
+    }
+
+    public var analysesRemaining: [String] {
+        switch stage {
+        case .preview, .prePromotionAnalysis: return [config.prePromotionAnalysis, config.postPromotionAnalysis].compactMap { $0 }
+        case .awaitingPromotion: return [config.postPromotionAnalysis].compactMap { $0 }
+        case .postPromotion: return [core.awaitingAnalysis].compactMap { $0 }
+        case .done: return []
         }
     }
 

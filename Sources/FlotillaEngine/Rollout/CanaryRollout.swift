@@ -18,6 +18,16 @@ public struct CanaryRollout: RolloutMachine {
         self.steps = steps
     }
 
+    public func pauseRemainingMs(now: Int64) -> Int64? {
+        guard core.phase == .progressing, stepIndex < steps.count, case .pause(let duration?) = steps[stepIndex] else { return nil }
+        return max(0, core.stepStartedAt + duration.milliseconds - now)
+    }
+
+    public var analysesRemaining: [String] {
+        guard !core.isFinished, stepIndex < steps.count else { return [] }
+        return steps[stepIndex...].compactMap { if case .analysis(let template) = $0 { template } else { nil } }
+    }
+
     public var stepDescription: String {
         let split = "capital \(canaryPct.canonicalText)% new / \((100 - canaryPct).canonicalText)% stable"
         guard stepIndex < steps.count, !core.isFinished else { return split }
@@ -52,12 +62,22 @@ public struct CanaryRollout: RolloutMachine {
         guard !core.isFinished else { return [] }
         if let reason = core.rollbackReason(o) { return abort(reason) }
         if o.command == .promoteFull { return promote(o.now, note: "promoted in full by a person") }
-        if o.command == .promote, core.phase == .paused || core.phase == .degraded {
-            core.phase = .progressing
-            core.awaitingAnalysis = nil
-            stepIndex += 1
-            core.progressed(at: o.now)
-            return [.event(kind: "RolloutResumed", message: "promoted past step \(stepIndex) by a person")] + advance(o.now)
+        if o.command == .promote {
+            // As Argo Rollouts' promote: past the current pause, timed or not, or out of a halt
+            // (an inconclusive or failed analysis); a running analysis is not skipped (--full is).
+            let onTimedPause: Bool
+            if core.phase == .progressing, stepIndex < steps.count, case .pause(.some) = steps[stepIndex] { onTimedPause = true } else { onTimedPause = false }
+            if core.phase == .paused || core.phase == .degraded || onTimedPause {
+                core.phase = .progressing
+                core.awaitingAnalysis = nil
+                let skipped = stepIndex < steps.count ? "\(steps[stepIndex])" : "the last step"
+                stepIndex += 1
+                core.progressed(at: o.now)
+                return [.event(kind: "RolloutResumed", message: "promoted past step \(stepIndex) (\(skipped)) by a person")] + advance(o.now)
+            }
+            if let template = core.awaitingAnalysis {
+                return [.event(kind: "PromoteWaiting", message: "analysis \(template) is running: promote skips pauses; promote --full skips every step")]
+            }
         }
         if let result = core.takeAnalysis(o) {
             switch core.outcome(of: result) {

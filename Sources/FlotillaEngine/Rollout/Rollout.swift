@@ -42,6 +42,10 @@ public enum Rollout: Sendable, Codable {
     public var core: RolloutCore { machine.core }
     public var phase: RolloutPhase { machine.core.phase }
     public var stepDescription: String { machine.stepDescription }
+    /// Time left (ms) on the timed pause or wait the rollout is on; nil when it is on none.
+    public func pauseRemainingMs(now: Int64) -> Int64? { core.isFinished ? nil : machine.pauseRemainingMs(now: now) }
+    /// The analysis templates still to run, in order.
+    public var analysesRemaining: [String] { core.isFinished ? [] : machine.analysesRemaining }
     /// A completed rollout has done every step (a first revision completes without walking them).
     public var stepProgress: (done: Int, total: Int) {
         let p = machine.stepProgress

@@ -187,10 +187,16 @@ public protocol RolloutMachine: Sendable, Codable {
     var stepProgress: (done: Int, total: Int) { get }
     mutating func start(now: Int64) -> [RolloutAction]
     mutating func step(_ observation: RolloutObservation) -> [RolloutAction]
+    /// Time left (ms) on the timed pause or wait the rollout is on at `now`; nil when it is on none.
+    func pauseRemainingMs(now: Int64) -> Int64?
+    /// The analysis templates still to run, in order (the one running first).
+    var analysesRemaining: [String] { get }
 }
 
 extension RolloutMachine {
     public var phase: RolloutPhase { core.phase }
+    public func pauseRemainingMs(now: Int64) -> Int64? { nil }
+    public var analysesRemaining: [String] { [] }
 }
 
 /// The fast path back to the stable revision, used by every strategy's rollback and by undo:

@@ -52,15 +52,37 @@ public struct StagedRollout: RolloutMachine {
             case .halted(let events): return events
             }
         }
-        guard core.phase == .progressing, core.awaitingAnalysis == nil, stageIndex < stages.count else { return [] }
+        guard core.phase == .progressing, core.awaitingAnalysis == nil, stageIndex < stages.count else {
+            if o.command == .promote, let template = core.awaitingAnalysis {
+                return [.event(kind: "PromoteWaiting", message: "analysis \(template) is running: promote skips pauses; promote --full skips every step")]
+            }
+            return []
+        }
         let stage = stages[stageIndex]
-        guard o.now - core.stepStartedAt >= (stage.duration?.milliseconds ?? 0) else { return [] }
+        // promote ends the stage's timed wait now (its analysis, if any, still runs).
+        let skipped = o.command == .promote && o.now - core.stepStartedAt < (stage.duration?.milliseconds ?? 0)
+        guard skipped || o.now - core.stepStartedAt >= (stage.duration?.milliseconds ?? 0) else { return [] }
+        var events: [RolloutAction] = []
+        if skipped {
+            events.append(.event(kind: "RolloutResumed", message: "promoted past the wait of stage \(stageIndex + 1) (\(stage.name.rawValue)) by a person"))
+        }
         core.progressed(at: o.now)
         if let template = stage.analysis {
             core.awaitingAnalysis = template
-            return [.runAnalysis(template: template, candidate: core.candidate, baseline: core.stable)]
+            return events + [.runAnalysis(template: template, candidate: core.candidate, baseline: core.stable)]
         }
-        return nextStage(o.now)
+        return events + nextStage(o.now)
+    }
+
+    public func pauseRemainingMs(now: Int64) -> Int64? {
+        guard core.phase == .progressing, core.awaitingAnalysis == nil, stageIndex < stages.count, let duration = stages[stageIndex].duration else { return nil }
+        return max(0, core.stepStartedAt + duration.milliseconds - now)
+    }
+
+    public var analysesRemaining: [String] {
+        guard !core.isFinished, stageIndex < stages.count else { return [] }
+        // The current stage's analysis is still to run unless it already ran (it is awaited now or done).
+        return stages[stageIndex...].compactMap(\.analysis)
     }
 
     private mutating func nextStage(_ now: Int64) -> [RolloutAction] {

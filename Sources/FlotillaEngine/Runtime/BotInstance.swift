@@ -96,6 +96,8 @@ public actor BotInstance {
         limiter = RateLimiter(calls: int(.rateLimitCalls), periodMs: ms(.rateLimitPeriod))
         errors = ErrorTracker(windowMs: ms(.errorWindow), autoPauseAfter: int(.autoPauseAfterErrors))
         self.phase = .running
+        // Alive from its start (a restored or restarted instance is not "dead" until its next candle).
+        self.heartbeatAt = nowMs
         if let stop = trader.risk.emergencyStop {
             // The emergency stop outlives restarts: the instance stays halted until a person resets it.
             phase = .paused

@@ -22,6 +22,7 @@ public struct FleetService: Service {
         try await fleet.recover(nowMs: Self.nowMs())
         let count = await fleet.instanceCount
         logger.info("fleet recovered", metadata: ["instances": "\(count)"])
+        var equity = EquityRecorder()
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let now = Self.nowMs()
             do {
@@ -29,6 +30,11 @@ public struct FleetService: Service {
                 try await fleet.tick(nowMs: now)
             } catch {
                 logger.error("reconcile pass failed", metadata: ["error": "\(error)"])
+            }
+            do {
+                try equity.record(fleet.live.instances, nowMs: now, store: fleet.store)
+            } catch {
+                logger.warning("equity history not recorded", metadata: ["error": "\(error)"])
             }
             try? await Task.sleep(for: interval)
         }
