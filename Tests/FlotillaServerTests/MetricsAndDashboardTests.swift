@@ -8,24 +8,8 @@ import Logging
 import Testing
 
 func run(_ tool: String, _ arguments: [String], stdin: String? = nil, timeout: Double = 60) throws -> (status: Int32, output: String) {
-    let path = ["/usr/bin/\(tool)", "/usr/local/bin/\(tool)"].first { FileManager.default.isExecutableFile(atPath: $0) }
-    let executable = try #require(path, "\(tool) is needed (.ci/run installs it from Debian)")
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let out = Pipe(), input = Pipe()
-    process.standardOutput = out
-    process.standardError = out
-    process.standardInput = input
-    try process.run()
-    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-    try input.fileHandleForWriting.close()
-    let deadline = Date().addingTimeInterval(timeout)
-    while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-    if process.isRunning { process.terminate() }
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    try #require(ExternalTool.path(tool) != nil, "\(tool) is needed (.ci/run installs it from Debian)")
+    return try ExternalTool.run(tool, arguments, stdin: stdin, timeout: timeout)
 }
 
 @Suite("Prometheus metrics and the dashboard", .serialized)
@@ -77,20 +61,16 @@ struct MetricsAndDashboardTests {
             ready = (try? run("curl", ["-sf", "http://127.0.0.1:\(port)/readyz"], timeout: 5).status) == 0
         }
         #expect(ready, "flotilla up became ready")
-        let artifacts = Fixtures.repositoryRoot.appendingPathComponent(".build/artifacts")
-        try FileManager.default.createDirectory(at: artifacts, withIntermediateDirectories: true)
-        let screenshot = artifacts.appendingPathComponent("dashboard.png")
-        try? FileManager.default.removeItem(at: screenshot)
-        let browser = ["--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=4000"]
+        let screenshot = try HeadlessBrowser.artifact("dashboard.png")
         // The login URL up printed at its first start: the admin token in the fragment.
         let secret = try #require(AdminTokenFile.read(stateDirectory: project.appendingPathComponent(".flotilla")))
         let login = "http://127.0.0.1:\(port)/#token=\(secret)"
-        let dom = try run("chromium", browser + ["--dump-dom", login], timeout: 90)
+        try #require(ExternalTool.path("chromium") != nil, "chromium is needed (.ci/run installs it from Debian)")
+        let dom = (output: try HeadlessBrowser.dom(login))
         for bot in ["eth-trend", "ltc-rsi", "xrp-grid", "alts-momentum", "dash-macd", "synthetic-smoke"] {
             #expect(dom.output.contains(">\(bot)<"), "the fleet table lists \(bot)")
         }
-        _ = try run("chromium", browser + ["--window-size=1280,900", "--screenshot=\(screenshot.path)", login], timeout: 90)
-        let size = (try? FileManager.default.attributesOfItem(atPath: screenshot.path)[.size] as? Int) ?? 0
+        let size = try HeadlessBrowser.screenshot(login, to: screenshot)
         #expect(size > 10_000, "screenshot saved at \(screenshot.path)")
     }
 }
