@@ -66,9 +66,9 @@ struct MetricsAndDashboardTests {
         let secret = try #require(AdminTokenFile.read(stateDirectory: project.appendingPathComponent(".flotilla")))
         let login = "http://127.0.0.1:\(port)/#token=\(secret)"
         try #require(ExternalTool.path("chromium") != nil, "chromium is needed (.ci/run installs it from Debian)")
-        let dom = (output: try HeadlessBrowser.dom(login))
+        let dom = try HeadlessBrowser.dom(login)
         for bot in ["eth-trend", "ltc-rsi", "xrp-grid", "alts-momentum", "dash-macd", "synthetic-smoke"] {
-            #expect(dom.output.contains(">\(bot)<"), "the fleet table lists \(bot)")
+            #expect(dom.contains(">\(bot)<"), "the fleet table lists \(bot)")
         }
         let size = try HeadlessBrowser.screenshot(login, to: screenshot)
         #expect(size > 10_000, "screenshot saved at \(screenshot.path)")

@@ -39,7 +39,7 @@ func bundledCandles(_ name: String) throws -> [Candle] {
 /// runs through a spec file and `flotilla backtest` are in FlotillaCLITests.
 @Suite("Backtest agrees with backtesting.py")
 struct BacktestCrossCheckTests {
-    @Test("long-only SMA crossover, all-in, next-open fills", arguments: referenceRuns())
+    @Test("long-only SMA crossover, all-in, next-open fills: the same trades, sizes (whole units exactly), final equity within 0.1 %", arguments: referenceRuns())
     func smaCross(_ reference: ReferenceRun) throws {
         let candles = try bundledCandles(reference.file)
         let fee = try #require(Fixed(parsing: String(reference.commission)))
@@ -53,7 +53,14 @@ struct BacktestCrossCheckTests {
         for (ours, theirs) in zip(report.trades, reference.trades) {
             #expect(ours.entryTime == theirs.entryTime)
             #expect(ours.exitTime == theirs.exitTime)
-            #expect(ours.quantity == Fixed(parsing: theirs.size), "\(ours.entryTime)")
+            let size = try #require(Fixed(parsing: theirs.size))
+            if reference.lot == "1" {
+                #expect(ours.quantity == size, "\(ours.entryTime)")
+            } else {
+                // Fractional: backtesting.py computes the equity in binary floating point, so its
+                // sizes drift from the exact ones by a few 10⁻⁸.
+                #expect(abs(ours.quantity.double / size.double - 1) < 1e-6, "\(ours.entryTime): ours \(ours.quantity), backtesting.py \(size)")
+            }
         }
         let final = report.finalEquity.double
         #expect(abs(final - reference.finalEquity) / reference.finalEquity < 0.001, "ours \(final), backtesting.py \(reference.finalEquity)")
