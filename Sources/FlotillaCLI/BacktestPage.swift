@@ -101,7 +101,7 @@ struct BacktestPage {
         let tradePrices = report.trades.flatMap { [$0.entryPrice.double, $0.exitPrice.double] }
         let priceScale = Scale(t0: t0, t1: t1, v0: min(curve.closes.min()!, tradePrices.min() ?? .infinity),
                                v1: max(curve.closes.max()!, tradePrices.max() ?? -.infinity), top: 404, height: 300)
-        var svg = "<svg id=\"chart\" viewBox=\"0 0 \(Int(Self.width)) 740\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"equity, drawdown and price\">"
+        var svg = "<svg id=\"chart\" viewBox=\"0 0 \(Int(Self.width)) 740\" role=\"img\" aria-label=\"equity, drawdown and price\">"
         svg += panel("Equity", equityScale, format: Self.number)
         svg += "<line class=\"start\" x1=\"\(f(Self.left))\" x2=\"\(f(Self.width - Self.right))\" y1=\"\(f(equityScale.y(start)))\" y2=\"\(f(equityScale.y(start)))\"/>"
         svg += "<path class=\"equity\" d=\"\(path(curve.times, curve.equity, equityScale))\"/>"
@@ -237,7 +237,6 @@ struct BacktestPage {
 
     static func number(_ v: Double) -> String {
         let a = abs(v)
-        if a >= 1000 { return String(format: "%.0f", v) }
         if a >= 1 { return String(format: "%.2f", v) }
         if a == 0 { return "0" }
         return String(format: "%.6g", v)

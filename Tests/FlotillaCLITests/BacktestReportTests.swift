@@ -16,7 +16,7 @@ struct BacktestReportTests {
         #expect(r.out.contains("Report written to \(file.path)"))
         let html = try String(contentsOf: file, encoding: .utf8)
         for part in ["<svg", "Equity", "Drawdown %", "Price (ETH-BTC)", "class=\"entry\"", "class=\"exit-", "id=\"stats\"", "Return [%]",
-                     "Max. drawdown [%]", "Buy & hold return [%]", "# Trades", "Win rate [%]", "Sharpe ratio", "<script>"] {
+                     "Max. drawdown [%]", "Buy &amp; hold return [%]", "# Trades", "Win rate [%]", "Sharpe ratio", "<script>"] {
             #expect(html.contains(part), "the page has \(part)")
         }
         for outside in ["http://", "https://", "src=", "@import", "url("] {

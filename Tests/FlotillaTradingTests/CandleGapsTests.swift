@@ -35,6 +35,13 @@ struct CandleGapsTests {
         #expect(g.largestBefore == "2018-01-10T05:15:00Z")
     }
 
+    @Test("1-minute candles replayed for a 5-minute market: gaps are measured in minutes")
+    func shorterCandlesThanTheMarket() {
+        let g = Self.gaps(Array(0...4) + Array(7...10), interval: 300)
+        #expect(g.intervalSeconds == 60)
+        #expect(g.count == 1 && g.missingCandles == 2)
+    }
+
     @Test("a step shorter than two intervals is no gap (calendar months against 30 days)")
     func irregular() {
         let days: [Int64] = [0, 31, 59, 90, 120, 151]

@@ -3,7 +3,7 @@
 /// Real data has them (no trade in that minute, an exchange outage); they are allowed, and a
 /// backtest reports them so a person can tell a quiet market from a hole in the file.
 public struct CandleGaps: Sendable, Codable, Equatable {
-    /// The interval gaps are measured against, seconds (the market's, or the smallest step seen).
+    /// The interval gaps are measured against, seconds: the market's, or the smallest step seen if shorter.
     public var intervalSeconds: Int64 = 0
     /// Steps of two intervals or more.
     public var count = 0
@@ -51,11 +51,13 @@ struct GapCounter {
         runCount = 0
     }
 
-    /// The gaps against `interval` (nil: the smallest step seen).
+    /// The gaps against `interval`, or the smallest step seen when that is shorter (or no interval is given).
     mutating func summary(interval: Int64?) -> CandleGaps {
         flush()
         var gaps = CandleGaps()
-        guard let unit = interval ?? steps.keys.filter({ $0 > 0 }).min(), unit > 0 else { return gaps }
+        // The market's interval — or the data's own, when a file of shorter candles is replayed.
+        let smallest = steps.keys.filter { $0 > 0 }.min()
+        guard let unit = [interval, smallest].compactMap({ $0 }).filter({ $0 > 0 }).min() else { return gaps }
         gaps.intervalSeconds = unit
         for (step, seen) in steps where step >= 2 * unit {
             gaps.count += seen.count
