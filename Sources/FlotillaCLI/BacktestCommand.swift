@@ -30,9 +30,13 @@ struct BacktestCommand: ConsoleCommand {
     @Option(name: .customLong("slippage-bps"), help: "Slippage of market and stop fills, basis points.") var slippageBps: Int = 0
     @Option(help: "Lot size (quantity step).") var lot: String = "0.00000001"
     @Flag(help: "Print the report as JSON.") var json = false
+    @Option(help: ArgumentHelp("Also write a self-contained HTML page: equity and drawdown, the price with entries and exits, the statistics.",
+                               valueName: "file.html"))
+    var report: String?
 
     func validate() throws {
         try global.refuseServer("backtest", because: "replays candles locally")
+        if let report { try ReportFile.check(report) }
     }
 
     func run(console: Console) async throws {
@@ -78,11 +82,17 @@ struct BacktestCommand: ConsoleCommand {
         let venue = PaperVenue(cash: cash, rules: VenueRules(
             lotSize: lotSize, tickSize: Fixed(units: 1), makerFee: feeRate, takerFee: feeRate, slippageBps: Int64(slippageBps),
             allowShort: !chosen.strategy.longOnly))
-        let report = try TradingBridge.backtest(chosen, candles: candles, venue: venue)
+        let result = try TradingBridge.backtest(chosen, candles: candles, venue: venue, curve: report != nil)
+        if let report {
+            let page = BacktestPage(report: result, bot: chosen.name, strategy: chosen.strategy.kind.rawValue, symbol: chosen.market.symbols[0],
+                                    interval: chosen.market.interval.description)
+            try ReportFile.write(page.html(), to: report)
+        }
         if json {
-            console.line(try jsonText(report))
+            console.line(try jsonText(result))
         } else {
-            console.write(Self.render(report, bot: chosen))
+            console.write(Self.render(result, bot: chosen))
+            if let report { console.line("Report written to \(report)") }
         }
     }
 
@@ -117,6 +127,13 @@ struct BacktestCommand: ConsoleCommand {
         }
     }
 
+    /// `none`, or `3 (12 candles missing); longest 2h5m, 2018-01-12T10:00:00Z → 2018-01-12T12:05:00Z`.
+    static func gapsText(_ g: CandleGaps) -> String {
+        guard g.count > 0, let after = g.largestAfter, let before = g.largestBefore else { return "none" }
+        let longest = TimeSpan.seconds(g.largestSeconds).description
+        return "\(g.count) (\(g.missingCandles) candle\(g.missingCandles == 1 ? "" : "s") missing); longest \(longest), \(after) → \(before)"
+    }
+
     static func parseTime(_ text: String) -> Int64? {
         ISOTime.parse(Array(text.utf8)) ?? ISOTime.parse(Array((text + "T00:00:00Z").utf8))
     }
@@ -144,6 +161,7 @@ struct BacktestCommand: ConsoleCommand {
             ("Starting equity", r.startingEquity.description), ("Final equity", r.finalEquity.description),
             ("Fees paid", r.feesPaid.description), ("Open position", r.openPosition.description),
             ("Decisions / rejected", "\(r.decisions) / \(r.rejections.count)"),
+            ("Gaps", Self.gapsText(r.gaps)),
         ]
         for (k, v) in lines { out += k.padding(toLength: 22, withPad: " ", startingAt: 0) + v + "\n" }
         return out

@@ -59,7 +59,7 @@ struct CLITests {
         let lines = r.err.split(separator: "\n").map(String.init)
         #expect(lines.contains("bots.d/empty.yaml:1:1: file holds no YAML documents; add a kind: Bot document or delete the file"))
         #expect(lines.contains { $0.hasPrefix("bots.d/eth-trend.yaml:12:55: spec.strategy.params.slowe: unknown field \"slowe\" (did you mean \"slow\"?)") })
-        #expect(lines.contains("profiles/moderate.yaml:15:18: spec.risk.stopLossPct: must be greater than 0 and at most 100 (got 200)"))
+        #expect(lines.contains("profiles/moderate.yaml:15:18: spec.risk.stopLossPct: must be from 0 to 100 (got 200)"))
         #expect(lines.last == "Error: 3 problems in 3 files; nothing was changed.")
         let json = await p.run("validate", "-o", "json")
         #expect(json.code == 1)

@@ -8,24 +8,8 @@ import Logging
 import Testing
 
 func run(_ tool: String, _ arguments: [String], stdin: String? = nil, timeout: Double = 60) throws -> (status: Int32, output: String) {
-    let path = ["/usr/bin/\(tool)", "/usr/local/bin/\(tool)"].first { FileManager.default.isExecutableFile(atPath: $0) }
-    let executable = try #require(path, "\(tool) is needed (.ci/run installs it from Debian)")
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let out = Pipe(), input = Pipe()
-    process.standardOutput = out
-    process.standardError = out
-    process.standardInput = input
-    try process.run()
-    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-    try input.fileHandleForWriting.close()
-    let deadline = Date().addingTimeInterval(timeout)
-    while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-    if process.isRunning { process.terminate() }
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    try #require(ExternalTool.path(tool) != nil, "\(tool) is needed (.ci/run installs it from Debian)")
+    return try ExternalTool.run(tool, arguments, stdin: stdin, timeout: timeout)
 }
 
 @Suite("Prometheus metrics and the dashboard", .serialized)
@@ -103,20 +87,19 @@ struct MetricsAndDashboardTests {
         #expect(recorded >= 3, "eth-trend's equity history has samples")
         #expect(get("/api/v1/bots/eth-trend/equity").contains("RolloutResumed"), "the promotion is a mark")
 
-        let artifacts = Fixtures.repositoryRoot.appendingPathComponent(".build/artifacts")
-        try FileManager.default.createDirectory(at: artifacts, withIntermediateDirectories: true)
-        let screenshot = artifacts.appendingPathComponent("dashboard.png")
+        let screenshot = try HeadlessBrowser.artifact("dashboard.png")
         try? FileManager.default.removeItem(at: screenshot)
         // One second of page time: one fetch of the bots and of their histories, no live sample yet
         // worth a curve — what is drawn comes from the store.
         let browser = ["--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=1500"]
         let login = "http://127.0.0.1:\(port)/#token=\(secret)"
-        let dom = try run("chromium", browser + ["--dump-dom", login], timeout: 90)
+        try #require(ExternalTool.path("chromium") != nil, "chromium is needed (.ci/run installs it from Debian)")
+        let dom = try ExternalTool.run("chromium", browser + ["--dump-dom", login], timeout: 90).output
         for bot in ["eth-trend", "ltc-rsi", "xrp-grid", "alts-momentum", "dash-macd", "synthetic-smoke"] {
-            #expect(dom.output.contains(">\(bot)<"), "the fleet table lists \(bot)")
+            #expect(dom.contains(">\(bot)<"), "the fleet table lists \(bot)")
         }
         var paths: [String: String] = [:]
-        for match in dom.output.matches(of: /<svg[^>]*data-bot="([a-z0-9-]+)"[^>]*data-history="([0-9]+)"[^>]*data-marks="([0-9]+)"[^>]*>(.*?)<\/svg>/) {
+        for match in dom.matches(of: /<svg[^>]*data-bot="([a-z0-9-]+)"[^>]*data-history="([0-9]+)"[^>]*data-marks="([0-9]+)"[^>]*>(.*?)<\/svg>/) {
             let (bot, fromStore, marks, inner) = (String(match.1), Int(match.2) ?? 0, Int(match.3) ?? 0, String(match.4))
             let d = inner.firstMatch(of: /<path d="([^"]*)"/).map { String($0.1) } ?? ""
             paths[bot] = d
@@ -128,9 +111,7 @@ struct MetricsAndDashboardTests {
         }
         #expect(paths.count == 6, "a curve per bot: \(paths.keys.sorted())")
         #expect(paths.values.filter { !$0.isEmpty }.count >= 4, "most bots have a curve on open")
-        _ = try run("chromium", ["--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=3000", "--window-size=1280,900",
-                                 "--screenshot=\(screenshot.path)", login], timeout: 90)
-        let size = (try? FileManager.default.attributesOfItem(atPath: screenshot.path)[.size] as? Int) ?? 0
+        let size = try HeadlessBrowser.screenshot(login, to: screenshot)
         #expect(size > 10_000, "screenshot saved at \(screenshot.path)")
     }
 }

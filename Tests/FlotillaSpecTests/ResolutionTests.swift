@@ -14,6 +14,19 @@ struct ResolutionTests {
         #expect(bot.sources[.stopLossPct] == .profile("moderate"))
     }
 
+    @Test("stopLossPct: 0 and takeProfitPct: 0 are valid (none); a negative one is an error naming the field")
+    func zeroStopMeansNone() throws {
+        let sources = try Fixtures.shippedProfiles() + [
+            SpecSource(name: "bots.d/b.yaml", text: Fixtures.botYAML(["risk: { maxPositionPct: 25 }": "risk: { maxPositionPct: 25, stopLossPct: 0, takeProfitPct: 0 }"]), kind: .bot)
+        ]
+        let bot = try #require(try SpecLoader.load(sources: sources).bots.first)
+        #expect(bot.setting(.stopLossPct) == .number(0))
+        #expect(bot.setting(.takeProfitPct) == .number(0))
+        let negative = SpecLoader.diagnose(
+            bytes: Array(Fixtures.botYAML(["risk: { maxPositionPct: 25 }": "risk: { maxPositionPct: 25, takeProfitPct: -1 }"]).utf8), file: "bots.d/b.yaml", kind: .bot)
+        #expect(negative.map(\.description).contains { $0.contains("spec.risk.takeProfitPct: must be from 0 to 100 (got -1)") }, "\(negative)")
+    }
+
     @Test("a setting the profile leaves out comes from the built-in default")
     func defaultsFillGaps() throws {
         let profile = """

@@ -29,6 +29,19 @@ struct RiskManagerTests {
         #expect(reason.contains("size cut from 50.00% to 20.00%"))
     }
 
+    @Test("without a stop-loss an entry is maxPositionPct of equity (all-in at 100 %), with no protective orders")
+    func sizingWithoutStop() throws {
+        var limits = RiskLimits()
+        limits.stopLossPct = nil
+        limits.takeProfitPct = nil
+        limits.maxPositionPct = 50
+        let half = RiskManager(limits: limits, lotSize: 1).evaluate(Decision(.long, rationale: "t"), account: account())
+        #expect(half.intent == OrderIntent(side: .buy, size: .base(50), reducesOnly: false, stopLossPct: nil, takeProfitPct: nil))
+        limits.maxPositionPct = 100
+        let all = RiskManager(limits: limits, lotSize: 1).evaluate(Decision(.long, rationale: "t"), account: account(cash: 9_000))
+        #expect(all.intent == OrderIntent(side: .buy, size: .quote(9_000), reducesOnly: false, stopLossPct: nil, takeProfitPct: nil))
+    }
+
     @Test("sizes round down to the lot size; a size below one lot is rejected")
     func lots() {
         var limits = RiskLimits()

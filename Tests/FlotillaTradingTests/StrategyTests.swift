@@ -39,6 +39,16 @@ struct StrategyTests {
         #expect(signals(LongOnly(MACrossover(fast: 2, slow: 5)), closes).allSatisfy { $0.1 != .short })
     }
 
+    @Test("ma_crossover acts on a cross on the first candle after both averages exist")
+    func maCrossoverRightAfterWarmUp() {
+        // SMA(3)/SMA(6): both exist from candle 5; falling until then (fast < slow), a jump on
+        // candle 6 puts the fast average above the slow one.
+        let closes: [Double] = [110, 108, 106, 104, 102, 100, 130, 131, 132]
+        let decisions = signals(MACrossover(fast: 3, slow: 6), closes)
+        #expect(decisions.first?.0 == 6, "\(decisions)")
+        #expect(decisions.first?.1 == .long)
+    }
+
     @Test("rsi enters when RSI leaves oversold and exits at overbought")
     func rsi() {
         let fall: [Double] = (0..<20).map { 100 - Double($0) }

@@ -27,8 +27,10 @@ public enum TradingBridge {
         l.weeklyLossLimitPct = double(bot.number(.weeklyLossLimitPct))
         l.monthlyLossLimitPct = double(bot.number(.monthlyLossLimitPct))
         l.maxConcurrentTrades = NSDecimalNumber(decimal: bot.number(.maxConcurrentTrades)).intValue
-        l.stopLossPct = double(bot.number(.stopLossPct))
-        l.takeProfitPct = double(bot.number(.takeProfitPct))
+        // 0 means none: no default stop-loss (entries sized by maxPositionPct), no take-profit.
+        let stop = double(bot.number(.stopLossPct)), take = double(bot.number(.takeProfitPct))
+        l.stopLossPct = stop > 0 ? stop : nil
+        l.takeProfitPct = take > 0 ? take : nil
         l.maxLeverage = double(bot.number(.maxLeverage))
         l.minBalance = try money(bot.number(.minBalance), "spec.risk.minBalance")
         l.emergencyStopLossPct = double(bot.number(.emergencyStopLossPct))
@@ -65,14 +67,18 @@ public enum TradingBridge {
     }
 
     /// Backtests with the concrete strategy type, long-only when the spec says so.
-    public static func backtest(_ bot: ResolvedBot, candles: [Candle], venue: PaperVenue) throws(MoneyConversionError) -> BacktestReport {
+    /// `curve`: keep each candle's close and equity for a chart (`flotilla backtest --report`).
+    public static func backtest(_ bot: ResolvedBot, candles: [Candle], venue: PaperVenue, curve: Bool = false) throws(MoneyConversionError) -> BacktestReport {
         let periodsPerYear = 365 * 86_400 / max(1, bot.market.interval.seconds)
         let risk = try riskLimits(bot)
         let interval = decisionInterval(bot)
+        let candleInterval = Int64(bot.market.interval.seconds)
         func run<S: Strategy>(_ s: S) -> BacktestReport {
             bot.strategy.longOnly
-                ? Backtest.run(strategy: LongOnly(s), candles: candles, risk: risk, venue: venue, periodsPerYear: periodsPerYear, decisionIntervalSeconds: interval)
-                : Backtest.run(strategy: s, candles: candles, risk: risk, venue: venue, periodsPerYear: periodsPerYear, decisionIntervalSeconds: interval)
+                ? Backtest.run(strategy: LongOnly(s), candles: candles, risk: risk, venue: venue, periodsPerYear: periodsPerYear,
+                               decisionIntervalSeconds: interval, intervalSeconds: candleInterval, curve: curve)
+                : Backtest.run(strategy: s, candles: candles, risk: risk, venue: venue, periodsPerYear: periodsPerYear,
+                               decisionIntervalSeconds: interval, intervalSeconds: candleInterval, curve: curve)
         }
         return withStrategy(bot) { strategy in
             switch strategy {

@@ -40,8 +40,12 @@ public enum SettingKey: String, CaseIterable, Sendable, Codable, Comparable {
         switch self {
         case .maxPositionPct, .dailyLossLimitPct, .weeklyLossLimitPct, .monthlyLossLimitPct, .emergencyStopLossPct:
             return .percent(min: 0, exclusiveMin: true)
-        case .riskPerTradePct, .stopLossPct, .takeProfitPct:
+        case .riskPerTradePct:
             return .percent(min: 0, exclusiveMin: true)
+        case .stopLossPct, .takeProfitPct:
+            // 0 means none: no default stop-loss (entries are then sized by maxPositionPct) or
+            // no default take-profit.
+            return .percent(min: 0, exclusiveMin: false)
         case .maxConcurrentTrades: return .integer(min: 1, max: 1000)
         case .maxLeverage: return .decimal(min: 1, max: 125)
         case .minBalance: return .money(min: 0, max: Money.max)
@@ -94,13 +98,13 @@ public enum SettingKey: String, CaseIterable, Sendable, Codable, Comparable {
     public var help: String {
         switch self {
         case .maxPositionPct: return "largest position, as % of the bot's equity"
-        case .riskPerTradePct: return "equity risked per trade (sizes positions from the stop distance), %"
+        case .riskPerTradePct: return "equity risked per trade (sizes positions from the stop distance; unused without a stop-loss), %"
         case .dailyLossLimitPct: return "calendar-day loss that stops new entries, % of equity at the day's start"
         case .weeklyLossLimitPct: return "calendar-week loss that stops new entries, %"
         case .monthlyLossLimitPct: return "calendar-month loss that stops new entries, %"
         case .maxConcurrentTrades: return "open positions at once"
-        case .stopLossPct: return "default stop-loss distance, %"
-        case .takeProfitPct: return "default take-profit distance, %"
+        case .stopLossPct: return "default stop-loss distance, % (0: none; entries are then sized by maxPositionPct)"
+        case .takeProfitPct: return "default take-profit distance, % (0: none)"
         case .maxLeverage: return "leverage cap (1 = no leverage)"
         case .minBalance: return "no new entries below this quote balance"
         case .emergencyStopLossPct: return "drawdown from peak equity that closes every position and pauses the bot, %"

@@ -2,21 +2,29 @@ import Foundation
 
 /// Replays candles through a `BotTrader` as fast as possible and reports the usual statistics.
 public enum Backtest {
+    /// `intervalSeconds`: the market's candle interval, against which gaps are measured (nil: the
+    /// smallest step between two candles). `curve`: also keep each candle's close and equity, for
+    /// `BacktestChart` (24 bytes a candle).
     public static func run<S: Strategy>(
         strategy: S, candles: some Sequence<Candle>, risk: RiskLimits, venue: PaperVenue, periodsPerYear: Double,
-        decisionIntervalSeconds: Int64? = nil
+        decisionIntervalSeconds: Int64? = nil, intervalSeconds: Int64? = nil, curve: Bool = false
     ) -> BacktestReport {
         var trader = BotTrader(strategy: strategy, risk: risk, venue: venue, decisionIntervalSeconds: decisionIntervalSeconds)
-        var recorder = Recorder(startingEquity: venue.startingCash)
+        var recorder = Recorder(startingEquity: venue.startingCash, keepCurve: curve)
+        if curve { recorder.reserveCurve(candles.underestimatedCount) }
+        var gaps = GapCounter()
         var last: Candle?
         for candle in candles {
+            gaps.observe(candle.time)
             let fills = trader.step(candle)
             recorder.record(candle: candle, fills: fills, venue: trader.venue)
             last = candle
         }
-        return recorder.report(venue: trader.venue, last: last, decisions: trader.decisions,
-                               rejections: trader.rejections.map { "\(ISOTime.format($0.time)): \($0.reason)" },
-                               periodsPerYear: periodsPerYear)
+        var report = recorder.report(venue: trader.venue, last: last, decisions: trader.decisions,
+                                     rejections: trader.rejections.map { "\(ISOTime.format($0.time)): \($0.reason)" },
+                                     periodsPerYear: periodsPerYear)
+        report.gaps = gaps.summary(interval: intervalSeconds)
+        return report
     }
 }
 
@@ -35,11 +43,20 @@ struct Recorder {
     var returnSquares = 0.0
     var firstTime: Int64?
     var lastTime: Int64 = 0
+    let keepCurve: Bool
+    var curve = BacktestCurve()
 
-    init(startingEquity: Fixed) {
+    init(startingEquity: Fixed, keepCurve: Bool = false) {
         self.startingEquity = startingEquity
+        self.keepCurve = keepCurve
         peak = startingEquity.double
         previousEquity = startingEquity.double
+    }
+
+    mutating func reserveCurve(_ count: Int) {
+        curve.times.reserveCapacity(count)
+        curve.closes.reserveCapacity(count)
+        curve.equity.reserveCapacity(count)
     }
 
     mutating func record(candle: Candle, fills: [Fill], venue: PaperVenue) {
@@ -49,6 +66,11 @@ struct Recorder {
         candles += 1
         if !venue.position.isZero { exposed += 1 }
         let equity = venue.equity(at: candle.close).double
+        if keepCurve {
+            curve.times.append(candle.time)
+            curve.closes.append(candle.close.double)
+            curve.equity.append(equity)
+        }
         if equity > peak { peak = equity }
         let drawdown = peak > 0 ? (peak - equity) / peak : 0
         if drawdown > maxDrawdown { maxDrawdown = drawdown }
@@ -97,7 +119,7 @@ struct Recorder {
             returnPct: (final - startingEquity).double / startingEquity.double * 100,
             maxDrawdownPct: maxDrawdown * 100, sharpe: sharpe, exposurePct: Double(exposed) / n * 100,
             startingEquity: startingEquity, finalEquity: final, feesPaid: venue.feesPaid, realizedPnL: venue.realizedPnL,
-            decisions: decisions, rejections: rejections)
+            decisions: decisions, rejections: rejections, curve: keepCurve ? curve : nil)
     }
 }
 
@@ -136,4 +158,23 @@ public struct BacktestReport: Sendable, Codable {
     public var decisions: Int
     /// The first 1,000 rejected decisions, with the risk manager's reason.
     public var rejections: [String]
+    /// Missing candles: steps between candles longer than the interval (allowed; reported).
+    public var gaps = CandleGaps()
+    /// Each candle's close and equity, when asked for (`--report`); not in the JSON.
+    public var curve: BacktestCurve?
+
+    enum CodingKeys: String, CodingKey {
+        case start, end, candles, trades, openPosition, tradeCount, winRatePct, returnPct, maxDrawdownPct, sharpe, exposurePct
+        case startingEquity, finalEquity, feesPaid, realizedPnL, decisions, rejections, gaps
+    }
+}
+
+/// A backtest's candle-by-candle picture: what `BacktestChart` draws. Doubles: it is drawn, never
+/// accounted.
+public struct BacktestCurve: Sendable {
+    public var times: [Int64] = []
+    public var closes: [Double] = []
+    public var equity: [Double] = []
+
+    public init() {}
 }

@@ -1,8 +1,20 @@
-/// Simple moving average over `period` values, as TA-Lib computes it (a running total).
-public struct SMA: Sendable, Codable, Equatable {
+/// Simple moving average over `period` values, computed exactly as pandas' `rolling(n).mean()`
+/// (what backtesting.py's strategies use): a running total with Kahan compensation — one for the
+/// values added, one for those removed — a window of equal values averaging to that value exactly,
+/// and a window of non-negative values never averaging below zero. Bit for bit the same doubles,
+/// so a crossover of two averages that are mathematically equal (flat prices: frequent on
+/// 5-minute crypto candles) is decided as backtesting.py decides it. Within 1e-9 of TA-Lib's SMA.
+public struct SMA: Sendable, Equatable {
     public let period: Int
     private var window: RingBuffer
     private var total = 0.0
+    private var addCompensation = 0.0
+    private var removeCompensation = 0.0
+    /// Values in the window with the sign bit set.
+    private var negatives = 0
+    /// How many of the last values added were equal to the last one (not bounded by the window).
+    private var sameRun = 0
+    private var last: Double?
     public private(set) var value: Double?
 
     public init(period: Int) {
@@ -12,10 +24,67 @@ public struct SMA: Sendable, Codable, Equatable {
 
     @discardableResult
     public mutating func update(_ x: Double) -> Double? {
-        if let old = window.push(x) { total -= old }
-        total += x
-        value = window.isFull ? total / Double(period) : nil
-        return value
+        if let old = window.push(x) {
+            let y = -old - removeCompensation
+            let t = total + y
+            removeCompensation = t - total - y
+            total = t
+            if old.sign == .minus { negatives -= 1 }
+        }
+        let y = x - addCompensation
+        let t = total + y
+        addCompensation = t - total - y
+        total = t
+        if x.sign == .minus { negatives += 1 }
+        sameRun = x == last ? sameRun + 1 : 1
+        last = x
+        guard window.isFull else {
+            value = nil
+            return nil
+        }
+        var mean = total / Double(period)
+        if sameRun >= period {
+            mean = x
+        } else if negatives == 0 && mean < 0 {
+            mean = 0
+        } else if negatives == period && mean > 0 {
+            mean = 0
+        }
+        value = mean
+        return mean
+    }
+}
+
+extension SMA: Codable {
+    enum CodingKeys: String, CodingKey {
+        case period, window, total, addCompensation, removeCompensation, negatives, sameRun, last, value
+    }
+
+    /// States persisted before the compensation fields existed resume with them at zero.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        period = try c.decode(Int.self, forKey: .period)
+        window = try c.decode(RingBuffer.self, forKey: .window)
+        total = try c.decode(Double.self, forKey: .total)
+        value = try c.decodeIfPresent(Double.self, forKey: .value)
+        addCompensation = try c.decodeIfPresent(Double.self, forKey: .addCompensation) ?? 0
+        removeCompensation = try c.decodeIfPresent(Double.self, forKey: .removeCompensation) ?? 0
+        negatives = try c.decodeIfPresent(Int.self, forKey: .negatives) ?? 0
+        sameRun = try c.decodeIfPresent(Int.self, forKey: .sameRun) ?? 0
+        last = try c.decodeIfPresent(Double.self, forKey: .last) ?? (window.count > 0 ? window[newest: 0] : nil)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(period, forKey: .period)
+        try c.encode(window, forKey: .window)
+        try c.encode(total, forKey: .total)
+        try c.encodeIfPresent(value, forKey: .value)
+        try c.encode(addCompensation, forKey: .addCompensation)
+        try c.encode(removeCompensation, forKey: .removeCompensation)
+        try c.encode(negatives, forKey: .negatives)
+        try c.encode(sameRun, forKey: .sameRun)
+        try c.encodeIfPresent(last, forKey: .last)
     }
 }
 

@@ -100,6 +100,7 @@ public enum CandleCSV {
         var columns: Columns?
         var lineNumber = 0
         var interval: Int64?
+        var timeCache = CandleTimeCache()
 
         init(file: String, allowGaps: Bool, expectedRows: Int) {
             self.file = file
@@ -114,9 +115,9 @@ public enum CandleCSV {
             var start = 0
             let count = buffer.count
             while start < count {
-                var end = start
-                while end < count && base[end] != 0x0A { end += 1 }
-                guard end < count else { break }  // incomplete
+                // memchr finds the newline a word (or a vector) at a time.
+                guard let found = memchr(base + start, 0x0A, count - start) else { break }  // incomplete
+                let end = base.distance(to: UnsafePointer(found.assumingMemoryBound(to: UInt8.self)))
                 lineNumber += 1
                 var lineEnd = end
                 if lineEnd > start, base[lineEnd - 1] == 0x0D { lineEnd -= 1 }
@@ -139,38 +140,37 @@ public enum CandleCSV {
 
         mutating func row(_ line: UnsafeBufferPointer<UInt8>) throws(Problem) {
             let c = columns!
+            // Start and length of each needed field, trimmed of spaces and quotes.
             var fields = (time: (0, 0), open: (0, 0), high: (0, 0), low: (0, 0), close: (0, 0), volume: (0, 0))
             var index = 0, start = 0
             let base = line.baseAddress!
-            for i in 0...line.count where i == line.count || base[i] == UInt8(ascii: ",") {
+            let count = line.count
+            let needed = c.needed
+            while index < needed {
+                var i = start
+                while i < count && base[i] != UInt8(ascii: ",") { i += 1 }
                 var s = start, e = i
                 while s < e, base[s] == 0x20 || base[s] == 0x22 { s += 1 }
                 while e > s, base[e - 1] == 0x20 || base[e - 1] == 0x22 { e -= 1 }
-                switch index {
-                case c.time: fields.time = (s, e - s)
-                case c.open: fields.open = (s, e - s)
-                case c.high: fields.high = (s, e - s)
-                case c.low: fields.low = (s, e - s)
-                case c.close: fields.close = (s, e - s)
-                case c.volume: fields.volume = (s, e - s)
-                default: break
-                }
+                let field = (s, e - s)
+                if index == c.time { fields.time = field }
+                else if index == c.open { fields.open = field }
+                else if index == c.high { fields.high = field }
+                else if index == c.low { fields.low = field }
+                else if index == c.close { fields.close = field }
+                else if index == c.volume { fields.volume = field }
                 index += 1
                 start = i + 1
-                if index >= c.needed { break }
+                if i >= count { break }
             }
-            guard index >= c.needed else { throw problem("expected at least \(c.needed) comma-separated fields, got \(index)") }
-            guard let time = CandleText.time(base + fields.time.0, fields.time.1) else {
+            guard index >= needed else { throw problem("expected at least \(needed) comma-separated fields, got \(index)") }
+            guard let time = timeCache.time(base + fields.time.0, fields.time.1) else {
                 throw problem("the time is neither ISO 8601 (2018-01-10T04:55:00Z) nor epoch seconds or milliseconds")
             }
-            func price(_ f: (Int, Int), _ name: String) throws(Problem) -> Fixed {
-                guard let value = CandleText.fixed(base + f.0, f.1), value.units > 0 else {
-                    throw problem("\(name) is not a positive price with at most 8 decimal places")
-                }
-                return value
-            }
-            let open = try price(fields.open, "open"), high = try price(fields.high, "high")
-            let low = try price(fields.low, "low"), close = try price(fields.close, "close")
+            guard let open = CandleText.fixed(base + fields.open.0, fields.open.1), open.units > 0 else { throw priceProblem("open") }
+            guard let high = CandleText.fixed(base + fields.high.0, fields.high.1), high.units > 0 else { throw priceProblem("high") }
+            guard let low = CandleText.fixed(base + fields.low.0, fields.low.1), low.units > 0 else { throw priceProblem("low") }
+            guard let close = CandleText.fixed(base + fields.close.0, fields.close.1), close.units > 0 else { throw priceProblem("close") }
             guard let volume = CandleText.double(base + fields.volume.0, fields.volume.1), volume >= 0 else {
                 throw problem("volume is not a non-negative number")
             }
@@ -180,13 +180,15 @@ public enum CandleCSV {
             try append(Candle(time: time, open: open, high: high, low: low, close: close, volume: volume))
         }
 
+        func priceProblem(_ name: String) -> Problem { problem("\(name) is not a positive price with at most 8 decimal places") }
+
         mutating func append(_ candle: Candle) throws(Problem) {
-            if let previous = candles.last {
-                if candle.time == previous.time { throw problem("duplicate timestamp \(ISOTime.format(candle.time))") }
-                if candle.time < previous.time {
-                    throw problem("timestamp \(ISOTime.format(candle.time)) is before the previous row's \(ISOTime.format(previous.time))")
+            if let previousTime = lastTime {
+                if candle.time == previousTime { throw problem("duplicate timestamp \(ISOTime.format(candle.time))") }
+                if candle.time < previousTime {
+                    throw problem("timestamp \(ISOTime.format(candle.time)) is before the previous row's \(ISOTime.format(previousTime))")
                 }
-                let step = candle.time - previous.time
+                let step = candle.time - previousTime
                 if let known = interval {
                     if !allowGaps && step != known {
                         throw problem("gap: \(step / known - 1) missing candle(s) before \(ISOTime.format(candle.time))")
@@ -197,7 +199,10 @@ public enum CandleCSV {
                 }
             }
             candles.append(candle)
+            lastTime = candle.time
         }
+
+        var lastTime: Int64?
 
         func problem(_ message: String) -> Problem { Problem(file: file, line: lineNumber, message: message) }
 

@@ -47,8 +47,11 @@ public enum CandleFormat {
                     json = []
                     json!.reserveCapacity(size + 1)
                 } else {
-                    // Rows are ~40–60 bytes: reserve once instead of doubling (which would double the peak).
-                    reader = CandleCSV.Reader(file: path, allowGaps: allowGaps, expectedRows: size / 38 + 16)
+                    // Reserve once, from the row length in the first chunk (+2 %), instead of doubling
+                    // (which would double the peak) or guessing short rows (which would reserve too much).
+                    let lines = buffer.withUnsafeBufferPointer { b in Self.newlines(b.baseAddress! + filled, n) }
+                    let expected = lines > 1 ? Int(Double(size) / (Double(n) / Double(lines)) * 1.02) : size / 38
+                    reader = CandleCSV.Reader(file: path, allowGaps: allowGaps, expectedRows: expected + 16)
                 }
             }
             filled += n
@@ -78,6 +81,19 @@ public enum CandleFormat {
         if let json { return try CandleJSON.parse(json, file: path, allowGaps: allowGaps) }
         guard let reader else { throw CandleCSV.Problem(file: path, line: 1, message: "the file is empty") }
         return try reader.finish()
+    }
+}
+
+extension CandleFormat {
+    static func newlines(_ p: UnsafePointer<UInt8>, _ count: Int) -> Int {
+        var lines = 0
+        var at = p
+        let end = p + count
+        while at < end, let found = memchr(at, 0x0A, end - at) {
+            lines += 1
+            at = UnsafePointer(found.assumingMemoryBound(to: UInt8.self)) + 1
+        }
+        return lines
     }
 }
 

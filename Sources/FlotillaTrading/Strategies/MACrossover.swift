@@ -25,7 +25,11 @@ public struct MACrossover: Strategy, Codable, Equatable {
 
     public mutating func decide(_ candle: Candle, position: PositionView) -> Decision {
         let close = candle.close.double
-        guard let f = fastMA.update(close), let s = slowMA.update(close) else { return .hold }
+        // Both averages see every close: a `guard let f = fast.update(x), let s = slow.update(x)`
+        // would skip the slow one while the fast one warms up, delaying the slow average by
+        // `fast − 1` candles and missing a cross right after the warm-up.
+        let fastValue = fastMA.update(close), slowValue = slowMA.update(close)
+        guard let f = fastValue, let s = slowValue else { return .hold }
         defer { previous = Averages(fast: f, slow: s) }
         guard let p = previous else { return .hold }
         if p.fast < p.slow && f > s {

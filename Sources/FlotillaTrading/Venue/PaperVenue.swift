@@ -2,7 +2,7 @@
 ///
 /// Fill model (stated, so backtests mean something): orders submitted while candle *t* closes are
 /// matched against candle *t+1* — market orders at its open (plus slippage), limit and stop orders
-/// when its range reaches their price. Fees: maker for limits, taker otherwise, rounded up to 10⁻⁸.
+/// when its range reaches their price. Fees: maker for limits, taker otherwise, rounded to the nearest 10⁻⁸ (as a float-keeping tool would charge them, on average).
 ///
 /// Accounting is exact (`Fixed`): the cost basis of the open position is the sum of the notionals
 /// paid for it, reduced proportionally on partial closes, so at every moment
@@ -151,15 +151,26 @@ public struct PaperVenue: Sendable, Codable, Equatable {
         let feeRate = liquidity == .maker ? rules.makerFee : rules.takerFee
         var quantity = order.quantity
         if let budget = order.quoteBudget {
-            // All-in: the most whole lots the budget buys at this price, fees included.
-            let perUnit = price + price.multiplied(by: feeRate, rounding: .up)
-            quantity = min(budget, cash).divided(by: perUnit, rounding: .down).rounded(toMultipleOf: rules.lotSize, .down)
+            // All-in: the most whole lots the budget buys at this price, fees included — exactly
+            // budget / (price × (1 + fee)), not over a per-unit fee rounded to 10⁻⁸ (which, for a
+            // price of 0.00005, would be a 20 % fee). Then fewer lots while the fee
+            // would overdraw the cash by a unit.
+            let spend = min(budget, cash)
+            let s = Int128(Fixed.scale)
+            let denominator = Int128(price.units) * (s + Int128(feeRate.units))
+            guard price.units > 0, denominator > 0 else { return .failure(Failure(reason: "no price to buy at")) }
+            quantity = Fixed(units: Int64(clamping: Int128(spend.units) * s * s / denominator)).rounded(toMultipleOf: rules.lotSize, .down)
+            while quantity.units > 0 {
+                let n = quantity.multiplied(by: price)
+                if n + n.multiplied(by: feeRate, rounding: .nearest) <= spend { break }
+                quantity -= rules.lotSize
+            }
             guard quantity.units > 0 else { return .failure(Failure(reason: "the budget buys less than one lot at \(price)")) }
             order.quantity = quantity
         }
         let notional = quantity.multiplied(by: price)
         if notional < rules.minNotional { return .failure(Failure(reason: "order value \(notional) is below the minimum notional \(rules.minNotional)")) }
-        let fee = notional.multiplied(by: feeRate, rounding: .up)
+        let fee = notional.multiplied(by: feeRate, rounding: .nearest)
         if order.side == .buy && !rules.allowShort && cash < notional + fee && position.units >= 0 {
             return .failure(Failure(reason: "insufficient funds: \(notional + fee) needed, \(cash) available"))
         }
