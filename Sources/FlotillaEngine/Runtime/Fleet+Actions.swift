@@ -130,8 +130,7 @@ extension Fleet {
             }
             guard !candles.isEmpty else { throw StartFailure(revision: revision, symbol: s, reason: "no candles for \(s)") }
             let notional = try Self.notionalCash(spec)
-            let earlier = try store.runtimeInstances(bot: bot).filter { $0.revision == revision && $0.symbol == s }.count
-            let id = BotInstance.id(bot: bot, revision: revision, symbol: s, incarnation: earlier + 1)
+            let id = BotInstance.id(bot: bot, revision: revision, symbol: s, incarnation: try nextIncarnation(bot: bot, revision: revision, symbol: s))
             // Shadow instances trade notional capital; live ones start empty and draw on the reserve.
             let (seen, lead) = await startingCandle(bot: bot, symbol: s)
             // In step with the instance it starts beside: the same candle in the same tick.
@@ -167,7 +166,7 @@ extension Fleet {
                     }
                 }
                 guard let heir else {
-                    try? store.recordEvent(bot: bot, kind: "ModeKept", revision: i.revision,
+                    writes.recordEvent(bot: bot, kind: "ModeKept", revision: i.revision,
                                            message: "\(i.id) stays live: it holds a position and no other live instance on \(i.symbol) can take it")
                     return []
                 }
@@ -207,7 +206,7 @@ extension Fleet {
     private func startingCandle(bot: String, symbol: String) async -> (seen: Int, lead: BotInstance?) {
         var seen = 0
         var lead: BotInstance?
-        for i in instances.values.sorted(by: { $0.id < $1.id }) where i.bot == bot && i.symbol == symbol {
+        for i in instances.of(bot) where i.symbol == symbol {
             guard await i.phase != .stopped else { continue }
             let n = await i.candlesSeen
             if lead == nil || n > seen { (seen, lead) = (n, i) }
@@ -217,14 +216,13 @@ extension Fleet {
 
     /// The bot's instances of a revision (on one symbol), stopped ones of this batch included.
     private func matching(bot: String, revision: Int, symbol: String?) -> [BotInstance] {
-        instances.values.filter { $0.bot == bot && $0.revision == revision && (symbol == nil || $0.symbol == symbol) }.sorted { $0.id < $1.id }
+        instances.of(bot).filter { $0.revision == revision && (symbol == nil || $0.symbol == symbol) }
     }
 
     /// The bot's instances (of a revision, on a symbol) that have not stopped.
     private func running(bot: String, revision: Int?, symbol: String?) async -> [BotInstance] {
         var out: [BotInstance] = []
-        for i in instances.values.sorted(by: { $0.id < $1.id })
-        where i.bot == bot && (revision == nil || i.revision == revision) && (symbol == nil || i.symbol == symbol) {
+        for i in instances.of(bot) where (revision == nil || i.revision == revision) && (symbol == nil || i.symbol == symbol) {
             if await i.phase != .stopped { out.append(i) }
         }
         return out
@@ -237,7 +235,7 @@ extension Fleet {
         guard var envelope = envelopes[bot] else { return [] }
         var moved = Set<String>()
         var live: [(BotInstance, Decimal, Fixed)] = []
-        for i in instances.values where i.bot == bot {
+        for i in instances.of(bot) {
             guard await i.mode == .live, await i.phase != .stopped else { continue }
             live.append((i, await i.capitalPct, await i.equity))
         }

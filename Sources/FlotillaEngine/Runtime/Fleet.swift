@@ -46,7 +46,11 @@ public actor Fleet {
     let store: StateStore
     let data: MarketDataCache
     let logger: Logger
-    var instances: [String: BotInstance] = [:]
+    var instances = InstanceTable()
+    /// What this pass wrote, committed in one transaction at its end (`flush`).
+    var writes = StoreWrites()
+    /// Instance incarnations started so far per "bot/revision/symbol" (from the store, then counted here).
+    var incarnations: [String: Int]?
     var envelopes: [String: RolloutEnvelope] = [:]
     var specCache: [String: ResolvedBot] = [:]  // "bot@revision" → spec
     /// How long an analysis measures before it is judged (wall time).
@@ -79,7 +83,7 @@ public actor Fleet {
 
     /// Test hook: makes the next `count` venue calls of a bot's instances fail.
     public func injectVenueFailures(bot: String, revision: Int? = nil, count: Int) async {
-        for i in instances.values where i.bot == bot && (revision == nil || i.revision == revision) { await i.injectVenueFailures(count) }
+        for i in instances.of(bot) where revision == nil || i.revision == revision { await i.injectVenueFailures(count) }
     }
 
     // MARK: Recovery
@@ -106,13 +110,13 @@ public actor Fleet {
                     instances[state.id] = instance
                     if await instance.placedOnStart {
                         // Protective orders placed again after a stop are saved before anything trades.
-                        try store.saveInstance(await instance.snapshot().state)
+                        writes.saveInstance(await instance.snapshot().state)
                     }
                 }
             } catch {
                 // One instance that can't come back (its data file is gone) never keeps the others down.
                 logger.error("could not restore an instance", metadata: ["instance": "\(state.id)", "error": "\(error)"])
-                try? store.recordEvent(bot: state.bot, kind: "RestoreFailed", revision: state.revision, message: "\(state.id): \(error)")
+                writes.recordEvent(bot: state.bot, kind: "RestoreFailed", revision: state.revision, message: "\(state.id): \(error)")
                 degrade(state.bot, cause: .restore, reason: "instance \(state.id) could not be restored: \(error)", revision: state.revision, nowMs: nowMs)
             }
         }
@@ -129,10 +133,41 @@ public actor Fleet {
             }
         }
         for bot in degraded.keys { try? persistDegradation(bot: bot) }
-        recovered = true
         if !instances.isEmpty {
-            try store.recordEvent(bot: nil, kind: "Recovered", message: "resumed \(instances.count) instance(s) and \(envelopes.count) rollout(s) from the store")
+            writes.recordEvent(bot: nil, kind: "Recovered", message: "resumed \(instances.count) instance(s) and \(envelopes.count) rollout(s) from the store")
         }
+        try flush()
+        recovered = true
+    }
+
+    /// Commits what the pass wrote, in one transaction. When the store refuses the batch, each
+    /// write is tried on its own so that one bad write never keeps every other bot's state from
+    /// the disk; the ones that fail are logged and the error is thrown.
+    func flush() throws {
+        guard !writes.isEmpty else { return }
+        let batch = writes
+        writes = StoreWrites()
+        do {
+            try store.commit(batch)
+        } catch {
+            let failed = store.commitEach(batch)
+            for e in failed { logger.error("a write to the state store failed", metadata: ["error": "\(e)"]) }
+            if !failed.isEmpty { throw error }
+        }
+    }
+
+    /// The incarnation number a new instance of `bot`'s revision on `symbol` gets: one more than
+    /// any started before (stored or started since), so a stopped instance's ledger is never overwritten.
+    func nextIncarnation(bot: String, revision: Int, symbol: String) throws -> Int {
+        if incarnations == nil {
+            var counts: [String: Int] = [:]
+            for state in try store.runtimeInstances(withVenue: false) { counts["\(state.bot)/\(state.revision)/\(state.symbol)", default: 0] += 1 }
+            incarnations = counts
+        }
+        let key = "\(bot)/\(revision)/\(symbol)"
+        let next = (incarnations?[key] ?? 0) + 1
+        incarnations?[key] = next
+        return next
     }
 
     /// An instance rebuilt from its persisted state (recovery, watchdog restarts): its venue and
@@ -188,24 +223,24 @@ public actor Fleet {
                     // Its bot's problem, not the pass's: the old instance stays (its breaker
                     // open) and the watchdog tries again later.
                     logger.error("watchdog could not restart an instance", metadata: ["instance": "\(id)", "error": "\(error)"])
-                    try? store.recordEvent(bot: instance.bot, kind: "RestartFailed", revision: instance.revision, message: "\(id): \(error)")
+                    writes.recordEvent(bot: instance.bot, kind: "RestartFailed", revision: instance.revision, message: "\(id): \(error)")
                     entry.restartAt = nowMs + Degradation.maxBackoffMs
                     watchdog[id] = entry
                     continue
                 }
                 instances[id] = fresh
-                try store.recordEvent(bot: instance.bot, kind: "InstanceRestarted", revision: instance.revision, message: "\(id) restarted by the watchdog")
+                writes.recordEvent(bot: instance.bot, kind: "InstanceRestarted", revision: instance.revision, message: "\(id) restarted by the watchdog")
                 continue
             }
             switch entry.tracker.unhealthy(now: nowMs) {
             case .restartAt(let at):
                 entry.restartAt = at
-                try store.recordEvent(bot: instance.bot, kind: "InstanceUnhealthy", revision: instance.revision,
+                writes.recordEvent(bot: instance.bot, kind: "InstanceUnhealthy", revision: instance.revision,
                                       message: "\(id): circuit breaker open; restart in \((at - nowMs) / 1000) s")
             case .crashLoop(let restarts):
                 await instance.setPhase(.failed, reason: "crash loop: \(restarts) restarts within \(entry.tracker.loopWindowMs / 60_000) min")
-                try store.saveInstance(await instance.snapshot().state)
-                try store.recordEvent(bot: instance.bot, kind: "CrashLoop", revision: instance.revision, message: "\(id) marked failed after \(restarts) restarts")
+                writes.saveInstance(await instance.snapshot().state)
+                writes.recordEvent(bot: instance.bot, kind: "CrashLoop", revision: instance.revision, message: "\(id) marked failed after \(restarts) restarts")
             }
             watchdog[id] = entry
         }
@@ -231,6 +266,7 @@ public actor Fleet {
     /// Instances advance concurrently (each is its own actor); everything that changed is written
     /// in one transaction per tick.
     public func tick(nowMs: Int64) async throws {
+        try flush()
         // The instances share the fleet's thread: calling them in turn needs no task per instance.
         var changed: [(InstanceState, [(String, Int64, String)])] = []
         var events: [(bot: String, kind: String, revision: Int?, message: String)] = []
@@ -256,10 +292,23 @@ public actor Fleet {
 
     // MARK: Reconciling
 
-    /// One level-based pass over every bot.
+    /// One level-based pass over every bot. What it writes is committed in one transaction at
+    /// its end (also when it fails part way: what was done is recorded).
     public func reconcile(nowMs: Int64) async throws {
         let started = ContinuousClock.now
         defer { progress.recordPass(seconds: (ContinuousClock.now - started).seconds) }
+        do {
+            try await pass(nowMs: nowMs)
+        } catch {
+            try? flush()
+            throw error
+        }
+        try flush()
+        await publish()
+        lastReconcileMs = nowMs
+    }
+
+    private func pass(nowMs: Int64) async throws {
         let commands = Dictionary(grouping: try store.takeRolloutCommands(), by: \.bot)
         let controls = try store.botControls()
         // Specs are decoded only when their hash changed since the last pass.
@@ -289,32 +338,30 @@ public actor Fleet {
                 if lastErrors[applied.name] != message {
                     lastErrors[applied.name] = message
                     logger.error("reconcile failed", metadata: ["bot.name": "\(applied.name)", "error": "\(message)"])
-                    try? store.recordEvent(bot: applied.name, kind: "ReconcileError", revision: applied.revision, message: message)
+                    writes.recordEvent(bot: applied.name, kind: "ReconcileError", revision: applied.revision, message: message)
                 }
                 degrade(applied.name, cause: .reconcile, reason: message, revision: applied.revision, nowMs: nowMs)
                 try? persistDegradation(bot: applied.name)
             }
         }
         var gone = Set(envelopes.keys).union(degraded.keys).union(unreadable)
-        for i in instances.values { gone.insert(i.bot) }
+        gone.formUnion(instances.bots)
         for bot in gone.subtracting(desiredNames).sorted() {
             do { try await remove(bot: bot) } catch {
                 logger.error("could not remove a deleted bot", metadata: ["bot.name": "\(bot)", "error": "\(error)"])
             }
         }
-        await publish()
-        lastReconcileMs = nowMs
     }
 
     private func reconcile(bot applied: AppliedBot, spec: ResolvedBot, control: String, commands: [PendingCommand], nowMs: Int64) async throws {
         let bot = applied.name
-        let mine = instances.values.filter { $0.bot == bot }
+        let mine = instances.of(bot)
         switch control {
         case "stopped":
             for i in mine {
                 guard await i.phase != .stopped else { continue }
                 let state = await i.stop(reason: "stopped by a person")
-                try store.saveInstance(state)
+                writes.saveInstance(state)
             }
             return
         case "paused":
@@ -345,11 +392,11 @@ public actor Fleet {
                     if let lifted = await i.resetErrors() {
                         // Persisted now: a restart before the next candle must not bring the halt back.
                         let (state, fills) = await i.snapshot()
-                        try store.saveInstance(state, newFills: fills.map { (clientOrderId: $0.0, time: $0.1, json: $0.2) })
-                        try? store.recordEvent(bot: bot, kind: "EmergencyStopReset", revision: i.revision, message: "\(i.id): reset by a person (\(lifted))")
+                        writes.saveInstance(state, newFills: fills.map { (clientOrderId: $0.0, time: $0.1, json: $0.2) })
+                        writes.recordEvent(bot: bot, kind: "EmergencyStopReset", revision: i.revision, message: "\(i.id): reset by a person (\(lifted))")
                     }
                 }
-                try? store.recordEvent(bot: bot, kind: "ErrorsReset", message: "venue errors, circuit breaker and retry backoff reset by a person")
+                writes.recordEvent(bot: bot, kind: "ErrorsReset", message: "venue errors, circuit breaker and retry backoff reset by a person")
             default: command = RolloutCommand(rawValue: c.command)
             }
         }
@@ -541,10 +588,10 @@ public actor Fleet {
             let changed = d.reason != reason
             d.failedAgain(cause: cause, reason: reason, revision: revision, now: nowMs)
             degraded[bot] = d
-            if changed { try? store.recordEvent(bot: bot, kind: "BotDegraded", revision: revision, message: reason) }
+            if changed { writes.recordEvent(bot: bot, kind: "BotDegraded", revision: revision, message: reason) }
         } else {
             degraded[bot] = Degradation(cause: cause, reason: reason, revision: revision, now: nowMs)
-            try? store.recordEvent(bot: bot, kind: "BotDegraded", revision: revision, message: "\(reason); trying again with backoff")
+            writes.recordEvent(bot: bot, kind: "BotDegraded", revision: revision, message: "\(reason); trying again with backoff")
         }
         envelopes[bot]?.degraded = degraded[bot]
     }
@@ -561,7 +608,7 @@ public actor Fleet {
     private func resolveDegradation(bot: String, note: String) throws {
         guard degraded.removeValue(forKey: bot) != nil else { return }
         lastErrors[bot] = nil
-        try? store.recordEvent(bot: bot, kind: "BotRecovered", message: note)
+        writes.recordEvent(bot: bot, kind: "BotRecovered", message: note)
         guard var envelope = envelopes[bot] else { return }
         envelope.degraded = nil
         envelopes[bot] = envelope
@@ -574,7 +621,7 @@ public actor Fleet {
         let events: [(kind: String, message: String)] = actions.compactMap {
             if case .event(let kind, let message) = $0 { return (kind, message) } else { return nil }
         }
-        try store.saveRollout(
+        writes.saveRollout(
             StoredRollout(bot: bot, candidate: r.core.candidate, stable: r.core.stable, strategy: r.strategyName, phase: r.phase.rawValue,
                           stateJSON: json, updatedAt: Date()),
             events: events, revision: r.core.candidate, instances: instances)
@@ -583,7 +630,7 @@ public actor Fleet {
     /// Opens an analysis window on the revisions' running instances (see `AnalysisWindow`).
     private func analysisWindow(bot: String, revisions: [Int]) async -> [String: AnalysisWindow.Start] {
         var starts: [String: AnalysisWindow.Start] = [:]
-        for i in instances.values where i.bot == bot && revisions.contains(i.revision) {
+        for i in instances.of(bot) where revisions.contains(i.revision) {
             guard await i.phase != .stopped else { continue }
             starts[i.id] = await i.openWindow()
         }
@@ -597,7 +644,7 @@ public actor Fleet {
         func metrics(_ revision: Int?) async -> TradingMetrics? {
             guard let revision else { return nil }
             var samples: [AnalysisWindow.Sample] = []
-            for i in instances.values.sorted(by: { $0.id < $1.id }) where i.bot == spec.name && i.revision == revision {
+            for i in instances.of(spec.name) where i.revision == revision {
                 guard await i.phase != .stopped else { continue }
                 samples.append(AnalysisWindow.sample(start: pending.window?[i.id], now: await i.windowReading))
             }
@@ -606,22 +653,23 @@ public actor Fleet {
         let candidate = await metrics(pending.candidate) ?? TradingMetrics()
         let stable = await metrics(pending.baseline)
         let result = Analysis.evaluate(template: pending.template, template, candidate: candidate, stable: stable)
-        try? store.recordEvent(bot: spec.name, kind: "Analysis\(result.phase.rawValue)", revision: pending.candidate, message: "\(pending.template): \(result.message)")
+        writes.recordEvent(bot: spec.name, kind: "Analysis\(result.phase.rawValue)", revision: pending.candidate, message: "\(pending.template): \(result.message)")
         return result
     }
 
     func remove(bot: String) async throws {
-        for (id, i) in instances where i.bot == bot {
+        for i in instances.of(bot) {
+            let id = i.id
             let state = await i.stop(reason: "bot deleted")
-            try store.saveInstance(state)
+            writes.saveInstance(state)
             instances[id] = nil
         }
         envelopes[bot] = nil
         degraded[bot] = nil
         unreadable.remove(bot)
         lastErrors[bot] = nil
-        try store.deleteRollout(bot: bot)
-        try store.recordEvent(bot: bot, kind: "BotRemoved", message: "instances stopped (open positions stay recorded)")
+        writes.deleteRollout(bot: bot)
+        writes.recordEvent(bot: bot, kind: "BotRemoved", message: "instances stopped (open positions stay recorded)")
     }
 
     // MARK: Shutdown
@@ -635,9 +683,10 @@ public actor Fleet {
             // Resumes on the next start (a halted instance stays halted), its protective orders placed again.
             resumable.phase = (halted == nil ? InstancePhase.running : .paused).rawValue
             resumable.reason = halted ?? "stopped with flotilla up; resumes on restart"
-            try store.saveInstance(resumable)
+            writes.saveInstance(resumable)
         }
-        try store.recordEvent(bot: nil, kind: "Shutdown", message: "stopped \(instances.count) instance(s); orders cancelled, state persisted")
+        writes.recordEvent(bot: nil, kind: "Shutdown", message: "stopped \(instances.count) instance(s); orders cancelled, state persisted")
+        try flush()
     }
 }
 
@@ -679,7 +728,7 @@ extension Fleet {
         guard let envelope = envelopes[bot] else { return nil }
         var newest: [String: (seen: Int, close: Fixed)] = [:]
         var running: [BotInstance] = []
-        for i in instances.values where i.bot == bot {
+        for i in instances.of(bot) {
             guard await i.phase != .stopped else { continue }
             running.append(i)
             let seen = await i.candlesSeen
