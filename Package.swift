@@ -80,7 +80,9 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
-        .target(name: "FlotillaTesting", dependencies: ["FlotillaSpec"]),
+        .target(
+            name: "FlotillaTesting",
+            dependencies: ["FlotillaSpec", "FlotillaTrading", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
         .testTarget(name: "FlotillaSpecTests", dependencies: ["FlotillaSpec", "FlotillaTesting"]),
         .testTarget(name: "FlotillaPlanTests", dependencies: ["FlotillaPlan", "FlotillaSpec", "FlotillaStore", "FlotillaTesting"]),
         .testTarget(name: "FlotillaTradingTests", dependencies: ["FlotillaTrading", "FlotillaTesting"]),

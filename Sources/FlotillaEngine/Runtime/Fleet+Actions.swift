@@ -139,7 +139,7 @@ extension Fleet {
             let instance = try BotInstance(
                 id: id, spec: spec, revision: revision, symbol: s, mode: mode, capitalPct: pct, candles: candles,
                 venue: PaperVenue(cash: mode == .shadow ? notional : .zero, rules: Self.paperRules(spec)),
-                candlesSeen: seen, nowMs: startMs, executor: executor)
+                candlesSeen: seen, nowMs: startMs, connection: connection, executor: executor)
             instances[id] = instance
             touched.insert(id)
         }

@@ -73,18 +73,18 @@ public actor Fleet {
     /// The degraded bots, readable from other threads (`/readyz`).
     public nonisolated let degradedBots = DegradedBots()
 
-    public init(store: StateStore, dataDirectory: String?, logger: Logger) {
+    /// Where the instances' venue calls go: the paper venue, which never fails, unless a test
+    /// gives a venue that does (FlotillaTesting's `FlakyVenue`).
+    let connection: any VenueConnection
+
+    public init(store: StateStore, dataDirectory: String?, logger: Logger, venue: any VenueConnection = PaperConnection()) {
         self.store = store
         self.data = MarketDataCache(baseDirectory: dataDirectory)
         self.logger = logger
+        self.connection = venue
     }
 
     public var instanceCount: Int { instances.count }
-
-    /// Test hook: makes the next `count` venue calls of a bot's instances fail.
-    public func injectVenueFailures(bot: String, revision: Int? = nil, count: Int) async {
-        for i in instances.of(bot) where revision == nil || i.revision == revision { await i.injectVenueFailures(count) }
-    }
 
     // MARK: Recovery
 
@@ -196,7 +196,7 @@ public actor Fleet {
             capitalPct: capitalPct, candles: try data.candles(for: spec, symbol: state.symbol), venue: venue,
             candlesSeen: state.candlesSeen, nowMs: nowMs,
             fillCounts: state.metricsJSON.flatMap { try? JSONDecoder().decode(InstanceMetrics.self, from: Data($0.utf8)) }.map { ($0.buys, $0.sells) } ?? (0, 0),
-            trader: trader, executor: executor)
+            trader: trader, connection: connection, executor: executor)
         if state.phase == InstancePhase.paused.rawValue { await instance.setPhase(.paused, reason: state.reason) }
         if state.phase == InstancePhase.failed.rawValue { await instance.setPhase(.failed, reason: state.reason) }
         return instance
