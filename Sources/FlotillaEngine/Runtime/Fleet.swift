@@ -5,36 +5,6 @@ import FlotillaTrading
 import Foundation
 import Logging
 
-/// What the engine persists per bot besides instances: the rollout, the capital not allocated to
-/// any instance (the reserve), and the analysis it is measuring.
-struct RolloutEnvelope: Codable {
-    var rollout: Rollout
-    var reserve: Fixed
-    var analysis: PendingAnalysis?
-    /// The bot capital the reserve and instances account for; an in-place capital change moves the
-    /// difference into (or out of) the reserve.
-    var capital: Fixed? = nil
-    /// Actions persisted but not yet confirmed done: replayed after a crash (every action is
-    /// idempotent), then cleared.
-    var pendingActions: [RolloutAction]? = nil
-    /// Why the bot is Degraded, and when the engine tries again (nil: it is not).
-    var degraded: Degradation? = nil
-    /// PnL that came back to the reserve with the cash of instances that left live for shadow (their
-    /// stored account is the shadow one since): the capital ledger counts it.
-    var returnedPnL: Fixed? = nil
-
-    struct PendingAnalysis: Codable {
-        var template: String
-        var candidate: Int
-        var baseline: Int?
-        var startedAt: Int64
-        /// Each instance's counters and equity when the window started (by instance id): both
-        /// revisions are judged on what happened since then. Persisted, so a restart mid-analysis
-        /// judges the same window.
-        var window: [String: AnalysisWindow.Start]? = nil
-    }
-}
-
 /// The running fleet: every bot's instances and rollouts. A level-based reconciler — each pass
 /// compares the whole desired state in the store with what runs and converges, executing the
 /// deploy strategies' actions after persisting them.
@@ -353,155 +323,97 @@ public actor Fleet {
         }
     }
 
+    /// One bot's turn in a pass, in three parts: a person's controls and commands applied to its
+    /// instances (`applyControls`); the rollout's next step, decided purely from its envelope and
+    /// what was observed (`NextRollout.decide`); and committing it — persisted, carried out,
+    /// settled (`commit`). A Degraded bot waits for its backoff in between (`degradedTurn`).
     private func reconcile(bot applied: AppliedBot, spec: ResolvedBot, control: String, commands: [PendingCommand], nowMs: Int64) async throws {
         let bot = applied.name
-        let mine = instances.of(bot)
-        switch control {
-        case "stopped":
-            for i in mine {
-                guard await i.phase != .stopped else { continue }
-                let state = await i.stop(reason: "stopped by a person")
-                writes.saveInstance(state)
-            }
-            return
-        case "paused":
-            for i in mine {
-                if await i.phase == .running { await i.setPhase(.paused, reason: "paused by a person") }
-            }
-        default:
-            for i in mine {
-                let phase = await i.phase, reason = await i.reason
-                // Resume what a person paused or stopped; an auto-pause (venue errors) waits for
-                // `bot resume` or `bot reset-errors`.
-                if (phase == .paused && reason == "paused by a person") || (phase == .stopped && reason == "stopped by a person") {
-                    await i.setPhase(.running)
-                }
-            }
-        }
+        guard let requests = await applyControls(bot: bot, control: control, commands: commands) else { return }
+        guard try readRolloutAgain(bot: bot, nowMs: nowMs) else { return }
+        guard let (attempt, command) = try await degradedTurn(bot: bot, revision: applied.revision, requests: requests, nowMs: nowMs) else { return }
 
-        var command: RolloutCommand?
-        var undoTo: Int?
-        for c in commands {
-            switch c.command {
-            case "undo": undoTo = c.argument
-            case "resume":
-                // Also resumes an instance that paused itself after venue errors.
-                for i in mine where await i.phase == .paused && control == "running" { await i.setPhase(.running) }
-            case "resetErrors":
-                for i in mine {
-                    if let lifted = await i.resetErrors() {
-                        // Persisted now: a restart before the next candle must not bring the halt back.
-                        let (state, fills) = await i.snapshot()
-                        writes.saveInstance(state, newFills: fills.map { (clientOrderId: $0.0, time: $0.1, json: $0.2) })
-                        writes.recordEvent(bot: bot, kind: "EmergencyStopReset", revision: i.revision, message: "\(i.id): reset by a person (\(lifted))")
-                    }
-                }
-                writes.recordEvent(bot: bot, kind: "ErrorsReset", message: "venue errors, circuit breaker and retry backoff reset by a person")
-            default: command = RolloutCommand(rawValue: c.command)
-            }
+        let envelope = envelopes[bot]
+        var observation = RolloutObservation(now: nowMs, command: command)
+        observation.unhealthy = failedByBot[bot] ?? []
+        if let pending = NextRollout.analysisDue(envelope, desiredRevision: applied.revision, undoTo: requests.undoTo, now: nowMs, window: analysisWindowMs) {
+            observation.analysis = await judge(pending, spec: spec)
         }
+        let next = NextRollout.decide(
+            envelope, desired: .init(revision: applied.revision, spec: spec, capital: try Self.capital(spec)), undoTo: requests.undoTo,
+            observation: observation)
+        try await commit(next, bot: bot, nowMs: nowMs, attempt: attempt)
+    }
 
-        if unreadable.contains(bot) {
-            // Its rollout state could not be read: starting a first rollout over its running
-            // instances would count their capital twice. Read it again when the backoff is due.
-            guard let d = degraded[bot], d.isDue(nowMs) else { return }
-            guard let stored = try store.rollout(bot: bot) else { unreadable.remove(bot); return }
-            do {
-                envelopes[bot] = try JSONDecoder().decode(RolloutEnvelope.self, from: Data(stored.stateJSON.utf8))
-                unreadable.remove(bot)
-                try resolveDegradation(bot: bot, note: "its rollout state reads again")
-            } catch {
-                degrade(bot, cause: .rolloutState, reason: "its rollout state could not be read: \(error)", revision: stored.candidate, nowMs: nowMs)
-                try? persistDegradation(bot: bot)
-                return
-            }
+    /// A bot whose rollout state could not be read is left alone (starting a first rollout over
+    /// its running instances would count their capital twice) until it reads again, tried when its
+    /// backoff is due. Returns whether the bot's turn goes on.
+    private func readRolloutAgain(bot: String, nowMs: Int64) throws -> Bool {
+        guard unreadable.contains(bot) else { return true }
+        guard let d = degraded[bot], d.isDue(nowMs) else { return false }
+        guard let stored = try store.rollout(bot: bot) else {
+            unreadable.remove(bot)
+            return false
         }
+        do {
+            envelopes[bot] = try JSONDecoder().decode(RolloutEnvelope.self, from: Data(stored.stateJSON.utf8))
+            unreadable.remove(bot)
+            try resolveDegradation(bot: bot, note: "its rollout state reads again")
+            return true
+        } catch {
+            degrade(bot, cause: .rolloutState, reason: "its rollout state could not be read: \(error)", revision: stored.candidate, nowMs: nowMs)
+            try? persistDegradation(bot: bot)
+            return false
+        }
+    }
 
-        var envelope = envelopes[bot]
-        var actions: [RolloutAction] = []
-        // A degraded bot is tried again when its backoff is due — or at once when a person acts
-        // (abort, undo) or a new revision arrives, which replace what failed.
-        var attempt: Degradation?
-        if let d = degraded[bot] {
-            let replaced = command == .abort || undoTo != nil || (envelope.map { $0.rollout.core.candidate != applied.revision } ?? false)
-            if replaced {
-                try resolveDegradation(bot: bot, note: command == .abort ? "aborted by a person" : undoTo != nil ? "undone by a person" : "replaced by a newer revision")
-                envelope = envelopes[bot]
-            } else if !d.isDue(nowMs), command == nil {
-                return
-            } else {
-                attempt = d
-                switch d.cause {
-                case .candidateStart:
-                    if let current = envelope, current.rollout.phase == .aborted, current.rollout.core.candidate == d.revision { command = .retry }
-                case .pendingActions:
-                    if var current = envelope, let pending = current.pendingActions, !pending.isEmpty {
-                        current.degraded = d
-                        try await carryOut(pending, bot: bot, envelope: current, nowMs: nowMs, attempt: d)
-                        return
-                    }
-                case .restore:
-                    try await restoreMissing(bot: bot, nowMs: nowMs, attempt: d)
-                    return
-                case .reconcile, .rolloutState:
-                    break
-                }
+    /// A Degraded bot is tried again when its backoff is due — or at once when a person acts
+    /// (abort, undo) or a new revision arrives, which replace what failed. Returns the attempt
+    /// (nil: the bot is not Degraded) and the rollout command to step with, or nil when the bot's
+    /// turn is over (it waits, or its retry was carried out here).
+    private func degradedTurn(bot: String, revision: Int, requests: BotRequests, nowMs: Int64) async throws
+        -> (attempt: Degradation?, command: RolloutCommand?)?
+    {
+        guard let d = degraded[bot] else { return (nil, requests.command) }
+        let envelope = envelopes[bot]
+        let replaced = requests.command == .abort || requests.undoTo != nil || (envelope.map { $0.rollout.core.candidate != revision } ?? false)
+        if replaced {
+            try resolveDegradation(bot: bot, note: requests.command == .abort ? "aborted by a person" : requests.undoTo != nil ? "undone by a person" : "replaced by a newer revision")
+            return (nil, requests.command)
+        }
+        if !d.isDue(nowMs), requests.command == nil { return nil }
+        switch d.cause {
+        case .candidateStart:
+            if let current = envelope, current.rollout.phase == .aborted, current.rollout.core.candidate == d.revision { return (d, .retry) }
+        case .pendingActions:
+            if var current = envelope, let pending = current.pendingActions, !pending.isEmpty {
+                current.degraded = d
+                try await carryOut(pending, bot: bot, envelope: current, nowMs: nowMs, attempt: d)
+                return nil
             }
+        case .restore:
+            try await restoreMissing(bot: bot, nowMs: nowMs, attempt: d)
+            return nil
+        case .reconcile, .rolloutState:
+            break
         }
-        if let target = undoTo, var current = envelope {
-            let serving = current.rollout.phase == .completed ? current.rollout.core.candidate : (current.rollout.core.stable ?? current.rollout.core.candidate)
-            actions += current.rollout.supersede(by: target, now: nowMs)
-            var undo = Rollout.undo(bot: bot, current: serving, to: target)
-            actions += undo.start(now: nowMs)
-            current.rollout = undo
-            current.analysis = nil
-            envelope = current
-            try store.pinRevision(bot: bot, revision: target)
-        } else if var current = envelope, current.rollout.core.candidate != applied.revision {
-            // A new revision: abandon the one in flight on the fast path, then roll out the new one.
-            let stable = current.rollout.phase == .completed ? current.rollout.core.candidate : current.rollout.core.stable
-            actions += current.rollout.supersede(by: applied.revision, now: nowMs)
-            var next = Rollout(bot: spec, stable: stable, candidate: applied.revision)
-            actions += next.start(now: nowMs)
-            current.rollout = next
-            current.analysis = nil
-            envelope = current
-        } else if var current = envelope {
-            var observation = RolloutObservation(now: nowMs, command: command)
-            observation.unhealthy = failedByBot[bot] ?? []
-            if let pending = current.analysis, nowMs - pending.startedAt >= analysisWindowMs {
-                observation.analysis = await judge(pending, spec: spec)
-                current.analysis = nil
-            }
-            actions += current.rollout.step(observation)
-            envelope = current
-        } else {
-            var first = Rollout(bot: spec, stable: nil, candidate: applied.revision)
-            actions += first.start(now: nowMs)
-            envelope = RolloutEnvelope(rollout: first, reserve: try Self.capital(spec), analysis: nil)
-        }
-        guard var envelope else { return }
-        let capital = try Self.capital(spec)
-        if let accounted = envelope.capital, accounted != capital {
-            envelope.reserve += capital - accounted
-            actions.append(.event(kind: "CapitalChanged", message: "capital \(accounted) → \(capital) (in place)"))
-        }
-        envelope.capital = capital
-        for action in actions {
-            if case .runAnalysis(let template, let candidate, let baseline) = action {
-                // Its window opens once the batch is carried out (`settle`): after any switch of accounts.
-                envelope.analysis = .init(template: template, candidate: candidate, baseline: baseline, startedAt: nowMs, window: nil)
-            }
-        }
-        if let attempt, actions.isEmpty {
+        return (d, requests.command)
+    }
+
+    /// Commits a decided step: an undo pins the desired state first; a retry with nothing left to
+    /// do resolves the degradation; a step with actions (or a bot's first envelope) is carried out.
+    private func commit(_ next: NextRollout, bot: String, nowMs: Int64, attempt: Degradation?) async throws {
+        if let pin = next.pin { try store.pinRevision(bot: bot, revision: pin) }
+        var envelope = next.envelope
+        if let attempt, next.actions.isEmpty {
             // Nothing left to do: what failed (a reconcile pass) went through this time.
             envelope.degraded = nil
             envelopes[bot] = envelope
             try resolveDegradation(bot: bot, note: "reconciled after \(attempt.attempts) failed attempt(s)")
             return
         }
-        guard !actions.isEmpty || envelopes[bot] == nil || envelopes[bot]?.capital == nil else { return }
-        try await carryOut(actions, bot: bot, envelope: envelope, nowMs: nowMs, attempt: attempt)
+        guard !next.actions.isEmpty || envelopes[bot] == nil || envelopes[bot]?.capital == nil else { return }
+        try await carryOut(next.actions, bot: bot, envelope: envelope, nowMs: nowMs, attempt: attempt)
     }
 
     /// Persists the rollout with its actions pending, carries them out, and persists the outcome.
@@ -700,12 +612,12 @@ extension Fleet {
               let envelope = try? JSONDecoder().decode(RolloutEnvelope.self, from: Data(stored.stateJSON.utf8)),
               let applied = try store.desiredState().bots.first(where: { $0.name == bot }), let spec = applied.spec
         else { return nil }
-        var accounted = envelope.reserve - (envelope.returnedPnL ?? .zero)
+        var contributions: [Fixed] = []
         for i in try store.runtimeInstances(bot: bot) where i.mode == "live" {
             guard let json = i.venueJSON, let venue = try? JSONDecoder().decode(PaperVenue.self, from: Data(json.utf8)) else { continue }
-            accounted += venue.startingCash
+            contributions.append(venue.startingCash)
         }
-        return (accounted, try capital(spec))
+        return (envelope.ledger.accounted(contributions: contributions), try capital(spec))
     }
 
     /// A bot's money as the fleet holds it now: the reserve plus the equity of every live instance
