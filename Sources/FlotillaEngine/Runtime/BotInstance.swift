@@ -29,11 +29,11 @@ public actor BotInstance {
     /// them right away.
     private(set) var placedOnStart: Bool
     private let candles: [Candle]
-    private(set) var candlesSeen: Int
+    /// The candles at the replay's speed on the fleet's clock: the one it resumes from is due when
+    /// the instance starts, each after it its gap at the speed later. The fleet polls it (`advance`).
+    private var feed: ReplayFeed<FleetClock>
+    var candlesSeen: Int { feed.position }
     private var persistedFills: Int
-    /// Wall time (ms) at which candle 0 would have been due, for pacing at the replay speed.
-    private var epochMs: Int64
-    private let speed: Double
     private var heartbeatAt: Int64 = 0
     private var peakEquity: Double = 0
     private var maxDrawdownPct: Double = 0
@@ -69,14 +69,12 @@ public actor BotInstance {
         self.mode = mode
         self.capitalPct = capitalPct
         self.candles = candles
-        self.candlesSeen = min(candlesSeen, candles.count)
+        let seen = min(candlesSeen, candles.count)
+        self.feed = ReplayFeed(candles: candles, speed: max(0.000_001, NSDecimalNumber(decimal: spec.market.source.speed).doubleValue),
+                               clock: FleetClock(), startAt: seen, anchor: FleetClock.Instant(ms: nowMs))
         self.persistedFills = venue.fills.count
-        self.speed = max(0.000_001, NSDecimalNumber(decimal: spec.market.source.speed).doubleValue)
         (self.trader, self.placedOnStart) = try Self.trader(spec: spec, revision: revision, symbol: symbol, venue: venue, restoring: traderState,
-                                                        candles: candles[..<self.candlesSeen])
-        let firstTime = candles.first?.time ?? 0
-        let resumeTime = self.candlesSeen < candles.count ? candles[self.candlesSeen].time : firstTime
-        self.epochMs = nowMs - Int64(Double(resumeTime - firstTime) * 1000 / speed)
+                                                        candles: candles[..<seen])
         venueGuard = VenueGuard(spec: spec)
         self.phase = .running
         if let stop = trader.risk.emergencyStop {
@@ -142,12 +140,9 @@ public actor BotInstance {
         defer { probes.endTick(started: started, trading: phase == .running, nowMs: nowMs) }
         heartbeatAt = nowMs
         guard phase == .running || phase == .paused else { return nil }
-        let firstTime = candles.first?.time ?? 0
         var processed = 0
         var events: [(kind: String, message: String)] = []
-        while candlesSeen < candles.count {
-            let due = epochMs + Int64(Double(candles[candlesSeen].time - firstTime) * 1000 / speed)
-            guard due <= nowMs else { break }
+        while let due = feed.nextDue, due.ms <= nowMs {
             let candle = candles[candlesSeen]
             if phase == .running, !venueCall(nowMs: nowMs) { break }  // the candle waits for the venue
             // Returns are judged only while a position is open: a flat account's return is always 0.
@@ -162,7 +157,7 @@ public actor BotInstance {
                 _ = trader.step(candle)
                 probes.venueAnswered(in: (ContinuousClock.now - call).seconds)
             }
-            candlesSeen += 1
+            _ = feed.take()
             processed += 1
             if !wasHalted, let stop = trader.risk.emergencyStop {
                 phase = .paused
@@ -282,9 +277,8 @@ public actor BotInstance {
     /// The next candle's time and when it is due (wall ms): a new instance on the symbol starts in
     /// step with this one, so both see each candle in the same tick.
     var nextCandle: (time: Int64, dueMs: Int64)? {
-        guard candlesSeen < candles.count else { return nil }
-        let firstTime = candles.first?.time ?? 0
-        return (candles[candlesSeen].time, epochMs + Int64(Double(candles[candlesSeen].time - firstTime) * 1000 / speed))
+        guard let due = feed.nextDue else { return nil }
+        return (candles[candlesSeen].time, due.ms)
     }
 
     // MARK: Commands from the fleet
