@@ -74,7 +74,17 @@ public actor Fleet {
                 degrade(stored.bot, cause: .rolloutState, reason: "its rollout state could not be read: \(error)", revision: stored.candidate, nowMs: nowMs)
             }
         }
-        for state in try store.runtimeInstances() where state.phase != InstancePhase.stopped.rawValue {
+        let restoring = try store.runtimeInstances().filter { $0.phase != InstancePhase.stopped.rawValue }
+        if restoring.count > 1 {
+            // One read for every revision the instances run, not one per instance.
+            let stored = try store.revisionSpecJSON()
+            let decoder = JSONDecoder()
+            for state in restoring where specCache["\(state.bot)@\(state.revision)"] == nil {
+                guard let json = stored[state.bot]?[state.revision] else { continue }
+                specCache["\(state.bot)@\(state.revision)"] = try? decoder.decode(ResolvedBot.self, from: Data(json.utf8))
+            }
+        }
+        for state in restoring {
             do {
                 if let instance = try await restore(state, nowMs: nowMs) {
                     instances[state.id] = instance
@@ -292,6 +302,13 @@ public actor Fleet {
         for i in instances.values where await i.phase == .failed { failed[i.bot, default: []].insert(i.revision) }
         failedByBot = failed
         var desiredNames = Set<String>()
+        // Many bots new to this fleet (its first pass): the desired spec is their revision's spec
+        // wherever nothing was updated in place since — found in one read, not a read per bot.
+        let unknown = desired.filter { specCache["\($0.name)@\($0.revision)"] == nil }
+        if unknown.count > 16 {
+            let same = try store.botsAtTheirRevisionSpec()
+            for applied in unknown where same.contains(applied.name) { specCache["\(applied.name)@\(applied.revision)"] = applied.spec }
+        }
         for applied in desired {
             desiredNames.insert(applied.name)
             guard let spec = applied.spec else { continue }
