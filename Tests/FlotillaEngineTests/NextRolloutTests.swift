@@ -102,7 +102,7 @@ struct NextRolloutTests {
         #expect(next.envelope.rollout.core.candidate == c.candidate)
         #expect(next.envelope.rollout.core.stable == c.stable)
         #expect(next.envelope.rollout.strategyName == c.strategy)
-        if let effects = c.effects { #expect(effects(next.actions) == effects) }
+        if let expected = c.effects { #expect(effects(next.actions) == expected) }
         for kind in c.events { #expect(eventKinds(next.actions).contains(kind), "\(eventKinds(next.actions))") }
         #expect(next.envelope.reserve == Fixed(c.reserve))
         #expect(next.envelope.capital == Fixed(c.capital))
