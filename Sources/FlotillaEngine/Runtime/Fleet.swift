@@ -76,7 +76,13 @@ public actor Fleet {
         }
         let restoring = try store.runtimeInstances().filter { $0.phase != InstancePhase.stopped.rawValue }
         if restoring.count > 1 {
-            // One read for every revision the instances run, not one per instance.
+            // Decoding a spec is the dearest per-bot step of a restart: the desired state is decoded
+            // once (the first pass then decodes nothing) and serves as the revision's spec wherever
+            // nothing was updated in place; the other revisions come in one read, not one per instance.
+            let (_, desired) = try store.desiredState()
+            for applied in desired { if let spec = applied.spec { desiredCache[applied.name] = spec } }
+            let same = try store.botsAtTheirRevisionSpec()
+            for applied in desired where same.contains(applied.name) { specCache["\(applied.name)@\(applied.revision)"] = applied.spec }
             let stored = try store.revisionSpecJSON()
             let decoder = JSONDecoder()
             for state in restoring where specCache["\(state.bot)@\(state.revision)"] == nil {
