@@ -225,17 +225,21 @@ extension StateStore {
     public func saveRollout(_ r: StoredRollout, events: [(kind: String, message: String)], revision: Int?, instances: [InstanceState] = []) throws {
         try writer.write { db in
             for state in instances { try Self.upsert(db, state) }
-            try db.execute(
-                sql: """
-                    INSERT INTO rollouts (bot, candidate, stable, strategy, phase, state_json, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (bot) DO UPDATE SET candidate = excluded.candidate, stable = excluded.stable, strategy = excluded.strategy,
-                        phase = excluded.phase, state_json = excluded.state_json, updated_at = excluded.updated_at
-                    """,
-                arguments: [r.bot, r.candidate, r.stable, r.strategy, r.phase, r.stateJSON, Self.now()])
-            for e in events {
-                var record = EventRecord(time: Self.now(), bot: r.bot, kind: e.kind, revision: revision, message: e.message, details: nil)
-                try record.insert(db)
-            }
+            try Self.upsertRollout(db, r, events: events, revision: revision, time: Self.now())
+        }
+    }
+
+    static func upsertRollout(_ db: Database, _ r: StoredRollout, events: [(kind: String, message: String)], revision: Int?, time: Int64) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO rollouts (bot, candidate, stable, strategy, phase, state_json, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (bot) DO UPDATE SET candidate = excluded.candidate, stable = excluded.stable, strategy = excluded.strategy,
+                    phase = excluded.phase, state_json = excluded.state_json, updated_at = excluded.updated_at
+                """,
+            arguments: [r.bot, r.candidate, r.stable, r.strategy, r.phase, r.stateJSON, time])
+        for e in events {
+            var record = EventRecord(time: time, bot: r.bot, kind: e.kind, revision: revision, message: e.message, details: nil)
+            try record.insert(db)
         }
     }
 

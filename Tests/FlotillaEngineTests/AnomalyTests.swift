@@ -82,7 +82,7 @@ struct AnomalyTests {
         }
         for _ in 0..<10 where try h.instances().first?.phase == "running" {
             now += 1_000
-            await h.fleet.injectVenueFailures(bot: "test-bot", count: 1)
+            h.venue.failNext(1, bot: "test-bot")
             try await h.fleet.tick(nowMs: now)
             try await h.fleet.reconcile(nowMs: now)
         }

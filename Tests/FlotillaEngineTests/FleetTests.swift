@@ -13,10 +13,13 @@ struct FleetHarness {
     let fleet: Fleet
     let dir: URL
 
+    /// Where the fleet's venue calls go: answers every call until a test tells it to fail some.
+    let venue = FlakyVenue()
+
     init(store: StateStore? = nil, dataDirectory: String? = nil) throws {
         dir = try Fixtures.temporaryDirectory()
         self.store = try store ?? StateStore(path: dir.appendingPathComponent("state.db").path)
-        fleet = Fleet(store: self.store, dataDirectory: dataDirectory, logger: Logger(label: "test"))
+        fleet = Fleet(store: self.store, dataDirectory: dataDirectory, logger: Logger(label: "test"), venue: venue)
     }
 
     func apply(_ yaml: String) throws {

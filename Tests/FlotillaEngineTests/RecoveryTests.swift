@@ -78,13 +78,13 @@ struct InstanceRecoveryTests {
         let h = try FleetHarness()
         try h.apply(canaryBot)
         try await h.fleet.reconcile(nowMs: 0)
-        await h.fleet.injectVenueFailures(bot: "test-bot", count: 10)
+        h.venue.failNext(10, bot: "test-bot")
         var now: Int64 = 0
         for _ in 0..<400 {
             now += 1_000
             try await h.fleet.tick(nowMs: now)
             try await h.fleet.reconcile(nowMs: now)
-            await h.fleet.injectVenueFailures(bot: "test-bot", count: 0)
+            h.venue.failNext(0, bot: "test-bot")
         }
         let kinds = try h.store.events(bot: "test-bot", limit: 500).map(\.kind)
         #expect(kinds.contains("InstanceUnhealthy"))
@@ -103,7 +103,7 @@ struct InstanceRecoveryTests {
         var now: Int64 = 1_000
         for _ in 0..<2000 {
             now += 1_000
-            await h.fleet.injectVenueFailures(bot: "test-bot", revision: 2, count: 5)
+            h.venue.failNext(5, bot: "test-bot", revision: 2)
             try await h.fleet.tick(nowMs: now)
             try await h.fleet.reconcile(nowMs: now)
             if try h.store.rollout(bot: "test-bot")?.phase == "Aborted" { break }

@@ -29,36 +29,23 @@ public actor BotInstance {
     /// them right away.
     private(set) var placedOnStart: Bool
     private let candles: [Candle]
-    private(set) var candlesSeen: Int
+    /// The candles at the replay's speed on the fleet's clock: the one it resumes from is due when
+    /// the instance starts, each after it its gap at the speed later. The fleet polls it (`advance`).
+    private var feed: ReplayFeed<FleetClock>
+    var candlesSeen: Int { feed.position }
     private var persistedFills: Int
-    /// Wall time (ms) at which candle 0 would have been due, for pacing at the replay speed.
-    private var epochMs: Int64
-    private let speed: Double
     private var heartbeatAt: Int64 = 0
     private var peakEquity: Double = 0
     private var maxDrawdownPct: Double = 0
-    // Error recovery around venue calls (the seeds'): circuit breaker, retry with backoff, rate
-    // limit, error tracker with auto-pause. Each candle's trading is one venue interaction.
-    private(set) var breaker: CircuitBreaker
-    private var retry: RetryPolicy
-    private var limiter: RateLimiter
-    private(set) var errors: ErrorTracker
-    private var retryAttempt = 0
-    private var retryAtMs: Int64 = 0
+    /// Error recovery around venue calls (`VenueGuard`), and where the calls go.
+    private var venueGuard: VenueGuard
+    private let connection: any VenueConnection
     /// Fills by side since the instance's first start (survive compaction and restarts).
     private var buys = 0
     private var sells = 0
-    /// Test hook: the next N venue calls fail (the paper venue itself never does).
-    private var injectedFailures = 0
-    /// Each metric against its own recent baseline.
-    private var detector = AnomalyDetector()
-    private var venueErrorsThisTick = 0
-    /// Share of one core spent advancing this instance, smoothed over ticks.
-    private var cpuShare: Double = 0
-    private var lastAdvance: ContinuousClock.Instant?
+    /// Anomaly baselines, CPU share, venue latency (`InstanceProbes`).
+    private var probes = InstanceProbes()
     private var lastMetrics: InstanceMetrics?
-    /// How long a venue interaction (a candle's orders) took, smoothed, seconds.
-    private var venueLatency: Double = 0
     /// Counters an analysis window is measured with (see `AnalysisWindow`): this run's, told apart
     /// from an earlier run's by `windowEpoch`; and the worst drop since the window opened.
     private var windowCounters = AnalysisWindow.Counters()
@@ -68,8 +55,10 @@ public actor BotInstance {
 
     init(id: String, spec: ResolvedBot, revision: Int, symbol: String, mode: InstanceMode, capitalPct: Decimal, candles: [Candle],
          venue: PaperVenue, candlesSeen: Int, nowMs: Int64, fillCounts: (buys: Int, sells: Int) = (0, 0),
-         trader traderState: TraderState<AnyStrategy>? = nil, executor: any SerialExecutor) throws(MoneyConversionError) {
+         trader traderState: TraderState<AnyStrategy>? = nil, connection: any VenueConnection = PaperConnection(),
+         executor: any SerialExecutor) throws(MoneyConversionError) {
         self.executor = executor
+        self.connection = connection
         self.buys = fillCounts.buys
         self.sells = fillCounts.sells
         self.id = id
@@ -80,21 +69,13 @@ public actor BotInstance {
         self.mode = mode
         self.capitalPct = capitalPct
         self.candles = candles
-        self.candlesSeen = min(candlesSeen, candles.count)
+        let seen = min(candlesSeen, candles.count)
+        self.feed = ReplayFeed(candles: candles, speed: max(0.000_001, NSDecimalNumber(decimal: spec.market.source.speed).doubleValue),
+                               clock: FleetClock(), startAt: seen, anchor: FleetClock.Instant(ms: nowMs))
         self.persistedFills = venue.fills.count
-        self.speed = max(0.000_001, NSDecimalNumber(decimal: spec.market.source.speed).doubleValue)
         (self.trader, self.placedOnStart) = try Self.trader(spec: spec, revision: revision, symbol: symbol, venue: venue, restoring: traderState,
-                                                        candles: candles[..<self.candlesSeen])
-        let firstTime = candles.first?.time ?? 0
-        let resumeTime = self.candlesSeen < candles.count ? candles[self.candlesSeen].time : firstTime
-        self.epochMs = nowMs - Int64(Double(resumeTime - firstTime) * 1000 / speed)
-        func ms(_ key: SettingKey) -> Int64 { spec.timeSpan(key).milliseconds }
-        func int(_ key: SettingKey) -> Int { NSDecimalNumber(decimal: spec.number(key)).intValue }
-        breaker = CircuitBreaker(failureThreshold: int(.circuitBreakerFailures), recoveryMs: ms(.circuitBreakerRecovery))
-        retry = RetryPolicy(attempts: int(.retryAttempts), initialMs: ms(.retryInitialDelay), maxMs: ms(.retryMaxDelay),
-                            base: NSDecimalNumber(decimal: spec.number(.retryBackoffBase)).doubleValue)
-        limiter = RateLimiter(calls: int(.rateLimitCalls), periodMs: ms(.rateLimitPeriod))
-        errors = ErrorTracker(windowMs: ms(.errorWindow), autoPauseAfter: int(.autoPauseAfterErrors))
+                                                        candles: candles[..<seen])
+        venueGuard = VenueGuard(spec: spec)
         self.phase = .running
         // Alive from its start (a restored or restarted instance is not "dead" until its next candle).
         self.heartbeatAt = nowMs
@@ -130,33 +111,23 @@ public actor BotInstance {
     /// The emergency stop's reason while it holds the instance halted.
     var emergencyStop: String? { trader.risk.emergencyStop.map { Self.haltReason($0, bot: bot) } }
 
-    func injectVenueFailures(_ count: Int) { injectedFailures += count }
-
-    /// Guards one venue interaction; returns false when it must wait (breaker open, rate limit,
-    /// retry backoff) or failed (then the candle is retried later).
+    /// One venue interaction through the guard; returns false when it must wait (breaker open,
+    /// rate limit, retry backoff) or failed (then the candle is retried later).
     private func venueCall(nowMs: Int64) -> Bool {
-        guard nowMs >= retryAtMs, breaker.allow(now: nowMs) else { return false }
-        if case .failure(let limited) = limiter.acquire(now: nowMs) {
-            retryAtMs = nowMs + limited.retryAfterMs
+        switch venueGuard.call(nowMs: nowMs, answered: { connection.answers(instance: id, bot: bot, revision: revision) }) {
+        case .answered:
+            return true
+        case .wait:
             return false
-        }
-        if injectedFailures > 0 {
-            injectedFailures -= 1
-            breaker.recordFailure(now: nowMs)
-            venueErrorsThisTick += 1
+        case .failed(let autoPause):
+            probes.venueFailed()
             windowCounters.venueErrors += 1
-            if errors.recordError(now: nowMs) {
+            if autoPause {
                 phase = .paused
-                reason = "auto-paused after \(errors.autoPauseAfter) consecutive venue errors; resume with flotilla bot resume \(bot) or bot reset-errors \(bot)"
+                reason = "auto-paused after \(venueGuard.errors.autoPauseAfter) consecutive venue errors; resume with flotilla bot resume \(bot) or bot reset-errors \(bot)"
             }
-            retryAtMs = nowMs + (retry.delay(attempt: retryAttempt) ?? retry.maxMs)
-            retryAttempt = retry.delay(attempt: retryAttempt + 1) == nil ? retryAttempt : retryAttempt + 1
             return false
         }
-        breaker.recordSuccess()
-        errors.recordSuccess()
-        retryAttempt = 0
-        return true
     }
 
     /// `eth-trend/r2/ETH-BTC#1`: every start of a revision on a symbol is a new incarnation with its
@@ -168,15 +139,12 @@ public actor BotInstance {
     /// Processes every candle that is due by `nowMs`; returns the state to persist when anything changed.
     func advance(nowMs: Int64) -> (state: InstanceState, newFills: [(String, Int64, String)], events: [(kind: String, message: String)])? {
         let started = ContinuousClock.now
-        defer { measureCPU(started: started, nowMs: nowMs) }
+        defer { probes.endTick(started: started, trading: phase == .running, nowMs: nowMs) }
         heartbeatAt = nowMs
         guard phase == .running || phase == .paused else { return nil }
-        let firstTime = candles.first?.time ?? 0
         var processed = 0
         var events: [(kind: String, message: String)] = []
-        while candlesSeen < candles.count {
-            let due = epochMs + Int64(Double(candles[candlesSeen].time - firstTime) * 1000 / speed)
-            guard due <= nowMs else { break }
+        while let due = feed.nextDue, due.ms <= nowMs {
             let candle = candles[candlesSeen]
             if phase == .running, !venueCall(nowMs: nowMs) { break }  // the candle waits for the venue
             // Returns are judged only while a position is open: a flat account's return is always 0.
@@ -189,9 +157,9 @@ public actor BotInstance {
             } else {
                 let call = ContinuousClock.now
                 _ = trader.step(candle)
-                venueLatency += 0.2 * ((ContinuousClock.now - call).seconds - venueLatency)
+                probes.venueAnswered(in: (ContinuousClock.now - call).seconds)
             }
-            candlesSeen += 1
+            _ = feed.take()
             processed += 1
             if !wasHalted, let stop = trader.risk.emergencyStop {
                 phase = .paused
@@ -206,7 +174,7 @@ public actor BotInstance {
         }
         if candlesSeen >= candles.count && reason == nil { reason = "replay finished" }
         // A failed venue call changes the error count (and may pause the bot) without a candle.
-        guard processed > 0 || venueErrorsThisTick > 0 else { return nil }
+        guard processed > 0 || probes.venueErroredThisTick else { return nil }
         let (state, newFills) = snapshot()
         return (state, newFills, events)
     }
@@ -242,28 +210,11 @@ public actor BotInstance {
                                       drawdownPct: windowDrawdownPct)
     }
 
-    /// Feeds the anomaly detector one candle's return, rejects and slippage.
+    /// Feeds the health probes one candle's return, rejects and slippage.
     private func observe(candle: Candle, before: (equity: Double, fills: Int, rejects: Int), equity: Double) {
-        let at = candle.time * 1000
-        if before.equity > 0 { detector.observe("returnPct", (equity - before.equity) / before.equity * 100, at: at) }
-        detector.observe("rejects", Double(trader.rejectionCount - before.rejects), at: at)
         let fills = trader.venue.fills
-        if fills.count > before.fills {
-            let fresh = fills[before.fills...]
-            detector.observe("slippageBps", fresh.map(\.slippageBps).reduce(0, +) / Double(fresh.count), at: at)
-        }
-    }
-
-    /// Venue errors per tick against their baseline, and the share of a core this instance used.
-    private func measureCPU(started: ContinuousClock.Instant, nowMs: Int64) {
-        let now = ContinuousClock.now
-        if phase == .running { detector.observe("venueErrors", Double(venueErrorsThisTick), at: nowMs) }
-        venueErrorsThisTick = 0
-        if let last = lastAdvance {
-            let wall = (now - last).seconds, busy = (now - started).seconds
-            if wall > 0 { cpuShare += 0.1 * (min(1, busy / wall) - cpuShare) }
-        }
-        lastAdvance = now
+        probes.observe(candle: candle, equityBefore: before.equity, equity: equity, rejects: trader.rejectionCount - before.rejects,
+                       fresh: fills.count > before.fills ? fills[before.fills...] : [])
     }
 
     func snapshot() -> (state: InstanceState, newFills: [(String, Int64, String)]) {
@@ -316,17 +267,11 @@ public actor BotInstance {
             equity: venue.equity(at: mark), returnPct: contributed > 0 ? (equity - contributed) / contributed * 100 : 0,
             maxDrawdownPct: maxDrawdownPct, decisions: trader.decisions, rejects: trader.rejectionCount,
             slippageBps: venue.fills.isEmpty ? 0 : venue.fills.map(\.slippageBps).reduce(0, +) / Double(venue.fills.count),
-            position: venue.position, cash: venue.cash, errors: errors.consecutive,
-            circuitBreaker: breaker.state.rawValue, buys: buys, sells: sells,
-            anomalies: detector.anomalies, cpuPct: (cpuShare * 10000).rounded() / 100, memoryBytes: memoryEstimate,
-            venueResponseSeconds: venueLatency, emergencyStop: trader.risk.emergencyStop?.description)
-    }
-
-    /// Bytes this instance holds: its candles (shared with other instances replaying the same
-    /// file), its account's orders and fills, the strategy's indicator windows (estimated).
-    var memoryEstimate: Int {
-        candles.count * MemoryLayout<Candle>.stride + trader.venue.orders.count * (MemoryLayout<Order>.stride + 16)
-            + trader.venue.fills.count * MemoryLayout<Fill>.stride + 500 * 8 * 8
+            position: venue.position, cash: venue.cash, errors: venueGuard.consecutiveErrors,
+            circuitBreaker: venueGuard.breakerState.rawValue, buys: buys, sells: sells,
+            anomalies: probes.detector.anomalies, cpuPct: (probes.cpuShare * 10000).rounded() / 100,
+            memoryBytes: InstanceProbes.memoryEstimate(candles: candles.count, orders: trader.venue.orders.count, fills: trader.venue.fills.count),
+            venueResponseSeconds: probes.venueLatency, emergencyStop: trader.risk.emergencyStop?.description)
     }
 
     var lastClose: Fixed { candlesSeen > 0 ? candles[candlesSeen - 1].close : (candles.first?.open ?? .zero) }
@@ -334,9 +279,8 @@ public actor BotInstance {
     /// The next candle's time and when it is due (wall ms): a new instance on the symbol starts in
     /// step with this one, so both see each candle in the same tick.
     var nextCandle: (time: Int64, dueMs: Int64)? {
-        guard candlesSeen < candles.count else { return nil }
-        let firstTime = candles.first?.time ?? 0
-        return (candles[candlesSeen].time, epochMs + Int64(Double(candles[candlesSeen].time - firstTime) * 1000 / speed))
+        guard let due = feed.nextDue else { return nil }
+        return (candles[candlesSeen].time, due.ms)
     }
 
     // MARK: Commands from the fleet
@@ -346,10 +290,7 @@ public actor BotInstance {
     /// itself because of either. Returns the emergency stop it lifted.
     @discardableResult
     func resetErrors() -> EmergencyStop? {
-        errors = ErrorTracker(windowMs: errors.windowMs, autoPauseAfter: errors.autoPauseAfter)
-        breaker = CircuitBreaker(failureThreshold: breaker.failureThreshold, recoveryMs: breaker.recoveryMs)
-        retryAttempt = 0
-        retryAtMs = 0
+        venueGuard.reset()
         let lifted = trader.risk.emergencyStop
         trader.resetEmergencyStop()
         if phase == .paused, reason?.hasPrefix("auto-paused") == true || reason?.hasPrefix("halted:") == true { setPhase(.running) }
@@ -369,11 +310,11 @@ public actor BotInstance {
         }
         self.phase = phase
         self.reason = reason
-        if phase == .running { errors.recordSuccess() }
+        if phase == .running { venueGuard.resumed() }
     }
 
     /// The watchdog's view: a breaker that stays open means the instance can't trade.
-    var isHealthy: Bool { breaker.state != .open || phase != .running }
+    var isHealthy: Bool { venueGuard.breakerState != .open || phase != .running }
 
     /// Stop placing orders, cancel working orders.
     /// The position's protective orders are remembered and placed again on the next start.

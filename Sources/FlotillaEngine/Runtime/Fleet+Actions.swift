@@ -30,13 +30,10 @@ struct Execution {
 
 /// Carrying out a deploy strategy's actions on the running instances.
 ///
-/// Capital: the bot's capital not held by any live instance sits in the rollout's reserve. A live
-/// instance draws on the reserve when it starts, goes live or its share rises; it returns cash to
-/// the reserve when its share falls, when it stops and when it leaves live for shadow. Shadow
-/// instances trade notional capital that is never the bot's money. After each batch the reserve is
-/// swept into the live instances below their share. Positions move between instances directly
-/// (`handOverPositions`), at their cost, with no trade and no fee. So no transition creates or
-/// destroys money: Σ live equity + reserve moves only by trading.
+/// Capital is accounted by the rollout's `CapitalLedger`: the reserve, what live instances draw
+/// from it and return to it. After each batch the reserve is swept into the live instances below
+/// their share (`rebalance`). Positions move between instances directly (`handOverPositions`), at
+/// their cost, with no trade and no fee.
 ///
 /// Make-before-break: every strategy starts the new instance before the old one hands over and
 /// stops; the executor checks it — a handover needs a running instance to take the positions — and
@@ -93,7 +90,7 @@ extension Fleet {
                 for i in matching(bot: bot, revision: revision, symbol: symbol) {
                     if await i.mode == .live {
                         let cash = await i.transfer(cash: -(await i.cash))
-                        envelopes[bot]?.reserve += -cash
+                        envelopes[bot]?.ledger.stopped(returning: -cash)
                     }
                     _ = await i.stop(reason: "replaced by a rollout")
                     stopped.append(i.id)
@@ -130,8 +127,7 @@ extension Fleet {
             }
             guard !candles.isEmpty else { throw StartFailure(revision: revision, symbol: s, reason: "no candles for \(s)") }
             let notional = try Self.notionalCash(spec)
-            let earlier = try store.runtimeInstances(bot: bot).filter { $0.revision == revision && $0.symbol == s }.count
-            let id = BotInstance.id(bot: bot, revision: revision, symbol: s, incarnation: earlier + 1)
+            let id = BotInstance.id(bot: bot, revision: revision, symbol: s, incarnation: try nextIncarnation(bot: bot, revision: revision, symbol: s))
             // Shadow instances trade notional capital; live ones start empty and draw on the reserve.
             let (seen, lead) = await startingCandle(bot: bot, symbol: s)
             // In step with the instance it starts beside: the same candle in the same tick.
@@ -140,7 +136,7 @@ extension Fleet {
             let instance = try BotInstance(
                 id: id, spec: spec, revision: revision, symbol: s, mode: mode, capitalPct: pct, candles: candles,
                 venue: PaperVenue(cash: mode == .shadow ? notional : .zero, rules: Self.paperRules(spec)),
-                candlesSeen: seen, nowMs: startMs, executor: executor)
+                candlesSeen: seen, nowMs: startMs, connection: connection, executor: executor)
             instances[id] = instance
             touched.insert(id)
         }
@@ -167,7 +163,7 @@ extension Fleet {
                     }
                 }
                 guard let heir else {
-                    try? store.recordEvent(bot: bot, kind: "ModeKept", revision: i.revision,
+                    writes.recordEvent(bot: bot, kind: "ModeKept", revision: i.revision,
                                            message: "\(i.id) stays live: it holds a position and no other live instance on \(i.symbol) can take it")
                     return []
                 }
@@ -176,13 +172,9 @@ extension Fleet {
                 touched.insert(heir.id)
             }
             let (cash, contribution) = await i.leaveLive(notionalCash: notional)
-            if var envelope = envelopes[bot] {
-                envelope.reserve += cash
-                // Its record now shows the shadow account: what it earned on its contribution is
-                // remembered so the capital ledger still balances.
-                envelope.returnedPnL = (envelope.returnedPnL ?? .zero) + (cash - contribution)
-                envelopes[bot] = envelope
-            }
+            // Its record now shows the shadow account: what it earned on its contribution is
+            // remembered so the capital ledger still balances.
+            envelopes[bot]?.ledger.leftLive(returning: cash, contribution: contribution)
         } else {
             await i.setMode(mode)
         }
@@ -207,7 +199,7 @@ extension Fleet {
     private func startingCandle(bot: String, symbol: String) async -> (seen: Int, lead: BotInstance?) {
         var seen = 0
         var lead: BotInstance?
-        for i in instances.values.sorted(by: { $0.id < $1.id }) where i.bot == bot && i.symbol == symbol {
+        for i in instances.of(bot) where i.symbol == symbol {
             guard await i.phase != .stopped else { continue }
             let n = await i.candlesSeen
             if lead == nil || n > seen { (seen, lead) = (n, i) }
@@ -217,54 +209,39 @@ extension Fleet {
 
     /// The bot's instances of a revision (on one symbol), stopped ones of this batch included.
     private func matching(bot: String, revision: Int, symbol: String?) -> [BotInstance] {
-        instances.values.filter { $0.bot == bot && $0.revision == revision && (symbol == nil || $0.symbol == symbol) }.sorted { $0.id < $1.id }
+        instances.of(bot).filter { $0.revision == revision && (symbol == nil || $0.symbol == symbol) }
     }
 
     /// The bot's instances (of a revision, on a symbol) that have not stopped.
     private func running(bot: String, revision: Int?, symbol: String?) async -> [BotInstance] {
         var out: [BotInstance] = []
-        for i in instances.values.sorted(by: { $0.id < $1.id })
-        where i.bot == bot && (revision == nil || i.revision == revision) && (symbol == nil || i.symbol == symbol) {
+        for i in instances.of(bot) where (revision == nil || i.revision == revision) && (symbol == nil || i.symbol == symbol) {
             if await i.phase != .stopped { out.append(i) }
         }
         return out
     }
 
-    /// Moves cash so that each live instance holds its share of the bot's equity: instances above
-    /// their share give cash to the reserve, then the reserve goes to those below theirs.
-    /// Returns the ids of the instances whose cash moved.
+    /// Moves cash so that each live instance holds its share of the bot's equity, as the ledger
+    /// plans it (`CapitalLedger.rebalance`). Returns the ids of the instances whose cash moved.
     func rebalance(bot: String) async throws -> Set<String> {
-        guard var envelope = envelopes[bot] else { return [] }
-        var moved = Set<String>()
-        var live: [(BotInstance, Decimal, Fixed)] = []
-        for i in instances.values where i.bot == bot {
+        guard var ledger = envelopes[bot]?.ledger else { return [] }
+        var accounts: [CapitalLedger.Account] = []
+        var live: [String: BotInstance] = [:]
+        for i in instances.of(bot) {
             guard await i.mode == .live, await i.phase != .stopped else { continue }
-            live.append((i, await i.capitalPct, await i.equity))
+            accounts.append(.init(id: i.id, share: await i.capitalPct, equity: await i.equity, cash: await i.cash))
+            live[i.id] = i
         }
-        guard !live.isEmpty else { return [] }
-        let total = live.reduce(envelope.reserve) { $0 + $1.2 }
-        var deficits: [(BotInstance, Fixed)] = []
-        for (i, pct, equity) in live {
-            let target = total.scaled(by: Int64(NSDecimalNumber(decimal: pct * 1_000_000).int64Value), over: 100_000_000, rounding: .down)
-            if equity > target {
-                let amount = await i.transfer(cash: target - equity)
-                envelope.reserve += -amount
-                if !amount.isZero { moved.insert(i.id) }
-            } else if target > equity {
-                deficits.append((i, target - equity))
-            }
+        var moved = Set<String>()
+        for (id, amount) in ledger.rebalance(accounts) {
+            guard let i = live[id] else { continue }
+            let actual = await i.transfer(cash: amount)
+            // Planned within what the instance holds, so the amount is what moved; should it not
+            // be, the reserve takes the difference and the money still adds up.
+            ledger.reserve += amount - actual
+            if !actual.isZero { moved.insert(id) }
         }
-        let need = deficits.reduce(Fixed.zero) { $0 + $1.1 }
-        if need.units > 0, envelope.reserve.units > 0 {
-            let available = min(envelope.reserve, need)
-            for (i, deficit) in deficits {
-                let share = available.multiplied(by: deficit.divided(by: need, rounding: .down), rounding: .down)
-                let amount = await i.transfer(cash: share)
-                envelope.reserve -= amount
-                if !amount.isZero { moved.insert(i.id) }
-            }
-        }
-        envelopes[bot] = envelope
+        envelopes[bot]?.ledger = ledger
         return moved
     }
 }

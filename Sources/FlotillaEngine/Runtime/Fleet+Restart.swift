@@ -12,7 +12,7 @@ extension Fleet {
     func restart(bot: String, nowMs: Int64) async throws -> [BotInstance] {
         var after: [BotInstance] = []
         var persisted: [InstanceState] = []
-        for old in instances.values.filter({ $0.bot == bot }).sorted(by: { $0.id < $1.id }) {
+        for old in instances.of(bot).sorted(by: { $0.id < $1.id }) {
             let phase = await old.phase, reason = await old.reason
             guard phase != .stopped else {
                 after.append(old)
@@ -29,15 +29,18 @@ extension Fleet {
                 fresh = restored
             } catch {
                 await old.setPhase(phase, reason: reason)
-                try? store.recordEvent(bot: bot, kind: "RestartFailed", revision: old.revision, message: "\(old.id): \(error); it goes on as it was")
+                writes.recordEvent(bot: bot, kind: "RestartFailed", revision: old.revision, message: "\(old.id): \(error); it goes on as it was")
                 throw error
             }
             instances[old.id] = fresh
             persisted.append(await fresh.snapshot().state)
             after.append(fresh)
         }
-        try store.saveInstances(persisted, event: (bot: bot, kind: "BotRestarted", revision: nil,
-                                                   message: "restarted by a person: \(persisted.count) instance(s) from their persisted state"))
+        // Committed with the pass, as every write of a reconcile pass is.
+        for state in persisted { writes.saveInstance(state) }
+        writes.recordEvent(bot: bot, kind: "BotRestarted",
+                           message: persisted.isEmpty ? "restart: no instance was running (a stopped bot starts)"
+                               : "restarted by a person: \(persisted.count) instance(s) from their persisted state")
         return after
     }
 }

@@ -5,36 +5,6 @@ import FlotillaTrading
 import Foundation
 import Logging
 
-/// What the engine persists per bot besides instances: the rollout, the capital not allocated to
-/// any instance (the reserve), and the analysis it is measuring.
-struct RolloutEnvelope: Codable {
-    var rollout: Rollout
-    var reserve: Fixed
-    var analysis: PendingAnalysis?
-    /// The bot capital the reserve and instances account for; an in-place capital change moves the
-    /// difference into (or out of) the reserve.
-    var capital: Fixed? = nil
-    /// Actions persisted but not yet confirmed done: replayed after a crash (every action is
-    /// idempotent), then cleared.
-    var pendingActions: [RolloutAction]? = nil
-    /// Why the bot is Degraded, and when the engine tries again (nil: it is not).
-    var degraded: Degradation? = nil
-    /// PnL that came back to the reserve with the cash of instances that left live for shadow (their
-    /// stored account is the shadow one since): the capital ledger counts it.
-    var returnedPnL: Fixed? = nil
-
-    struct PendingAnalysis: Codable {
-        var template: String
-        var candidate: Int
-        var baseline: Int?
-        var startedAt: Int64
-        /// Each instance's counters and equity when the window started (by instance id): both
-        /// revisions are judged on what happened since then. Persisted, so a restart mid-analysis
-        /// judges the same window.
-        var window: [String: AnalysisWindow.Start]? = nil
-    }
-}
-
 /// The running fleet: every bot's instances and rollouts. A level-based reconciler — each pass
 /// compares the whole desired state in the store with what runs and converges, executing the
 /// deploy strategies' actions after persisting them.
@@ -46,7 +16,11 @@ public actor Fleet {
     let store: StateStore
     let data: MarketDataCache
     let logger: Logger
-    var instances: [String: BotInstance] = [:]
+    var instances = InstanceTable()
+    /// What this pass wrote, committed in one transaction at its end (`flush`).
+    var writes = StoreWrites()
+    /// Instance incarnations started so far per "bot/revision/symbol" (from the store, then counted here).
+    var incarnations: [String: Int]?
     var envelopes: [String: RolloutEnvelope] = [:]
     var specCache: [String: ResolvedBot] = [:]  // "bot@revision" → spec
     /// How long an analysis measures before it is judged (wall time).
@@ -69,18 +43,18 @@ public actor Fleet {
     /// The degraded bots, readable from other threads (`/readyz`).
     public nonisolated let degradedBots = DegradedBots()
 
-    public init(store: StateStore, dataDirectory: String?, logger: Logger) {
+    /// Where the instances' venue calls go: the paper venue, which never fails, unless a test
+    /// gives a venue that does (FlotillaTesting's `FlakyVenue`).
+    let connection: any VenueConnection
+
+    public init(store: StateStore, dataDirectory: String?, logger: Logger, venue: any VenueConnection = PaperConnection()) {
         self.store = store
         self.data = MarketDataCache(baseDirectory: dataDirectory)
         self.logger = logger
+        self.connection = venue
     }
 
     public var instanceCount: Int { instances.count }
-
-    /// Test hook: makes the next `count` venue calls of a bot's instances fail.
-    public func injectVenueFailures(bot: String, revision: Int? = nil, count: Int) async {
-        for i in instances.values where i.bot == bot && (revision == nil || i.revision == revision) { await i.injectVenueFailures(count) }
-    }
 
     // MARK: Recovery
 
@@ -100,19 +74,35 @@ public actor Fleet {
                 degrade(stored.bot, cause: .rolloutState, reason: "its rollout state could not be read: \(error)", revision: stored.candidate, nowMs: nowMs)
             }
         }
-        for state in try store.runtimeInstances() where state.phase != InstancePhase.stopped.rawValue {
+        let restoring = try store.runtimeInstances().filter { $0.phase != InstancePhase.stopped.rawValue }
+        if restoring.count > 1 {
+            // Decoding a spec is the dearest per-bot step of a restart: the desired state is decoded
+            // once (the first pass then decodes nothing) and serves as the revision's spec wherever
+            // nothing was updated in place; the other revisions come in one read, not one per instance.
+            let (_, desired) = try store.desiredState()
+            for applied in desired { if let spec = applied.spec { desiredCache[applied.name] = spec } }
+            let same = try store.botsAtTheirRevisionSpec()
+            for applied in desired where same.contains(applied.name) { specCache["\(applied.name)@\(applied.revision)"] = applied.spec }
+            let stored = try store.revisionSpecJSON()
+            let decoder = JSONDecoder()
+            for state in restoring where specCache["\(state.bot)@\(state.revision)"] == nil {
+                guard let json = stored[state.bot]?[state.revision] else { continue }
+                specCache["\(state.bot)@\(state.revision)"] = try? decoder.decode(ResolvedBot.self, from: Data(json.utf8))
+            }
+        }
+        for state in restoring {
             do {
                 if let instance = try await restore(state, nowMs: nowMs) {
                     instances[state.id] = instance
                     if await instance.placedOnStart {
                         // Protective orders placed again after a stop are saved before anything trades.
-                        try store.saveInstance(await instance.snapshot().state)
+                        writes.saveInstance(await instance.snapshot().state)
                     }
                 }
             } catch {
                 // One instance that can't come back (its data file is gone) never keeps the others down.
                 logger.error("could not restore an instance", metadata: ["instance": "\(state.id)", "error": "\(error)"])
-                try? store.recordEvent(bot: state.bot, kind: "RestoreFailed", revision: state.revision, message: "\(state.id): \(error)")
+                writes.recordEvent(bot: state.bot, kind: "RestoreFailed", revision: state.revision, message: "\(state.id): \(error)")
                 degrade(state.bot, cause: .restore, reason: "instance \(state.id) could not be restored: \(error)", revision: state.revision, nowMs: nowMs)
             }
         }
@@ -129,10 +119,41 @@ public actor Fleet {
             }
         }
         for bot in degraded.keys { try? persistDegradation(bot: bot) }
-        recovered = true
         if !instances.isEmpty {
-            try store.recordEvent(bot: nil, kind: "Recovered", message: "resumed \(instances.count) instance(s) and \(envelopes.count) rollout(s) from the store")
+            writes.recordEvent(bot: nil, kind: "Recovered", message: "resumed \(instances.count) instance(s) and \(envelopes.count) rollout(s) from the store")
         }
+        try flush()
+        recovered = true
+    }
+
+    /// Commits what the pass wrote, in one transaction. When the store refuses the batch, each
+    /// write is tried on its own so that one bad write never keeps every other bot's state from
+    /// the disk; the ones that fail are logged and the error is thrown.
+    func flush() throws {
+        guard !writes.isEmpty else { return }
+        let batch = writes
+        writes = StoreWrites()
+        do {
+            try store.commit(batch)
+        } catch {
+            let failed = store.commitEach(batch)
+            for e in failed { logger.error("a write to the state store failed", metadata: ["error": "\(e)"]) }
+            if !failed.isEmpty { throw error }
+        }
+    }
+
+    /// The incarnation number a new instance of `bot`'s revision on `symbol` gets: one more than
+    /// any started before (stored or started since), so a stopped instance's ledger is never overwritten.
+    func nextIncarnation(bot: String, revision: Int, symbol: String) throws -> Int {
+        if incarnations == nil {
+            var counts: [String: Int] = [:]
+            for state in try store.runtimeInstances(withVenue: false) { counts["\(state.bot)/\(state.revision)/\(state.symbol)", default: 0] += 1 }
+            incarnations = counts
+        }
+        let key = "\(bot)/\(revision)/\(symbol)"
+        let next = (incarnations?[key] ?? 0) + 1
+        incarnations?[key] = next
+        return next
     }
 
     /// An instance rebuilt from its persisted state (recovery, watchdog restarts): its venue and
@@ -161,7 +182,7 @@ public actor Fleet {
             capitalPct: capitalPct, candles: try data.candles(for: spec, symbol: state.symbol), venue: venue,
             candlesSeen: state.candlesSeen, nowMs: nowMs,
             fillCounts: state.metricsJSON.flatMap { try? JSONDecoder().decode(InstanceMetrics.self, from: Data($0.utf8)) }.map { ($0.buys, $0.sells) } ?? (0, 0),
-            trader: trader, executor: executor)
+            trader: trader, connection: connection, executor: executor)
         if state.phase == InstancePhase.paused.rawValue { await instance.setPhase(.paused, reason: state.reason) }
         if state.phase == InstancePhase.failed.rawValue { await instance.setPhase(.failed, reason: state.reason) }
         return instance
@@ -188,24 +209,24 @@ public actor Fleet {
                     // Its bot's problem, not the pass's: the old instance stays (its breaker
                     // open) and the watchdog tries again later.
                     logger.error("watchdog could not restart an instance", metadata: ["instance": "\(id)", "error": "\(error)"])
-                    try? store.recordEvent(bot: instance.bot, kind: "RestartFailed", revision: instance.revision, message: "\(id): \(error)")
+                    writes.recordEvent(bot: instance.bot, kind: "RestartFailed", revision: instance.revision, message: "\(id): \(error)")
                     entry.restartAt = nowMs + Degradation.maxBackoffMs
                     watchdog[id] = entry
                     continue
                 }
                 instances[id] = fresh
-                try store.recordEvent(bot: instance.bot, kind: "InstanceRestarted", revision: instance.revision, message: "\(id) restarted by the watchdog")
+                writes.recordEvent(bot: instance.bot, kind: "InstanceRestarted", revision: instance.revision, message: "\(id) restarted by the watchdog")
                 continue
             }
             switch entry.tracker.unhealthy(now: nowMs) {
             case .restartAt(let at):
                 entry.restartAt = at
-                try store.recordEvent(bot: instance.bot, kind: "InstanceUnhealthy", revision: instance.revision,
+                writes.recordEvent(bot: instance.bot, kind: "InstanceUnhealthy", revision: instance.revision,
                                       message: "\(id): circuit breaker open; restart in \((at - nowMs) / 1000) s")
             case .crashLoop(let restarts):
                 await instance.setPhase(.failed, reason: "crash loop: \(restarts) restarts within \(entry.tracker.loopWindowMs / 60_000) min")
-                try store.saveInstance(await instance.snapshot().state)
-                try store.recordEvent(bot: instance.bot, kind: "CrashLoop", revision: instance.revision, message: "\(id) marked failed after \(restarts) restarts")
+                writes.saveInstance(await instance.snapshot().state)
+                writes.recordEvent(bot: instance.bot, kind: "CrashLoop", revision: instance.revision, message: "\(id) marked failed after \(restarts) restarts")
             }
             watchdog[id] = entry
         }
@@ -231,6 +252,7 @@ public actor Fleet {
     /// Instances advance concurrently (each is its own actor); everything that changed is written
     /// in one transaction per tick.
     public func tick(nowMs: Int64) async throws {
+        try flush()
         // The instances share the fleet's thread: calling them in turn needs no task per instance.
         var changed: [(InstanceState, [(String, Int64, String)])] = []
         var events: [(bot: String, kind: String, revision: Int?, message: String)] = []
@@ -256,10 +278,23 @@ public actor Fleet {
 
     // MARK: Reconciling
 
-    /// One level-based pass over every bot.
+    /// One level-based pass over every bot. What it writes is committed in one transaction at
+    /// its end (also when it fails part way: what was done is recorded).
     public func reconcile(nowMs: Int64) async throws {
         let started = ContinuousClock.now
         defer { progress.recordPass(seconds: (ContinuousClock.now - started).seconds) }
+        do {
+            try await pass(nowMs: nowMs)
+        } catch {
+            try? flush()
+            throw error
+        }
+        try flush()
+        await publish()
+        lastReconcileMs = nowMs
+    }
+
+    private func pass(nowMs: Int64) async throws {
         let commands = Dictionary(grouping: try store.takeRolloutCommands(), by: \.bot)
         let controls = try store.botControls()
         // Specs are decoded only when their hash changed since the last pass.
@@ -273,6 +308,13 @@ public actor Fleet {
         for i in instances.values where await i.phase == .failed { failed[i.bot, default: []].insert(i.revision) }
         failedByBot = failed
         var desiredNames = Set<String>()
+        // Many bots new to this fleet (its first pass): the desired spec is their revision's spec
+        // wherever nothing was updated in place since — found in one read, not a read per bot.
+        let unknown = desired.filter { specCache["\($0.name)@\($0.revision)"] == nil }
+        if unknown.count > 16 {
+            let same = try store.botsAtTheirRevisionSpec()
+            for applied in unknown where same.contains(applied.name) { specCache["\(applied.name)@\(applied.revision)"] = applied.spec }
+        }
         for applied in desired {
             desiredNames.insert(applied.name)
             guard let spec = applied.spec else { continue }
@@ -289,179 +331,112 @@ public actor Fleet {
                 if lastErrors[applied.name] != message {
                     lastErrors[applied.name] = message
                     logger.error("reconcile failed", metadata: ["bot.name": "\(applied.name)", "error": "\(message)"])
-                    try? store.recordEvent(bot: applied.name, kind: "ReconcileError", revision: applied.revision, message: message)
+                    writes.recordEvent(bot: applied.name, kind: "ReconcileError", revision: applied.revision, message: message)
                 }
                 degrade(applied.name, cause: .reconcile, reason: message, revision: applied.revision, nowMs: nowMs)
                 try? persistDegradation(bot: applied.name)
             }
         }
         var gone = Set(envelopes.keys).union(degraded.keys).union(unreadable)
-        for i in instances.values { gone.insert(i.bot) }
+        gone.formUnion(instances.bots)
         for bot in gone.subtracting(desiredNames).sorted() {
             do { try await remove(bot: bot) } catch {
                 logger.error("could not remove a deleted bot", metadata: ["bot.name": "\(bot)", "error": "\(error)"])
             }
         }
-        await publish()
-        lastReconcileMs = nowMs
     }
 
+    /// One bot's turn in a pass, in three parts: a person's controls and commands applied to its
+    /// instances (`applyControls`); the rollout's next step, decided purely from its envelope and
+    /// what was observed (`NextRollout.decide`); and committing it — persisted, carried out,
+    /// settled (`commit`). A Degraded bot waits for its backoff in between (`degradedTurn`).
     private func reconcile(bot applied: AppliedBot, spec: ResolvedBot, control: BotControl, commands: [PendingCommand], nowMs: Int64) async throws {
         let bot = applied.name
-        var mine = instances.values.filter { $0.bot == bot }
-        if control != .stopped, commands.contains(where: { $0.command == .restart }) {
-            mine = try await restart(bot: bot, nowMs: nowMs)
-        }
-        switch control {
-        case .stopped:
-            for i in mine {
-                guard await i.phase != .stopped else { continue }
-                let state = await i.stop(reason: "stopped by a person")
-                try store.saveInstance(state)
-            }
-            return
-        case .paused:
-            for i in mine {
-                if await i.phase == .running { await i.setPhase(.paused, reason: "paused by a person") }
-            }
-        case .running:
-            for i in mine {
-                let phase = await i.phase, reason = await i.reason
-                // Resume what a person paused or stopped; an auto-pause (venue errors) waits for
-                // `bot resume` or `bot reset-errors`.
-                if (phase == .paused && reason == "paused by a person") || (phase == .stopped && reason == "stopped by a person") {
-                    await i.setPhase(.running)
-                }
-            }
-        }
+        guard let requests = try await applyControls(bot: bot, control: control, commands: commands, nowMs: nowMs) else { return }
+        guard try readRolloutAgain(bot: bot, nowMs: nowMs) else { return }
+        guard let (attempt, command) = try await degradedTurn(bot: bot, revision: applied.revision, requests: requests, nowMs: nowMs) else { return }
 
-        var command: RolloutCommand?
-        var undoTo: Int?
-        for c in commands {
-            switch c.command {
-            case .undo: undoTo = c.argument
-            case .restart: break  // carried out above, before the controls
-            case .resume:
-                // Also resumes an instance that paused itself after venue errors.
-                for i in mine where await i.phase == .paused && control == .running { await i.setPhase(.running) }
-            case .resetErrors:
-                for i in mine {
-                    if let lifted = await i.resetErrors() {
-                        // Persisted now: a restart before the next candle must not bring the halt back.
-                        let (state, fills) = await i.snapshot()
-                        try store.saveInstance(state, newFills: fills.map { (clientOrderId: $0.0, time: $0.1, json: $0.2) })
-                        try? store.recordEvent(bot: bot, kind: "EmergencyStopReset", revision: i.revision, message: "\(i.id): reset by a person (\(lifted))")
-                    }
-                }
-                try? store.recordEvent(bot: bot, kind: "ErrorsReset", message: "venue errors, circuit breaker and retry backoff reset by a person")
-            case .promote: command = .promote
-            case .promoteFull: command = .promoteFull
-            case .abort: command = .abort
-            case .retry: command = .retry
-            }
+        let envelope = envelopes[bot]
+        var observation = RolloutObservation(now: nowMs, command: command)
+        observation.unhealthy = failedByBot[bot] ?? []
+        if let pending = NextRollout.analysisDue(envelope, desiredRevision: applied.revision, undoTo: requests.undoTo, now: nowMs, window: analysisWindowMs) {
+            observation.analysis = await judge(pending, spec: spec)
         }
+        let next = NextRollout.decide(
+            envelope, desired: .init(revision: applied.revision, spec: spec, capital: try Self.capital(spec)), undoTo: requests.undoTo,
+            observation: observation)
+        try await commit(next, bot: bot, nowMs: nowMs, attempt: attempt)
+    }
 
-        if unreadable.contains(bot) {
-            // Its rollout state could not be read: starting a first rollout over its running
-            // instances would count their capital twice. Read it again when the backoff is due.
-            guard let d = degraded[bot], d.isDue(nowMs) else { return }
-            guard let stored = try store.rollout(bot: bot) else { unreadable.remove(bot); return }
-            do {
-                envelopes[bot] = try JSONDecoder().decode(RolloutEnvelope.self, from: Data(stored.stateJSON.utf8))
-                unreadable.remove(bot)
-                try resolveDegradation(bot: bot, note: "its rollout state reads again")
-            } catch {
-                degrade(bot, cause: .rolloutState, reason: "its rollout state could not be read: \(error)", revision: stored.candidate, nowMs: nowMs)
-                try? persistDegradation(bot: bot)
-                return
-            }
+    /// A bot whose rollout state could not be read is left alone (starting a first rollout over
+    /// its running instances would count their capital twice) until it reads again, tried when its
+    /// backoff is due. Returns whether the bot's turn goes on.
+    private func readRolloutAgain(bot: String, nowMs: Int64) throws -> Bool {
+        guard unreadable.contains(bot) else { return true }
+        guard let d = degraded[bot], d.isDue(nowMs) else { return false }
+        guard let stored = try store.rollout(bot: bot) else {
+            unreadable.remove(bot)
+            return false
         }
+        do {
+            envelopes[bot] = try JSONDecoder().decode(RolloutEnvelope.self, from: Data(stored.stateJSON.utf8))
+            unreadable.remove(bot)
+            try resolveDegradation(bot: bot, note: "its rollout state reads again")
+            return true
+        } catch {
+            degrade(bot, cause: .rolloutState, reason: "its rollout state could not be read: \(error)", revision: stored.candidate, nowMs: nowMs)
+            try? persistDegradation(bot: bot)
+            return false
+        }
+    }
 
-        var envelope = envelopes[bot]
-        var actions: [RolloutAction] = []
-        // A degraded bot is tried again when its backoff is due — or at once when a person acts
-        // (abort, undo) or a new revision arrives, which replace what failed.
-        var attempt: Degradation?
-        if let d = degraded[bot] {
-            let replaced = command == .abort || undoTo != nil || (envelope.map { $0.rollout.core.candidate != applied.revision } ?? false)
-            if replaced {
-                try resolveDegradation(bot: bot, note: command == .abort ? "aborted by a person" : undoTo != nil ? "undone by a person" : "replaced by a newer revision")
-                envelope = envelopes[bot]
-            } else if !d.isDue(nowMs), command == nil {
-                return
-            } else {
-                attempt = d
-                switch d.cause {
-                case .candidateStart:
-                    if let current = envelope, current.rollout.phase == .aborted, current.rollout.core.candidate == d.revision { command = .retry }
-                case .pendingActions:
-                    if var current = envelope, let pending = current.pendingActions, !pending.isEmpty {
-                        current.degraded = d
-                        try await carryOut(pending, bot: bot, envelope: current, nowMs: nowMs, attempt: d)
-                        return
-                    }
-                case .restore:
-                    try await restoreMissing(bot: bot, nowMs: nowMs, attempt: d)
-                    return
-                case .reconcile, .rolloutState:
-                    break
-                }
+    /// A Degraded bot is tried again when its backoff is due — or at once when a person acts
+    /// (abort, undo) or a new revision arrives, which replace what failed. Returns the attempt
+    /// (nil: the bot is not Degraded) and the rollout command to step with, or nil when the bot's
+    /// turn is over (it waits, or its retry was carried out here).
+    private func degradedTurn(bot: String, revision: Int, requests: BotRequests, nowMs: Int64) async throws
+        -> (attempt: Degradation?, command: RolloutCommand?)?
+    {
+        guard let d = degraded[bot] else { return (nil, requests.command) }
+        let envelope = envelopes[bot]
+        let replaced = requests.command == .abort || requests.undoTo != nil || (envelope.map { $0.rollout.core.candidate != revision } ?? false)
+        if replaced {
+            try resolveDegradation(bot: bot, note: requests.command == .abort ? "aborted by a person" : requests.undoTo != nil ? "undone by a person" : "replaced by a newer revision")
+            return (nil, requests.command)
+        }
+        if !d.isDue(nowMs), requests.command == nil { return nil }
+        switch d.cause {
+        case .candidateStart:
+            if let current = envelope, current.rollout.phase == .aborted, current.rollout.core.candidate == d.revision { return (d, .retry) }
+        case .pendingActions:
+            if var current = envelope, let pending = current.pendingActions, !pending.isEmpty {
+                current.degraded = d
+                try await carryOut(pending, bot: bot, envelope: current, nowMs: nowMs, attempt: d)
+                return nil
             }
+        case .restore:
+            try await restoreMissing(bot: bot, nowMs: nowMs, attempt: d)
+            return nil
+        case .reconcile, .rolloutState:
+            break
         }
-        if let target = undoTo, var current = envelope {
-            let serving = current.rollout.phase == .completed ? current.rollout.core.candidate : (current.rollout.core.stable ?? current.rollout.core.candidate)
-            actions += current.rollout.supersede(by: target, now: nowMs)
-            var undo = Rollout.undo(bot: bot, current: serving, to: target)
-            actions += undo.start(now: nowMs)
-            current.rollout = undo
-            current.analysis = nil
-            envelope = current
-            try store.pinRevision(bot: bot, revision: target)
-        } else if var current = envelope, current.rollout.core.candidate != applied.revision {
-            // A new revision: abandon the one in flight on the fast path, then roll out the new one.
-            let stable = current.rollout.phase == .completed ? current.rollout.core.candidate : current.rollout.core.stable
-            actions += current.rollout.supersede(by: applied.revision, now: nowMs)
-            var next = Rollout(bot: spec, stable: stable, candidate: applied.revision)
-            actions += next.start(now: nowMs)
-            current.rollout = next
-            current.analysis = nil
-            envelope = current
-        } else if var current = envelope {
-            var observation = RolloutObservation(now: nowMs, command: command)
-            observation.unhealthy = failedByBot[bot] ?? []
-            if let pending = current.analysis, nowMs - pending.startedAt >= analysisWindowMs {
-                observation.analysis = await judge(pending, spec: spec)
-                current.analysis = nil
-            }
-            actions += current.rollout.step(observation)
-            envelope = current
-        } else {
-            var first = Rollout(bot: spec, stable: nil, candidate: applied.revision)
-            actions += first.start(now: nowMs)
-            envelope = RolloutEnvelope(rollout: first, reserve: try Self.capital(spec), analysis: nil)
-        }
-        guard var envelope else { return }
-        let capital = try Self.capital(spec)
-        if let accounted = envelope.capital, accounted != capital {
-            envelope.reserve += capital - accounted
-            actions.append(.event(kind: "CapitalChanged", message: "capital \(accounted) → \(capital) (in place)"))
-        }
-        envelope.capital = capital
-        for action in actions {
-            if case .runAnalysis(let template, let candidate, let baseline) = action {
-                // Its window opens once the batch is carried out (`settle`): after any switch of accounts.
-                envelope.analysis = .init(template: template, candidate: candidate, baseline: baseline, startedAt: nowMs, window: nil)
-            }
-        }
-        if let attempt, actions.isEmpty {
+        return (d, requests.command)
+    }
+
+    /// Commits a decided step: an undo pins the desired state first; a retry with nothing left to
+    /// do resolves the degradation; a step with actions (or a bot's first envelope) is carried out.
+    private func commit(_ next: NextRollout, bot: String, nowMs: Int64, attempt: Degradation?) async throws {
+        if let pin = next.pin { try store.pinRevision(bot: bot, revision: pin) }
+        var envelope = next.envelope
+        if let attempt, next.actions.isEmpty {
             // Nothing left to do: what failed (a reconcile pass) went through this time.
             envelope.degraded = nil
             envelopes[bot] = envelope
             try resolveDegradation(bot: bot, note: "reconciled after \(attempt.attempts) failed attempt(s)")
             return
         }
-        guard !actions.isEmpty || envelopes[bot] == nil || envelopes[bot]?.capital == nil else { return }
-        try await carryOut(actions, bot: bot, envelope: envelope, nowMs: nowMs, attempt: attempt)
+        guard !next.actions.isEmpty || envelopes[bot] == nil || envelopes[bot]?.capital == nil else { return }
+        try await carryOut(next.actions, bot: bot, envelope: envelope, nowMs: nowMs, attempt: attempt)
     }
 
     /// Persists the rollout with its actions pending, carries them out, and persists the outcome.
@@ -548,10 +523,10 @@ public actor Fleet {
             let changed = d.reason != reason
             d.failedAgain(cause: cause, reason: reason, revision: revision, now: nowMs)
             degraded[bot] = d
-            if changed { try? store.recordEvent(bot: bot, kind: "BotDegraded", revision: revision, message: reason) }
+            if changed { writes.recordEvent(bot: bot, kind: "BotDegraded", revision: revision, message: reason) }
         } else {
             degraded[bot] = Degradation(cause: cause, reason: reason, revision: revision, now: nowMs)
-            try? store.recordEvent(bot: bot, kind: "BotDegraded", revision: revision, message: "\(reason); trying again with backoff")
+            writes.recordEvent(bot: bot, kind: "BotDegraded", revision: revision, message: "\(reason); trying again with backoff")
         }
         envelopes[bot]?.degraded = degraded[bot]
     }
@@ -568,7 +543,7 @@ public actor Fleet {
     private func resolveDegradation(bot: String, note: String) throws {
         guard degraded.removeValue(forKey: bot) != nil else { return }
         lastErrors[bot] = nil
-        try? store.recordEvent(bot: bot, kind: "BotRecovered", message: note)
+        writes.recordEvent(bot: bot, kind: "BotRecovered", message: note)
         guard var envelope = envelopes[bot] else { return }
         envelope.degraded = nil
         envelopes[bot] = envelope
@@ -581,7 +556,7 @@ public actor Fleet {
         let events: [(kind: String, message: String)] = actions.compactMap {
             if case .event(let kind, let message) = $0 { return (kind, message) } else { return nil }
         }
-        try store.saveRollout(
+        writes.saveRollout(
             StoredRollout(bot: bot, candidate: r.core.candidate, stable: r.core.stable, strategy: r.strategyName, phase: r.phase.rawValue,
                           stateJSON: json, updatedAt: Date()),
             events: events, revision: r.core.candidate, instances: instances)
@@ -590,7 +565,7 @@ public actor Fleet {
     /// Opens an analysis window on the revisions' running instances (see `AnalysisWindow`).
     private func analysisWindow(bot: String, revisions: [Int]) async -> [String: AnalysisWindow.Start] {
         var starts: [String: AnalysisWindow.Start] = [:]
-        for i in instances.values where i.bot == bot && revisions.contains(i.revision) {
+        for i in instances.of(bot) where revisions.contains(i.revision) {
             guard await i.phase != .stopped else { continue }
             starts[i.id] = await i.openWindow()
         }
@@ -604,7 +579,7 @@ public actor Fleet {
         func metrics(_ revision: Int?) async -> TradingMetrics? {
             guard let revision else { return nil }
             var samples: [AnalysisWindow.Sample] = []
-            for i in instances.values.sorted(by: { $0.id < $1.id }) where i.bot == spec.name && i.revision == revision {
+            for i in instances.of(spec.name) where i.revision == revision {
                 guard await i.phase != .stopped else { continue }
                 samples.append(AnalysisWindow.sample(start: pending.window?[i.id], now: await i.windowReading))
             }
@@ -613,22 +588,23 @@ public actor Fleet {
         let candidate = await metrics(pending.candidate) ?? TradingMetrics()
         let stable = await metrics(pending.baseline)
         let result = Analysis.evaluate(template: pending.template, template, candidate: candidate, stable: stable)
-        try? store.recordEvent(bot: spec.name, kind: "Analysis\(result.phase.rawValue)", revision: pending.candidate, message: "\(pending.template): \(result.message)")
+        writes.recordEvent(bot: spec.name, kind: "Analysis\(result.phase.rawValue)", revision: pending.candidate, message: "\(pending.template): \(result.message)")
         return result
     }
 
     func remove(bot: String) async throws {
-        for (id, i) in instances where i.bot == bot {
+        for i in instances.of(bot) {
+            let id = i.id
             let state = await i.stop(reason: "bot deleted")
-            try store.saveInstance(state)
+            writes.saveInstance(state)
             instances[id] = nil
         }
         envelopes[bot] = nil
         degraded[bot] = nil
         unreadable.remove(bot)
         lastErrors[bot] = nil
-        try store.deleteRollout(bot: bot)
-        try store.recordEvent(bot: bot, kind: "BotRemoved", message: "instances stopped (open positions stay recorded)")
+        writes.deleteRollout(bot: bot)
+        writes.recordEvent(bot: bot, kind: "BotRemoved", message: "instances stopped (open positions stay recorded)")
     }
 
     // MARK: Shutdown
@@ -642,9 +618,10 @@ public actor Fleet {
             // Resumes on the next start (a halted instance stays halted), its protective orders placed again.
             resumable.phase = (halted == nil ? InstancePhase.running : .paused).rawValue
             resumable.reason = halted ?? "stopped with flotilla up; resumes on restart"
-            try store.saveInstance(resumable)
+            writes.saveInstance(resumable)
         }
-        try store.recordEvent(bot: nil, kind: "Shutdown", message: "stopped \(instances.count) instance(s); orders cancelled, state persisted")
+        writes.recordEvent(bot: nil, kind: "Shutdown", message: "stopped \(instances.count) instance(s); orders cancelled, state persisted")
+        try flush()
     }
 }
 
@@ -658,12 +635,12 @@ extension Fleet {
               let envelope = try? JSONDecoder().decode(RolloutEnvelope.self, from: Data(stored.stateJSON.utf8)),
               let applied = try store.desiredState().bots.first(where: { $0.name == bot }), let spec = applied.spec
         else { return nil }
-        var accounted = envelope.reserve - (envelope.returnedPnL ?? .zero)
+        var contributions: [Fixed] = []
         for i in try store.runtimeInstances(bot: bot) where i.mode == "live" {
             guard let json = i.venueJSON, let venue = try? JSONDecoder().decode(PaperVenue.self, from: Data(json.utf8)) else { continue }
-            accounted += venue.startingCash
+            contributions.append(venue.startingCash)
         }
-        return (accounted, try capital(spec))
+        return (envelope.ledger.accounted(contributions: contributions), try capital(spec))
     }
 
     /// A bot's money as the fleet holds it now: the reserve plus the equity of every live instance
@@ -686,7 +663,7 @@ extension Fleet {
         guard let envelope = envelopes[bot] else { return nil }
         var newest: [String: (seen: Int, close: Fixed)] = [:]
         var running: [BotInstance] = []
-        for i in instances.values where i.bot == bot {
+        for i in instances.of(bot) {
             guard await i.phase != .stopped else { continue }
             running.append(i)
             let seen = await i.candlesSeen

@@ -1,5 +1,6 @@
 import Foundation
 import FlotillaStore
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
@@ -18,24 +19,28 @@ enum FleetExecutor {
 
 /// When the reconciler last passed and whether recovery finished, published by the fleet for
 /// readers on other threads.
-public final class FleetProgress: @unchecked Sendable {
-    // @unchecked: both fields are only touched under `lock`.
-    private let lock = NSLock()
-    private var isRecovered = false
-    private var lastPass: Double = 0
-    private var passCount = 0
-    private var passFinished: Date?
+public final class FleetProgress: Sendable {
+    private struct State {
+        var recovered = false
+        var lastPass: Double = 0
+        var passCount = 0
+        var passFinished: Date?
+    }
 
-    func set(recovered: Bool) { lock.withLock { isRecovered = recovered } }
+    private let state = NIOLockedValueBox(State())
 
-    public var recovered: Bool { lock.withLock { isRecovered } }
+    func set(recovered: Bool) { state.withLockedValue { $0.recovered = recovered } }
 
-    func recordPass(seconds: Double) { lock.withLock { (lastPass, passCount, passFinished) = (seconds, passCount + 1, Date()) } }
+    public var recovered: Bool { state.withLockedValue { $0.recovered } }
+
+    func recordPass(seconds: Double) {
+        state.withLockedValue { s in (s.lastPass, s.passCount, s.passFinished) = (seconds, s.passCount + 1, Date()) }
+    }
 
     /// Wall-clock time since the last reconcile pass finished (nil before the first).
-    public var secondsSinceLastPass: Double? { lock.withLock { passFinished.map { Date().timeIntervalSince($0) } } }
+    public var secondsSinceLastPass: Double? { state.withLockedValue { s in s.passFinished.map { Date().timeIntervalSince($0) } } }
     /// The last reconcile pass's duration and how many passes ran.
-    public var passes: (lastSeconds: Double, count: Int) { lock.withLock { (lastPass, passCount) } }
+    public var passes: (lastSeconds: Double, count: Int) { state.withLockedValue { ($0.lastPass, $0.passCount) } }
 }
 
 /// An instance as published by the fleet after each tick and reconcile pass.
@@ -60,14 +65,12 @@ public struct LiveInstance: Sendable {
 
 /// The fleet's instances in memory, for the HTTP side: views and /metrics read them here instead
 /// of reading the store and decoding a thousand metrics documents a second.
-public final class LiveFleet: @unchecked Sendable {
-    // @unchecked: `current` and `version` are only touched under `lock`.
-    private let lock = NSLock()
-    private var current: [LiveInstance] = []
-    private var published = false
+public final class LiveFleet: Sendable {
+    /// nil before the fleet's first pass.
+    private let current = NIOLockedValueBox<[LiveInstance]?>(nil)
 
-    func replace(_ instances: [LiveInstance]) { lock.withLock { (current, published) = (instances, true) } }
+    func replace(_ instances: [LiveInstance]) { current.withLockedValue { $0 = instances } }
 
     /// The running instances, or nil before the fleet's first pass.
-    public var instances: [LiveInstance]? { lock.withLock { published ? current : nil } }
+    public var instances: [LiveInstance]? { current.withLockedValue { $0 } }
 }

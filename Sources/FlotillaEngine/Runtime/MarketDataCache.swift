@@ -1,13 +1,12 @@
 import FlotillaSpec
 import FlotillaTrading
 import Foundation
+import NIOConcurrencyHelpers
 
 /// Candles for every instance, loaded once per file and shared (a thousand bots on one market
 /// share one array).
-final class MarketDataCache: @unchecked Sendable {
-    // @unchecked: `cache` is only touched under `lock`.
-    private let lock = NSLock()
-    private var cache: [String: [Candle]] = [:]
+final class MarketDataCache: Sendable {
+    private let cache = NIOLockedValueBox<[String: [Candle]]>([:])
     let files: CandleFiles
 
     /// `baseDirectory` is the project's `bots.d/`: replay names are looked up there, and files must
@@ -22,23 +21,23 @@ final class MarketDataCache: @unchecked Sendable {
         switch bot.market.source.feed {
         case .replay:
             let name = bot.market.source.replayFile(for: symbol) ?? ""
-            if let hit = lock.withLock({ cache[name] }) { return hit }
+            if let hit = cache.withLockedValue({ $0[name] }) { return hit }
             let candles: [Candle]
             do {
                 candles = try files.read(name)
             } catch {
                 throw EngineError.missingData("\(bot.name) on \(symbol): \(error.message)")
             }
-            lock.withLock { cache[name] = candles }
+            cache.withLockedValue { $0[name] = candles }
             return candles
         case .synthetic(let seed, let start, let vol, let drift):
             let key = "synthetic:\(seed):\(symbol):\(bot.market.interval.milliseconds)"
-            if let hit = lock.withLock({ cache[key] }) { return hit }
+            if let hit = cache.withLockedValue({ $0[key] }) { return hit }
             let candles = Array(SyntheticCandles(
                 seed: UInt64(seed) &+ symbol.utf8.reduce(UInt64(0)) { $0 &* 31 &+ UInt64($1) }, start: try TradingBridge.money(start, "spec.market.source.synthetic.startPrice"),
                 interval: Int64(bot.market.interval.seconds), volatilityPct: TradingBridge.double(vol), driftPct: TradingBridge.double(drift),
                 tick: Fixed(units: 1)).prefix(20_000))
-            lock.withLock { cache[key] = candles }
+            cache.withLockedValue { $0[key] = candles }
             return candles
         }
     }

@@ -13,16 +13,37 @@ public struct ReplayFeed<C: Clock>: CandleFeed where C.Duration == Swift.Duratio
     public let speed: Double?
     private let clock: C
     private var nextDeadline: C.Instant?
+    private let anchor: C.Instant?
 
     /// - Parameter startAt: the index to resume from (after a restart, the first unseen candle).
-    public init(candles: [Candle], speed: Double?, clock: C, startAt: Int = 0) {
+    /// - Parameter anchor: when the candle at `startAt` is due, for a caller that polls (`nextDue`).
+    public init(candles: [Candle], speed: Double?, clock: C, startAt: Int = 0, anchor: C.Instant? = nil) {
         self.candles = candles
         self.index = max(0, min(startAt, candles.count))
         self.speed = speed
         self.clock = clock
+        self.anchor = anchor
     }
 
     public var position: Int { index }
+
+    /// When the next candle is due, for a caller that polls instead of waiting (a fleet advances
+    /// thousands of instances on one thread): the one at `startAt` at `anchor` (when not given: now),
+    /// each after it its gap at `speed` after the one before. nil when the replay has ended.
+    public var nextDue: C.Instant? {
+        guard index < candles.count else { return nil }
+        guard let last = nextDeadline else { return anchor ?? clock.now }
+        guard let speed, speed > 0, index > 0 else { return last }
+        return last.advanced(by: .milliseconds(Int64(Double(candles[index].time - candles[index - 1].time) / speed * 1000)))
+    }
+
+    /// Takes the next candle without waiting: a poller takes it once `nextDue` has come.
+    public mutating func take() -> Candle? {
+        guard let due = nextDue else { return nil }
+        nextDeadline = due
+        index += 1
+        return candles[index - 1]
+    }
 
     public mutating func next() async throws -> Candle? {
         guard index < candles.count else { return nil }

@@ -1,0 +1,83 @@
+import FlotillaSpec
+import Foundation
+import GRDB
+
+/// Writes collected during one engine pass and committed together (`StateStore.commit`): one
+/// transaction — one sync to disk — for a pass over ten thousand bots instead of two or three per
+/// bot. The writes keep their order; an event keeps the time it was recorded at.
+public struct StoreWrites: Sendable {
+    enum Write: Sendable {
+        case instance(InstanceState, fills: [(clientOrderId: String, time: Int64, json: String)])
+        case rollout(StoredRollout, events: [(kind: String, message: String)], revision: Int?, time: Int64)
+        case deleteRollout(bot: String)
+        case event(bot: String?, kind: String, revision: Int?, message: String, time: Int64)
+    }
+
+    private(set) var writes: [Write] = []
+
+    public init() {}
+
+    public var isEmpty: Bool { writes.isEmpty }
+    public var count: Int { writes.count }
+
+    /// See `StateStore.saveInstance`.
+    public mutating func saveInstance(_ state: InstanceState, newFills: [(clientOrderId: String, time: Int64, json: String)] = []) {
+        writes.append(.instance(state, fills: newFills))
+    }
+
+    /// See `StateStore.saveRollout`: the rollout with the events of its step, and the instance
+    /// states that go with it.
+    public mutating func saveRollout(_ r: StoredRollout, events: [(kind: String, message: String)], revision: Int?, instances: [InstanceState] = []) {
+        for state in instances { writes.append(.instance(state, fills: [])) }
+        writes.append(.rollout(r, events: events, revision: revision, time: StateStore.now()))
+    }
+
+    public mutating func deleteRollout(bot: String) { writes.append(.deleteRollout(bot: bot)) }
+
+    /// See `StateStore.recordEvent`.
+    public mutating func recordEvent(bot: String?, kind: String, revision: Int? = nil, message: String) {
+        writes.append(.event(bot: bot, kind: kind, revision: revision, message: message, time: StateStore.now()))
+    }
+
+    /// Appends `other`'s writes after these.
+    public mutating func append(contentsOf other: StoreWrites) { writes += other.writes }
+}
+
+extension StateStore {
+    /// Commits `writes` in one transaction: all of them or none.
+    public func commit(_ writes: StoreWrites) throws {
+        guard !writes.isEmpty else { return }
+        try writer.write { db in
+            for write in writes.writes { try Self.apply(write, db) }
+        }
+    }
+
+    /// Commits each write in its own transaction, skipping those that fail (returned with their
+    /// error): after a batch was refused, one bad write must not keep every other bot's from the disk.
+    public func commitEach(_ writes: StoreWrites) -> [any Error] {
+        var errors: [any Error] = []
+        for write in writes.writes {
+            do { try writer.write { db in try Self.apply(write, db) } } catch { errors.append(error) }
+        }
+        return errors
+    }
+
+    private static func apply(_ write: StoreWrites.Write, _ db: Database) throws {
+        switch write {
+        case .instance(let state, let fills):
+            try upsert(db, state)
+            for fill in fills {
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO fills (instance, client_order_id, time, fill_json, mode) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [state.id, fill.clientOrderId, fill.time, fill.json, fillMode(state)])
+            }
+        case .rollout(let r, let events, let revision, let time):
+            try upsertRollout(db, r, events: events, revision: revision, time: time)
+        case .deleteRollout(let bot):
+            try db.execute(sql: "DELETE FROM rollouts WHERE bot = ?", arguments: [bot])
+        case .event(let bot, let kind, let revision, let message, let time):
+            var event = EventRecord(time: time, bot: bot, kind: kind, revision: revision, message: String(Printable.escaping(message).prefix(2000)), details: nil)
+            try event.insert(db)
+        }
+    }
+}
