@@ -3,36 +3,7 @@ import FlotillaTesting
 import Foundation
 import Testing
 
-/// One backtesting.py 0.6.6 run of its SmaCross strategy, as tools/reference/backtesting_reference.py
-/// wrote it into Tests/Fixtures/reference/backtesting-sma-cross.json.
-struct SmaCrossReference: Decodable, Sendable, CustomTestStringConvertible {
-    struct Trade: Decodable, Sendable {
-        var size: String
-        var entryTime: String
-        var exitTime: String
-        var entryPrice: Double
-        var exitPrice: Double
-        var pnl: Double
-    }
-    var file: String
-    var bot: String
-    var fast: Int
-    var slow: Int
-    var cash: Double
-    var commission: Double
-    /// "1": backtesting.py's `Backtest` (whole units); "0.00000001": `FractionalBacktest`.
-    var lot: String
-    var finalEquity: Double
-    var trades: [Trade]
-
-    var testDescription: String { "\(file) SMA(\(fast)/\(slow)), lot \(lot), commission \(commission * 100)%" }
-
-    static func all() -> [SmaCrossReference] {
-        struct File: Decodable { var runs: [SmaCrossReference] }
-        let data = try! Data(contentsOf: Fixtures.url("reference/backtesting-sma-cross.json"))
-        return try! JSONDecoder().decode(File.self, from: data).runs
-    }
-}
+extension SmaCrossReference: CustomTestStringConvertible {}
 
 /// The path a user runs — `flotilla backtest -f SPEC`: the spec loaded and resolved against the
 /// profile, the risk manager sizing the entry (no stop-loss: `maxPositionPct` of equity), the paper

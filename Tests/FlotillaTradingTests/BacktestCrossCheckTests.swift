@@ -3,32 +3,7 @@ import FlotillaTrading
 import Foundation
 import Testing
 
-struct ReferenceRun: Decodable, Sendable, CustomTestStringConvertible {
-    struct Trade: Decodable, Sendable {
-        var size: String
-        var entryTime: String
-        var exitTime: String
-        var entryPrice: Double
-        var exitPrice: Double
-        var pnl: Double
-    }
-    var file: String
-    var fast: Int
-    var slow: Int
-    var cash: Double
-    var commission: Double
-    var lot: String
-    var finalEquity: Double
-    var trades: [Trade]
-
-    var testDescription: String { "\(file) SMA(\(fast)/\(slow)), lot \(lot), commission \(commission * 100)%" }
-}
-
-func referenceRuns() -> [ReferenceRun] {
-    struct File: Decodable { var runs: [ReferenceRun] }
-    let data = try! Data(contentsOf: Fixtures.url("reference/backtesting-sma-cross.json"))
-    return try! JSONDecoder().decode(File.self, from: data).runs
-}
+extension SmaCrossReference: CustomTestStringConvertible {}
 
 func bundledCandles(_ name: String) throws -> [Candle] {
     let path = try #require(BundledData.path(name), "\(name) is bundled")
@@ -39,8 +14,8 @@ func bundledCandles(_ name: String) throws -> [Candle] {
 /// runs through a spec file and `flotilla backtest` are in FlotillaCLITests.
 @Suite("Backtest agrees with backtesting.py")
 struct BacktestCrossCheckTests {
-    @Test("long-only SMA crossover, all-in, next-open fills: the same trades, sizes (whole units exactly), final equity within 0.1 %", arguments: referenceRuns())
-    func smaCross(_ reference: ReferenceRun) throws {
+    @Test("long-only SMA crossover, all-in, next-open fills: the same trades, sizes (whole units exactly), final equity within 0.1 %", arguments: SmaCrossReference.all())
+    func smaCross(_ reference: SmaCrossReference) throws {
         let candles = try bundledCandles(reference.file)
         let fee = try #require(Fixed(parsing: String(reference.commission)))
         let lot = try #require(Fixed(parsing: reference.lot))
