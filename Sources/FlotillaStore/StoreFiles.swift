@@ -34,13 +34,21 @@ enum StoreFiles {
             close(fd)
             return
         }
-        guard isRegular(path), isDatabase(path) else { return }
-        for file in [path, path + "-wal", path + "-shm"] where isRegular(file) { _ = chmod(file, 0o600) }
+        // Only a store that is not private yet is opened to read its header: opening and closing
+        // a descriptor of a database this process already has open would drop SQLite's POSIX locks.
+        let files = [path, path + "-wal", path + "-shm"].filter { isRegular($0) && !isPrivate($0) }
+        guard !files.isEmpty, isRegular(path), isDatabase(path) else { return }
+        for file in files { _ = chmod(file, 0o600) }
     }
 
     private static func isRegular(_ path: String) -> Bool {
         var info = stat()
         return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+    }
+
+    private static func isPrivate(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0 && info.st_mode & 0o077 == 0
     }
 
     /// Empty (just created) or starting with SQLite's header.
