@@ -180,6 +180,22 @@ struct StateFileTests {
         }
     }
 
+    @Test("a store an older version left readable is made private on open; a --state naming another file keeps its mode")
+    func olderStoreMadePrivate() async throws {
+        let p = try Project()
+        #expect(await p.run("apply", "--auto-approve").code == 0)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: p.statePath)
+        #expect(await p.run("get", "bots").code == 0)
+        #expect((try FileManager.default.attributesOfItem(atPath: p.statePath)[.posixPermissions] as? Int) == 0o600)
+
+        let notes = p.dir.appendingPathComponent("notes.txt")
+        try "not a database\n".write(to: notes, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: notes.path)
+        #expect(await p.run("get", "bots", "--state", notes.path).code != 0)
+        #expect((try FileManager.default.attributesOfItem(atPath: notes.path)[.posixPermissions] as? Int) == 0o644)
+        #expect(try String(contentsOf: notes, encoding: .utf8) == "not a database\n")
+    }
+
     @Test("concurrent first applies on a fresh project give one result and no error")
     func concurrentFirstApplies() async throws {
         let p = try Project()
