@@ -1,3 +1,4 @@
+import FlotillaSpec
 import Foundation
 
 /// A bot as people see it — desired state, rollout, instances, sync with the files — built here
@@ -8,15 +9,15 @@ public struct BotView: Codable, Sendable {
         public var id: String
         public var revision: Int
         public var symbol: String
-        public var phase: String
+        public var phase: InstancePhase
         public var reason: String?
-        public var mode: String
+        public var mode: InstanceMode
         public var capitalPct: String
         public var candlesSeen: Int
         public var heartbeatAgeSeconds: Double?
         public var metrics: InstanceMetrics?
 
-        public init(id: String, revision: Int, symbol: String, phase: String, reason: String?, mode: String, capitalPct: String, candlesSeen: Int,
+        public init(id: String, revision: Int, symbol: String, phase: InstancePhase, reason: String?, mode: InstanceMode, capitalPct: String, candlesSeen: Int,
                     heartbeatAgeSeconds: Double?, metrics: InstanceMetrics?) {
             self.id = id
             self.revision = revision
@@ -32,7 +33,7 @@ public struct BotView: Codable, Sendable {
     }
     public struct RolloutView: Codable, Sendable {
         public var strategy: String
-        public var phase: String
+        public var phase: RolloutPhase
         public var stable: Int?
         public var candidate: Int
         public var step: String
@@ -42,7 +43,7 @@ public struct BotView: Codable, Sendable {
         public var lastAnalysis: AnalysisResult?
         public var degraded: Degradation?
 
-        public init(strategy: String, phase: String, stable: Int?, candidate: Int, step: String, stepsDone: Int?, stepsTotal: Int?, message: String,
+        public init(strategy: String, phase: RolloutPhase, stable: Int?, candidate: Int, step: String, stepsDone: Int?, stepsTotal: Int?, message: String,
                     lastAnalysis: AnalysisResult?, degraded: Degradation?) {
             self.strategy = strategy
             self.phase = phase
@@ -71,10 +72,10 @@ public struct BotView: Codable, Sendable {
     /// it keeps trading until `apply --prune`), not-applied (only in the files; revision 0) or
     /// unknown (the files do not validate). Nil when no files were read.
     public var sync: BotSync?
-    public var control: String
+    public var control: BotControl
     /// healthy, degraded, unhealthy or dead (`BotHealth`); `degraded` too whenever the engine could
     /// not bring the bot to its desired state — then `degraded` says why.
-    public var health: String
+    public var health: HealthStatus
     /// Why the engine could not bring the bot to its desired state (a failed start, restore or
     /// reconcile) and when it tries again; nil when it could.
     public var degraded: Degradation?
@@ -82,7 +83,7 @@ public struct BotView: Codable, Sendable {
     public var instances: [InstanceView]
 
     public init(name: String, labels: [String: String], revision: Int, profile: String, strategy: String, deploy: String, capital: String,
-                equity: String, file: String, sync: BotSync?, control: String, health: String, degraded: Degradation?, rollout: RolloutView?,
+                equity: String, file: String, sync: BotSync?, control: BotControl, health: HealthStatus, degraded: Degradation?, rollout: RolloutView?,
                 instances: [InstanceView]) {
         self.name = name
         self.labels = labels

@@ -1,3 +1,4 @@
+import FlotillaSpec
 import FlotillaTrading
 import Foundation
 
@@ -17,7 +18,7 @@ public struct InstanceMetrics: Sendable, Codable, Equatable {
     public var position: Fixed
     public var cash: Fixed
     public var errors: Int
-    public var circuitBreaker: String
+    public var circuitBreaker: BreakerState
     public var buys: Int
     public var sells: Int
     /// Metrics that left their own recent baseline (see `AnomalyDetector`).
@@ -32,7 +33,7 @@ public struct InstanceMetrics: Sendable, Codable, Equatable {
     public var emergencyStop: String?
 
     public init(trades: Int, wins: Int, realizedPnL: Fixed, unrealizedPnL: Fixed, equity: Fixed, returnPct: Double, maxDrawdownPct: Double,
-                decisions: Int, rejects: Int, slippageBps: Double, position: Fixed, cash: Fixed, errors: Int, circuitBreaker: String,
+                decisions: Int, rejects: Int, slippageBps: Double, position: Fixed, cash: Fixed, errors: Int, circuitBreaker: BreakerState,
                 buys: Int, sells: Int, anomalies: [Anomaly]? = nil, cpuPct: Double? = nil, memoryBytes: Int? = nil,
                 venueResponseSeconds: Double? = nil, emergencyStop: String? = nil) {
         self.trades = trades

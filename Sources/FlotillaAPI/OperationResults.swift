@@ -1,3 +1,4 @@
+import FlotillaSpec
 import Foundation
 
 /// What a bot action did, as the CLI prints it and the API returns it.
@@ -5,10 +6,10 @@ public struct BotActionResult: Codable, Sendable, Equatable {
     public var bot: String
     public var action: String
     /// The bot's control after it (`running`, `paused`, `stopped`); nil once deleted.
-    public var state: String?
+    public var state: BotControl?
     public var message: String
 
-    public init(bot: String, action: String, state: String?, message: String) {
+    public init(bot: String, action: String, state: BotControl?, message: String) {
         self.bot = bot
         self.action = action
         self.state = state

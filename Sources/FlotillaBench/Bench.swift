@@ -362,7 +362,7 @@ struct FleetBench: ParsableCommand {
             Thread.sleep(forTimeInterval: 0.1)
             guard FileManager.default.fileExists(atPath: statePath), let store = try? StateStore(path: statePath),
                   let instances = try? store.runtimeInstances() else { continue }
-            let live = instances.filter { $0.phase == "running" && $0.heartbeatAt >= launchedMs && $0.candlesSeen > 0 }
+            let live = instances.filter { $0.phase == .running && $0.heartbeatAt >= launchedMs && $0.candlesSeen > 0 }
             if Set(live.map(\.bot)).count >= bots { return (pid, Date().timeIntervalSince(start)) }
         }
         throw ValidationError("the fleet did not come up within 120 s")

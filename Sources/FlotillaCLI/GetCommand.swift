@@ -76,12 +76,12 @@ struct GetCommand: ConsoleCommand {
     /// One table for every reader: a row per bot, its sync with the files last.
     static func table(_ views: [BotView]) -> String {
         let rows = views.map { v in
-            let phases = Dictionary(grouping: v.instances, by: \.phase).map { "\($0.value.count) \($0.key)" }.sorted().joined(separator: ", ")
+            let phases = Dictionary(grouping: v.instances, by: \.phase).map { "\($0.value.count) \($0.key.rawValue)" }.sorted().joined(separator: ", ")
             let equity: String = v.instances.isEmpty ? "-" : v.equity
             let revision: String = v.revision > 0 ? String(v.revision) : "-"
-            let rollout: String = v.rollout.map { "\($0.phase) r\($0.candidate)" } ?? "-"
-            let health: String = v.degraded.map { "degraded: \($0.reason)" } ?? v.health
-            let row: [String] = [v.name, v.profile, v.strategy, v.deploy, v.capital, equity, revision, rollout, phases.isEmpty ? "-" : phases, v.control, health]
+            let rollout: String = v.rollout.map { "\($0.phase.rawValue) r\($0.candidate)" } ?? "-"
+            let health: String = v.degraded.map { "degraded: \($0.reason)" } ?? v.health.rawValue
+            let row: [String] = [v.name, v.profile, v.strategy, v.deploy, v.capital, equity, revision, rollout, phases.isEmpty ? "-" : phases, v.control.rawValue, health]
             return row + [v.sync?.text ?? "-"]
         }
         return Table.render(header: ["NAME", "PROFILE", "STRATEGY", "DEPLOY", "CAPITAL", "EQUITY", "REVISION", "ROLLOUT", "INSTANCES", "CONTROL", "HEALTH", "STATUS"],

@@ -49,7 +49,7 @@ struct RolloutCommand: ConsoleCommand {
                     last = text
                 }
                 if !watch || status.finished || !status.healthy {
-                    if !status.healthy || status.phase == "Aborted" { throw Exit(code: 1) }
+                    if !status.healthy || status.phase == .aborted { throw Exit(code: 1) }
                     return
                 }
                 if Date() > deadline {

@@ -50,7 +50,7 @@ struct StatusCommand: ConsoleCommand {
     /// Without a server: whether a `flotilla up` is driving this store, from its instances'
     /// heartbeats (each running instance beats on every candle and at least every few seconds).
     static func localReadiness(_ instances: [InstanceState]) -> String {
-        let beats = instances.filter { $0.phase != "stopped" }.map(\.heartbeatAt).filter { $0 > 0 }
+        let beats = instances.filter { $0.phase != .stopped }.map(\.heartbeatAt).filter { $0 > 0 }
         guard let newest = beats.max() else {
             return instances.isEmpty ? "no instances yet (start the fleet with flotilla up)" : "no flotilla up seen on this store"
         }

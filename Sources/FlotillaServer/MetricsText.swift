@@ -1,3 +1,4 @@
+import FlotillaSpec
 import FlotillaAPI
 import FlotillaEngine
 import FlotillaStore
@@ -54,7 +55,7 @@ enum MetricsText {
             pnl.set(to: (m?.realizedPnL.double ?? 0) + (m?.unrealizedPnL.double ?? 0))
             Self.set(requests, m?.decisions ?? 0)
             Self.set(errors, m?.errors ?? 0)
-            health.set(to: i.phase == "running" && m?.circuitBreaker != "open" ? 1.0 : 0.0)
+            health.set(to: i.phase == .running && m?.circuitBreaker != .open ? 1.0 : 0.0)
             capital.set(to: Double(i.capitalPct) ?? 0)
             equity.set(to: m?.equity.double ?? 0)
             responseTime.set(to: m?.venueResponseSeconds ?? 0)
@@ -70,7 +71,7 @@ enum MetricsText {
     /// The series of one bot's rollout, made once and kept while the rollout exists.
     final class RolloutSeries: @unchecked Sendable {
         // @unchecked: created and used under Registry's lock only; swift-prometheus metrics are thread-safe.
-        static let phases = ["Progressing", "Paused", "Completed", "Aborted", "Degraded"]
+        static let phases = RolloutPhase.allCases.map(\.rawValue)
         let phase: [Gauge]
         let revision, step, steps: Gauge
         let unregister: @Sendable () -> Void
@@ -88,7 +89,7 @@ enum MetricsText {
         }
 
         func set(_ rollout: StoredRollout) {
-            for (i, name) in Self.phases.enumerated() { phase[i].set(to: rollout.phase == name ? 1.0 : 0.0) }
+            for (i, name) in Self.phases.enumerated() { phase[i].set(to: rollout.phase.rawValue == name ? 1.0 : 0.0) }
             revision.set(to: Double(rollout.candidate))
             let summary = RolloutSummaries.shared.summary(rollout)
             step.set(to: Double(summary?.stepsDone ?? 0))
@@ -166,9 +167,9 @@ enum MetricsText {
     static func render(store: StateStore, live: LiveFleet? = nil, progress: FleetProgress? = nil) throws -> String {
         let running: [(InstanceState, InstanceMetrics?)]
         if let instances = live?.instances {
-            running = instances.filter { $0.state.phase != "stopped" }.map { ($0.state, $0.metrics) }
+            running = instances.filter { $0.state.phase != .stopped }.map { ($0.state, $0.metrics) }
         } else {
-            running = try store.runtimeInstances(withVenue: false).filter { $0.phase != "stopped" }.map {
+            running = try store.runtimeInstances(withVenue: false).filter { $0.phase != .stopped }.map {
                 let decoded = LiveInstance(decoding: $0)
                 return (decoded.state, decoded.metrics)
             }

@@ -78,7 +78,7 @@ enum TradingRoutes {
             let view = try bot(context, store)
             let equity = Dictionary(uniqueKeysWithValues: view.instances.compactMap { i in i.metrics.map { (i.id, $0.equity) } })
             let balances = try venues(view.name, store).map { instance, venue in
-                Balance(instance: instance.id, symbol: instance.symbol, mode: instance.mode, startingCash: venue.startingCash, cash: venue.cash,
+                Balance(instance: instance.id, symbol: instance.symbol, mode: instance.mode.rawValue, startingCash: venue.startingCash, cash: venue.cash,
                         position: venue.position, costBasis: venue.costBasis, realizedPnL: venue.realizedPnL, feesPaid: venue.feesPaid,
                         equity: equity[instance.id] ?? venue.cash)
             }
@@ -132,7 +132,7 @@ enum TradingRoutes {
 
     /// The running instances' paper accounts.
     private static func venues(_ bot: String, _ store: StateStore) throws -> [(InstanceState, PaperVenue)] {
-        try store.runtimeInstances(bot: bot, withVenue: true).filter { $0.phase != "stopped" }.compactMap { instance in
+        try store.runtimeInstances(bot: bot, withVenue: true).filter { $0.phase != .stopped }.compactMap { instance in
             guard let json = instance.venueJSON, let venue = try? JSONDecoder().decode(PaperVenue.self, from: Data(json.utf8)) else { return nil }
             return (instance, venue)
         }

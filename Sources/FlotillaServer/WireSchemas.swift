@@ -1,3 +1,4 @@
+import FlotillaSpec
 /// The JSON Schemas of every body the API sends and takes, one per wire (Codable) type, in one
 /// place: `openapi.yaml`'s `components/schemas`, referenced by each operation. Objects list their
 /// fields exactly (`additionalProperties: false`), the non-optional ones `required`, so a field
@@ -20,6 +21,10 @@ enum WireSchemas {
     static func array(_ items: APIValue) -> APIValue { ["type": "array", "items": items] }
     static func map(_ values: APIValue) -> APIValue { ["type": "object", "additionalProperties": values] }
     static func choice(_ values: String...) -> APIValue { ["type": "string", "enum": .array(values.map { .string($0) })] }
+    /// One of a typed state's stored names (the wire says what the store and the engine say).
+    static func choice<State: CaseIterable & RawRepresentable>(_ type: State.Type) -> APIValue where State.RawValue == String {
+        ["type": "string", "enum": .array(type.allCases.map { .string($0.rawValue) })]
+    }
 
     /// An object with exactly these fields; `optional` ones may be absent or null.
     static func object(_ required: KeyValuePairs<String, APIValue>, optional: KeyValuePairs<String, APIValue> = [:], open: Bool = false) -> APIValue {
@@ -43,23 +48,23 @@ enum WireSchemas {
             "name": botName, "labels": map(string), "revision": integer, "profile": string, "strategy": string, "deploy": string,
             "capital": string, "equity": ["type": "string", "description": "the live equity, exact, or \"unknown\""],
             "file": ["type": "string", "description": "the file that declared it when it was applied"],
-            "control": choice("running", "paused", "stopped"),
-            "health": choice("healthy", "degraded", "unhealthy", "dead", "stopped"),
+            "control": choice(BotControl.self),
+            "health": choice(HealthStatus.self),
             "instances": array(["$ref": "#/components/schemas/BotInstance"]),
         ], optional: ["degraded": ["$ref": "#/components/schemas/Degradation"], "rollout": ["$ref": "#/components/schemas/BotRollout"],
                       "sync": ["type": "string", "enum": ["synced", "changed", "not-applied", "orphan", "unknown"],
                                "description": "how it stands against the project's files; orphan: its file is gone and it still trades until apply --prune"]])),
         ("BotInstance", object([
-            "id": string, "revision": integer, "symbol": string, "phase": string, "mode": choice("live", "shadow"), "capitalPct": string, "candlesSeen": integer,
+            "id": string, "revision": integer, "symbol": string, "phase": choice(InstancePhase.self), "mode": choice(InstanceMode.self), "capitalPct": string, "candlesSeen": integer,
         ], optional: ["reason": string, "heartbeatAgeSeconds": number, "metrics": ["$ref": "#/components/schemas/InstanceMetrics"]])),
         ("BotRollout", object([
-            "strategy": string, "phase": choice("Progressing", "Paused", "Completed", "Aborted", "Degraded"), "candidate": integer, "step": string, "message": string,
+            "strategy": string, "phase": choice(RolloutPhase.self), "candidate": integer, "step": string, "message": string,
         ], optional: ["stable": integer, "stepsDone": integer, "stepsTotal": integer, "lastAnalysis": ["$ref": "#/components/schemas/AnalysisResult"],
                       "degraded": ["$ref": "#/components/schemas/Degradation"]])),
         ("InstanceMetrics", object([
             "trades": integer, "wins": integer, "realizedPnL": string, "unrealizedPnL": string, "equity": string, "returnPct": number,
             "maxDrawdownPct": number, "decisions": integer, "rejects": integer, "slippageBps": number, "position": string, "cash": string,
-            "errors": integer, "circuitBreaker": string, "buys": integer, "sells": integer,
+            "errors": integer, "circuitBreaker": choice(BreakerState.self), "buys": integer, "sells": integer,
         ], optional: ["anomalies": array(["$ref": "#/components/schemas/Anomaly"]), "cpuPct": number, "memoryBytes": integer,
                       "venueResponseSeconds": number, "emergencyStop": string])),
         ("Anomaly", object(["metric": string, "value": number, "mean": number, "standardDeviation": number, "at": integer], optional: ["z": number])),
@@ -74,14 +79,14 @@ enum WireSchemas {
             "since": integer, "retryAt": integer, "attempts": integer,
         ], optional: ["revision": integer])),
         ("BotHealth", object([
-            "score": number, "status": choice("healthy", "degraded", "unhealthy", "dead"),
+            "score": number, "status": choice(HealthStatus.self),
             "parts": array(object(["name": string, "score": number, "weight": number, "detail": string])), "anomalies": array(string),
         ])),
-        ("BotActionResult", object(["bot": botName, "action": string, "message": string], optional: ["state": choice("running", "paused", "stopped")])),
+        ("BotActionResult", object(["bot": botName, "action": string, "message": string], optional: ["state": choice(BotControl.self)])),
         ("Fill", object([
             "orderId": integer, "clientOrderId": string, "side": choice("buy", "sell"), "quantity": decimal, "price": decimal, "fee": decimal,
             "liquidity": choice("maker", "taker"), "time": integer, "slippageBps": number, "realizedPnL": decimal,
-            "mode": choice("live", "shadow"), "instance": string,
+            "mode": choice(InstanceMode.self), "instance": string,
         ])),
         ("Position", object(["instance": string, "symbol": string, "quantity": string, "cash": string, "equity": string])),
         ("Order", object([
@@ -91,15 +96,15 @@ enum WireSchemas {
         ("Balances", object([
             "bot": botName, "capital": string, "liveEquity": string,
             "instances": array(object([
-                "instance": string, "symbol": string, "mode": choice("live", "shadow"), "startingCash": decimal, "cash": decimal, "position": decimal,
+                "instance": string, "symbol": string, "mode": choice(InstanceMode.self), "startingCash": decimal, "cash": decimal, "position": decimal,
                 "costBasis": decimal, "realizedPnL": decimal, "feesPaid": decimal, "equity": string,
             ])),
         ])),
         ("Revision", object(["number": integer, "hash": string, "createdAt": date, "current": boolean])),
         ("RolloutStatus", object([
-            "bot": botName, "strategy": string, "candidate": integer, "phase": choice("Progressing", "Paused", "Completed", "Aborted", "Degraded"),
+            "bot": botName, "strategy": string, "candidate": integer, "phase": choice(RolloutPhase.self),
             "step": string, "message": string,
-            "instances": array(object(["revision": integer, "symbol": string, "phase": string, "mode": choice("live", "shadow"), "capitalPct": string,
+            "instances": array(object(["revision": integer, "symbol": string, "phase": choice(InstancePhase.self), "mode": choice(InstanceMode.self), "capitalPct": string,
                                        "candlesSeen": integer], optional: ["equity": string, "trades": integer])),
             "healthy": boolean, "finished": boolean,
         ], optional: [

@@ -1,15 +1,5 @@
+import FlotillaSpec
 import Foundation
-
-/// What a person wants a bot to do (`flotilla bot start|stop|pause|resume`), kept per bot until
-/// changed. The reconciler drives the bot's instances towards it on every pass (level-based).
-public enum BotControl: String, Sendable, Codable, CaseIterable {
-    /// Trading (the default for a bot with no control recorded).
-    case running
-    /// Working orders and positions kept; no new orders.
-    case paused
-    /// Working orders cancelled, positions kept; nothing trades.
-    case stopped
-}
 
 /// A one-shot command a person sent a bot (edge-triggered: each is taken by one reconcile pass).
 /// Stored by its raw value; a value this version does not know is reported and dropped.

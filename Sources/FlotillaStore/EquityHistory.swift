@@ -47,8 +47,9 @@ extension StateStore {
         guard !samples.isEmpty else { return }
         try writer.write { db in
             for (bot, sample) in samples {
-                try db.execute(sql: "INSERT OR REPLACE INTO equity_history (bot, time, equity) VALUES (?, ?, ?)",
-                               arguments: [bot, sample.time, sample.equity])
+                // A bot deleted since its sample was taken is skipped (its history goes with it).
+                try db.execute(sql: "INSERT OR REPLACE INTO equity_history (bot, time, equity) SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM bots WHERE name = ?)",
+                               arguments: [bot, sample.time, sample.equity, bot])
             }
             for bot in Set(samples.map(\.bot)) {
                 let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM equity_history WHERE bot = ?", arguments: [bot]) ?? 0

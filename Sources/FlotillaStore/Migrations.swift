@@ -171,6 +171,9 @@ enum Migrations {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v7-constraints") { db in
+            try Constraints.add(db)
+        }
         return migrator
     }
 }

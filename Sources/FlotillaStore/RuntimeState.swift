@@ -9,9 +9,9 @@ public struct InstanceState: Sendable, Codable, Equatable {
     public var bot: String
     public var revision: Int
     public var symbol: String
-    public var phase: String
+    public var phase: InstancePhase
     public var reason: String?
-    public var mode: String
+    public var mode: InstanceMode
     public var capitalPct: String
     /// The paper venue's state (orders, fills, balances, position) as JSON.
     public var venueJSON: String?
@@ -23,7 +23,7 @@ public struct InstanceState: Sendable, Codable, Equatable {
     /// written with `venueJSON`; nil in stores from before `v5-trader-state`.
     public var traderJSON: String?
 
-    public init(id: String, bot: String, revision: Int, symbol: String, phase: String, reason: String? = nil, mode: String, capitalPct: String,
+    public init(id: String, bot: String, revision: Int, symbol: String, phase: InstancePhase, reason: String? = nil, mode: InstanceMode, capitalPct: String,
                 venueJSON: String? = nil, candlesSeen: Int = 0, heartbeatAt: Int64 = 0, metricsJSON: String? = nil, traderJSON: String? = nil) {
         self.id = id
         self.bot = bot
@@ -40,12 +40,6 @@ public struct InstanceState: Sendable, Codable, Equatable {
         self.traderJSON = traderJSON
     }
 
-    static func from(_ row: Row) -> InstanceState {
-        InstanceState(
-            id: row["id"], bot: row["bot"], revision: row["revision"], symbol: row["symbol"], phase: row["phase"], reason: row["reason"],
-            mode: row["mode"], capitalPct: row["capital_pct"], venueJSON: row["venue_json"], candlesSeen: row["candles_seen"],
-            heartbeatAt: row["heartbeat_at"], metricsJSON: row["metrics_json"], traderJSON: row["trader_json"])
-    }
 }
 
 public struct StoredRollout: Sendable, Equatable {
@@ -53,11 +47,11 @@ public struct StoredRollout: Sendable, Equatable {
     public var candidate: Int
     public var stable: Int?
     public var strategy: String
-    public var phase: String
+    public var phase: RolloutPhase
     public var stateJSON: String
     public var updatedAt: Date
 
-    public init(bot: String, candidate: Int, stable: Int?, strategy: String, phase: String, stateJSON: String, updatedAt: Date) {
+    public init(bot: String, candidate: Int, stable: Int?, strategy: String, phase: RolloutPhase, stateJSON: String, updatedAt: Date) {
         self.bot = bot
         self.candidate = candidate
         self.stable = stable
@@ -84,7 +78,7 @@ extension StateStore {
         try writer.read { db in
             let columns = withVenue ? "*" : "id, bot, revision, symbol, phase, reason, mode, capital_pct, NULL AS venue_json, candles_seen, heartbeat_at, metrics_json, NULL AS trader_json"
             let sql = "SELECT \(columns) FROM instances" + (bot == nil ? "" : " WHERE bot = ?") + " ORDER BY bot, revision, symbol"
-            return try Row.fetchAll(db, sql: sql, arguments: bot.map { [$0] } ?? []).map(InstanceState.from)
+            return try InstanceState.fetchAll(db, sql: sql, arguments: bot.map { [$0] } ?? [])
         }
     }
 
@@ -142,7 +136,7 @@ extension StateStore {
                     candles_seen = excluded.candles_seen, heartbeat_at = excluded.heartbeat_at, metrics_json = excluded.metrics_json,
                     trader_json = excluded.trader_json
                 """,
-            arguments: [s.id, s.bot, s.revision, s.symbol, s.phase, s.reason, now(), s.mode, s.capitalPct, s.venueJSON, s.candlesSeen, s.heartbeatAt, s.metricsJSON, s.traderJSON])
+            arguments: [s.id, s.bot, s.revision, s.symbol, s.phase.rawValue, s.reason, now(), s.mode.rawValue, s.capitalPct, s.venueJSON, s.candlesSeen, s.heartbeatAt, s.metricsJSON, s.traderJSON])
     }
 
     public func deleteInstance(id: String) throws {
@@ -200,24 +194,18 @@ extension StateStore {
     }
 
     /// The mode an instance's fills are recorded with.
-    static func fillMode(_ state: InstanceState) -> String { state.mode == FillMode.shadow.rawValue ? FillMode.shadow.rawValue : FillMode.live.rawValue }
+    static func fillMode(_ state: InstanceState) -> String { state.mode.rawValue }
 
     // MARK: Rollouts
 
     public func rollouts() throws -> [StoredRollout] {
         try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM rollouts ORDER BY bot").map(Self.rollout)
+            try StoredRollout.fetchAll(db, sql: "SELECT * FROM rollouts ORDER BY bot")
         }
     }
 
     public func rollout(bot: String) throws -> StoredRollout? {
-        try writer.read { db in try Row.fetchOne(db, sql: "SELECT * FROM rollouts WHERE bot = ?", arguments: [bot]).map(Self.rollout) }
-    }
-
-    static func rollout(_ row: Row) -> StoredRollout {
-        StoredRollout(
-            bot: row["bot"], candidate: row["candidate"], stable: row["stable"], strategy: row["strategy"], phase: row["phase"],
-            stateJSON: row["state_json"], updatedAt: Date(timeIntervalSince1970: Double(row["updated_at"] as Int64) / 1000))
+        try writer.read { db in try StoredRollout.fetchOne(db, sql: "SELECT * FROM rollouts WHERE bot = ?", arguments: [bot]) }
     }
 
     /// Persists a rollout's state with the events of the step that produced it, in one transaction,
@@ -229,14 +217,17 @@ extension StateStore {
         }
     }
 
+    /// A rollout of a bot deleted meanwhile is not written (its row went with the bot); the
+    /// step's events are.
     static func upsertRollout(_ db: Database, _ r: StoredRollout, events: [(kind: String, message: String)], revision: Int?, time: Int64) throws {
         try db.execute(
             sql: """
-                INSERT INTO rollouts (bot, candidate, stable, strategy, phase, state_json, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO rollouts (bot, candidate, stable, strategy, phase, state_json, updated_at)
+                SELECT ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM bots WHERE name = ?)
                 ON CONFLICT (bot) DO UPDATE SET candidate = excluded.candidate, stable = excluded.stable, strategy = excluded.strategy,
                     phase = excluded.phase, state_json = excluded.state_json, updated_at = excluded.updated_at
                 """,
-            arguments: [r.bot, r.candidate, r.stable, r.strategy, r.phase, r.stateJSON, time])
+            arguments: [r.bot, r.candidate, r.stable, r.strategy, r.phase.rawValue, r.stateJSON, time, r.bot])
         for e in events {
             var record = EventRecord(time: time, bot: r.bot, kind: e.kind, revision: revision, message: e.message, details: nil)
             try record.insert(db)
@@ -251,9 +242,8 @@ extension StateStore {
 
     public func sendCommand(bot: String, _ command: BotCommandKind, argument: Int? = nil) throws {
         try writer.write { db in
-            try db.execute(
-                sql: "INSERT INTO rollout_commands (bot, command, argument, created_at) VALUES (?, ?, ?, ?)",
-                arguments: [bot, command.rawValue, argument, Self.now()])
+            var pending = RolloutCommandRecord(bot: bot, command: command.rawValue, argument: argument, createdAt: Self.now())
+            try pending.insert(db)
             var record = EventRecord(time: Self.now(), bot: bot, kind: "CommandReceived", revision: argument, message: "\(command.rawValue) requested", details: nil)
             try record.insert(db)
         }
@@ -262,18 +252,17 @@ extension StateStore {
     /// Takes the pending commands (each is consumed once).
     public func takeRolloutCommands() throws -> [PendingCommand] {
         try writer.write { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT id, bot, command, argument FROM rollout_commands WHERE consumed_at IS NULL ORDER BY id")
+            let records = try RolloutCommandRecord.filter(Column("consumed_at") == nil).order(Column("id")).fetchAll(db)
             try db.execute(sql: "UPDATE rollout_commands SET consumed_at = ? WHERE consumed_at IS NULL", arguments: [Self.now()])
-            return try rows.compactMap { row in
-                let text: String = row["command"]
-                guard let command = BotCommandKind(rawValue: text) else {
+            return try records.compactMap { record in
+                guard let command = BotCommandKind(rawValue: record.command) else {
                     // Written by another version: consumed, said once, never acted on as something else.
-                    var record = EventRecord(time: Self.now(), bot: row["bot"], kind: "CommandIgnored", revision: nil,
-                                             message: "unknown command \"\(text.prefix(40))\" (written by another version of flotilla?); ignored", details: nil)
-                    try record.insert(db)
+                    var event = EventRecord(time: Self.now(), bot: record.bot, kind: "CommandIgnored", revision: nil,
+                                            message: "unknown command \"\(record.command.prefix(40))\" (written by another version of flotilla?); ignored", details: nil)
+                    try event.insert(db)
                     return nil
                 }
-                return PendingCommand(id: row["id"], bot: row["bot"], command: command, argument: row["argument"])
+                return PendingCommand(id: record.id ?? 0, bot: record.bot, command: command, argument: record.argument)
             }
         }
     }
@@ -283,14 +272,12 @@ extension StateStore {
     /// Sets a bot's control, and with it (in the same transaction) the commands that go with it.
     public func setBotControl(bot: String, to control: BotControl, commands: [BotCommandKind] = []) throws {
         try writer.write { db in
-            try db.execute(
-                sql: "INSERT INTO bot_controls (bot, state, updated_at) VALUES (?, ?, ?) ON CONFLICT (bot) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
-                arguments: [bot, control.rawValue, Self.now()])
+            try BotControlRecord(bot: bot, state: control.rawValue, updatedAt: Self.now()).upsert(db)
             var record = EventRecord(time: Self.now(), bot: bot, kind: "BotControl", revision: nil, message: "set to \(control.rawValue)", details: nil)
             try record.insert(db)
             for command in commands {
-                try db.execute(sql: "INSERT INTO rollout_commands (bot, command, argument, created_at) VALUES (?, ?, NULL, ?)",
-                               arguments: [bot, command.rawValue, Self.now()])
+                var pending = RolloutCommandRecord(bot: bot, command: command.rawValue, argument: nil, createdAt: Self.now())
+                try pending.insert(db)
                 var received = EventRecord(time: Self.now(), bot: bot, kind: "CommandReceived", revision: nil, message: "\(command.rawValue) requested", details: nil)
                 try received.insert(db)
             }
@@ -301,9 +288,7 @@ extension StateStore {
     /// `stopped` (the safe side: nothing trades until a person says otherwise).
     public func botControls() throws -> [String: BotControl] {
         try writer.read { db in
-            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT bot, state FROM bot_controls").map {
-                ($0["bot"] as String, BotControl(rawValue: $0["state"] as String) ?? .stopped)
-            })
+            Dictionary(uniqueKeysWithValues: try BotControlRecord.fetchAll(db).map { ($0.bot, $0.control) })
         }
     }
 }
@@ -327,10 +312,9 @@ extension StateStore {
     }
 }
 
-/// Whether a fill was a real trade (`live`) or simulated on notional capital (`shadow`).
-public enum FillMode: String, Sendable, Codable, CaseIterable {
-    case live, shadow
-}
+/// Whether a fill was a real trade (`live`) or simulated on notional capital (`shadow`): the mode
+/// of the instance that made it.
+public typealias FillMode = InstanceMode
 
 /// A fill as stored, with the instance and the mode it was made in.
 public struct RecordedFill: Sendable {

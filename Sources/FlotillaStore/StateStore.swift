@@ -145,14 +145,6 @@ public final class StateStore: Sendable {
         }
     }
 
-    public func instances(of bot: String? = nil) throws -> [Instance] {
-        try writer.read { db in
-            var request = InstanceRecord.order(Column("bot"), Column("id"))
-            if let bot { request = request.filter(Column("bot") == bot) }
-            return try request.fetchAll(db).map(Instance.init)
-        }
-    }
-
     // MARK: Writing
 
     /// Records a plan's changes in one transaction: new revisions, the desired state, one event per

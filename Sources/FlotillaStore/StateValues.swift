@@ -60,21 +60,3 @@ public struct StoreEvent: Sendable, Codable {
         message = record.message
     }
 }
-
-public struct Instance: Sendable {
-    public var id: String
-    public var bot: String
-    public var revision: Int
-    public var symbol: String
-    public var phase: String
-    public var reason: String?
-
-    init(_ record: InstanceRecord) {
-        id = record.id
-        bot = record.bot
-        revision = record.revision
-        symbol = record.symbol
-        phase = record.phase
-        reason = record.reason
-    }
-}

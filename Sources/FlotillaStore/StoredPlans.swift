@@ -43,14 +43,7 @@ extension StateStore {
 
     public func plan(id: String) throws -> StoredPlan? {
         try writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM plans WHERE id = ?", arguments: [id]).map { row in
-                func date(_ ms: Int64?) -> Date? { ms.map { Date(timeIntervalSince1970: Double($0) / 1000) } }
-                let edits = (row["edits_json"] as String?).flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) }
-                return StoredPlan(
-                    id: row["id"], createdAt: date(row["created_at"])!, principal: row["principal"],
-                    source: StoredPlan.Source(rawValue: row["source"]) ?? .posted, planJSON: row["plan_json"], edits: edits,
-                    appliedAt: date(row["applied_at"]), appliedSerial: row["applied_serial"])
-            }
+            try StoredPlan.fetchOne(db, sql: "SELECT * FROM plans WHERE id = ?", arguments: [id])
         }
     }
 

@@ -89,14 +89,7 @@ extension StateStore {
     }
 
     public func tokens() throws -> [APIToken] {
-        try writer.read { db in try Row.fetchAll(db, sql: "SELECT * FROM tokens ORDER BY created_at").map(Self.token) }
-    }
-
-    static func token(_ row: Row) -> APIToken {
-        func date(_ ms: Int64?) -> Date? { ms.map { Date(timeIntervalSince1970: Double($0) / 1000) } }
-        return APIToken(
-            id: row["id"], role: APIToken.Role(rawValue: row["role"]) ?? .viewer, description: row["description"],
-            createdAt: date(row["created_at"])!, expiresAt: date(row["expires_at"]), revokedAt: date(row["revoked_at"]))
+        try writer.read { db in try APIToken.fetchAll(db, sql: "SELECT * FROM tokens ORDER BY created_at") }
     }
 
     /// The token a secret belongs to, valid or not (see `TokenTable.token(forSecret:)`).
@@ -107,7 +100,7 @@ extension StateStore {
     /// Every token with its hash, for lookups without a query per request.
     public func tokenTable() throws -> TokenTable {
         try writer.read { db in
-            TokenTable(entries: try Row.fetchAll(db, sql: "SELECT * FROM tokens").map { (Array(($0["hash"] as String).utf8), Self.token($0)) })
+            TokenTable(entries: try Row.fetchAll(db, sql: "SELECT * FROM tokens").map { (Array(($0["hash"] as String).utf8), APIToken(row: $0)) })
         }
     }
 
@@ -167,10 +160,7 @@ extension StateStore {
 
     public func audit(limit: Int = 100) throws -> [AuditEntry] {
         try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM audit ORDER BY id DESC LIMIT ?", arguments: [limit]).reversed().map {
-                AuditEntry(id: $0["id"], time: Date(timeIntervalSince1970: Double($0["time"] as Int64) / 1000), principal: $0["principal"],
-                           method: $0["method"], path: $0["path"], status: $0["status"], result: $0["result"])
-            }
+            try AuditEntry.fetchAll(db, sql: "SELECT * FROM audit ORDER BY id DESC LIMIT ?", arguments: [limit]).reversed()
         }
     }
 }

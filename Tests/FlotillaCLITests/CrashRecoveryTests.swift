@@ -98,7 +98,7 @@ struct CrashRecoveryTests {
         try process.run()
         let store = try StateStore(path: statePath)
         #expect(try await waitUntil(20) { try store.events(limit: 1000).filter { $0.kind == "Recovered" }.count > recoveredBefore })
-        #expect(try await waitUntil(20) { Set(try store.runtimeInstances().filter { $0.phase == "running" }.map(\.bot)).count == 3 })
+        #expect(try await waitUntil(20) { Set(try store.runtimeInstances().filter { $0.phase == .running }.map(\.bot)).count == 3 })
         process.terminate()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)

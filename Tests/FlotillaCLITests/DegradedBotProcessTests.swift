@@ -67,7 +67,7 @@ struct DegradedBotProcessTests {
             opened = s
             return s
         }
-        func running(_ bot: String) throws -> [InstanceState] { try store().runtimeInstances(bot: bot).filter { $0.phase == "running" } }
+        func running(_ bot: String) throws -> [InstanceState] { try store().runtimeInstances(bot: bot).filter { $0.phase == .running } }
         func seen(_ bot: String) throws -> Int { try running(bot).map(\.candlesSeen).reduce(0, +) }
 
         var process = try Self.up(dir)
@@ -94,7 +94,7 @@ struct DegradedBotProcessTests {
 
         func failedOver(_ name: String) throws -> Bool {
             guard let status = try RolloutStatus.load(bot: name, store: store()) else { return false }
-            return status.candidate == 2 && status.phase == "Aborted" && status.message.contains("NOSUCH-5m.csv")
+            return status.candidate == 2 && status.phase == .aborted && status.message.contains("NOSUCH-5m.csv")
         }
         #expect(try await waitUntil(60) { try failedOver("fragile-immediate") && failedOver("fragile-canary") }, "both rollouts abort with the reason")
         for name in ["fragile-immediate", "fragile-canary"] {
@@ -133,7 +133,7 @@ struct DegradedBotProcessTests {
         #expect(try await waitUntil(90) {
             guard let status = try RolloutStatus.load(bot: "fragile-immediate", store: store()) else { return false }
             let revisions = try running("fragile-immediate").map(\.revision)
-            return status.phase == "Completed" && status.candidate == 2 && status.degraded == nil && revisions == [2]
+            return status.phase == .completed && status.candidate == 2 && status.degraded == nil && revisions == [2]
         }, "restoring the file heals the immediate bot")
         #expect(try await waitUntil(90) {
             guard let status = try RolloutStatus.load(bot: "fragile-canary", store: store()) else { return false }

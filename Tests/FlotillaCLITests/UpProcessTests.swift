@@ -36,7 +36,7 @@ struct UpProcessTests {
         defer { if process.isRunning { process.terminate() } }
         let statePath = project.statePath
         func store() throws -> StateStore { try StateStore(path: statePath) }
-        #expect(try await waitUntil(90) { try store().runtimeInstances().filter { $0.phase == "running" }.count == 9 },
+        #expect(try await waitUntil(90) { try store().runtimeInstances().filter { $0.phase == .running }.count == 9 },
                 "six bots, nine instances (alts-momentum fans out to four symbols)")
 
         try project.edit("bots.d/eth-trend.yaml", "fast: 10", "fast: 12")
@@ -133,7 +133,7 @@ struct UpAdminTokenTests {
 
         #expect(try await RawHTTP.fetch(port: port, ["GET /api/v1/bots HTTP/1.1", "Host: 127.0.0.1:\(port)"]).status == 401, "no token, no answer")
         let url = "http://127.0.0.1:\(port)"
-        #expect(try await waitUntil(30) { try store.runtimeInstances().filter { $0.phase == "running" }.count == 9 })
+        #expect(try await waitUntil(30) { try store.runtimeInstances().filter { $0.phase == .running }.count == 9 })
         var r = await project.run("get", "bots", "--server", url)
         #expect(r.code == 0 && r.out.contains("eth-trend"), "the CLI read admin.token: \(r.err)")
         r = await project.run("bot", "pause", "eth-trend", "--server", url)

@@ -49,23 +49,23 @@ struct AnomalyTests {
 
     @Test("health: dead without instances, unhealthy when failed, anomalies listed, parts weigh to the score")
     func health() throws {
-        #expect(BotHealth.of([]).status == "dead")
+        #expect(BotHealth.of([]).status == .dead)
         var metrics = try JSONDecoder().decode(InstanceMetrics.self, from: Data("""
             {"trades": 0, "wins": 0, "realizedPnL": "0", "unrealizedPnL": "0", "equity": "100", "returnPct": 0, "maxDrawdownPct": 0,
              "decisions": 0, "rejects": 0, "slippageBps": 0, "position": "0", "cash": "100", "errors": 0, "circuitBreaker": "closed",
              "buys": 0, "sells": 0, "cpuPct": 0.4, "memoryBytes": 1048576}
             """.utf8))
         metrics.anomalies = [Anomaly(metric: "venueErrors", value: 1, mean: 0, standardDeviation: 0, z: .infinity, at: 0)]
-        let healthy = BotHealth.of([.init(id: "a", phase: "running", heartbeatAgeSeconds: 0.2, metrics: metrics)])
-        #expect(healthy.status == "healthy" && healthy.score == 100)
+        let healthy = BotHealth.of([.init(id: "a", phase: .running, heartbeatAgeSeconds: 0.2, metrics: metrics)])
+        #expect(healthy.status == .healthy && healthy.score == 100)
         #expect(Set(healthy.parts.map(\.name)) == ["heartbeat", "errors", "circuitBreaker", "risk", "cpu", "memory"])
         #expect(abs(healthy.parts.map(\.weight).reduce(0, +) - 1) < 1e-9)
         #expect(healthy.anomalies.count == 1 && healthy.anomalies[0].contains("venueErrors") && healthy.anomalies[0].contains("first change"))
         // A metric that never moved has no finite z: it must still encode as JSON (views, the store).
         let json = try JSONEncoder().encode(metrics)
         #expect(try JSONDecoder().decode(InstanceMetrics.self, from: json).anomalies?.first?.z == nil)
-        #expect(BotHealth.of([.init(id: "a", phase: "failed", heartbeatAgeSeconds: 0.2, metrics: metrics)]).status == "unhealthy")
-        #expect(BotHealth.of([.init(id: "a", phase: "running", heartbeatAgeSeconds: 45, metrics: metrics)]).status == "dead")
+        #expect(BotHealth.of([.init(id: "a", phase: .failed, heartbeatAgeSeconds: 0.2, metrics: metrics)]).status == .unhealthy)
+        #expect(BotHealth.of([.init(id: "a", phase: .running, heartbeatAgeSeconds: 45, metrics: metrics)]).status == .dead)
     }
 
     @Test("venue errors after a clean run are flagged; reset-errors resumes an auto-paused bot")
@@ -80,7 +80,7 @@ struct AnomalyTests {
             try await h.fleet.tick(nowMs: now)
             try await h.fleet.reconcile(nowMs: now)
         }
-        for _ in 0..<10 where try h.instances().first?.phase == "running" {
+        for _ in 0..<10 where try h.instances().first?.phase == .running {
             now += 1_000
             h.venue.failNext(1, bot: "test-bot")
             try await h.fleet.tick(nowMs: now)
@@ -90,7 +90,7 @@ struct AnomalyTests {
         try await h.fleet.tick(nowMs: now)
         try await h.fleet.reconcile(nowMs: now)
         var state = try #require(try h.instances().first)
-        #expect(state.phase == "paused" && state.reason?.hasPrefix("auto-paused") == true, "\(state.phase) \(state.reason ?? "")")
+        #expect(state.phase == .paused && state.reason?.hasPrefix("auto-paused") == true, "\(state.phase) \(state.reason ?? "")")
         let flagged = try h.metrics(state).anomalies ?? []
         #expect(flagged.contains { $0.metric == "venueErrors" }, "\(flagged.map(\.description))")
 
@@ -100,7 +100,7 @@ struct AnomalyTests {
         now += 1_000
         try await h.fleet.tick(nowMs: now)
         state = try #require(try h.instances().first)
-        #expect(state.phase == "running")
+        #expect(state.phase == .running)
         #expect(try h.metrics(state).errors == 0)
         #expect(try h.store.events(bot: "test-bot", limit: 100).contains { $0.kind == "ErrorsReset" })
     }

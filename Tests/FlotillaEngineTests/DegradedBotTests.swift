@@ -42,7 +42,7 @@ struct DegradedBotTests {
         #expect(try h.instances().map(\.revision) == [2])
         #expect(h.fleet.degradedBots.bots.isEmpty)
         let status = try #require(try RolloutStatus.load(bot: "test-bot", store: h.store))
-        #expect(status.phase == "Completed" && status.degraded == nil)
+        #expect(status.phase == .completed && status.degraded == nil)
         #expect(try count("BotRecovered", h) == 1)
         let ledger = try #require(try Fleet.capitalLedger(bot: "test-bot", store: h.store))
         #expect(ledger.accounted == ledger.capital)
@@ -67,7 +67,7 @@ struct DegradedBotTests {
         state["pendingActions"] = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(pending))
         var crashed = stored
         crashed.candidate = 2
-        crashed.phase = rollout.phase.rawValue
+        crashed.phase = rollout.phase
         crashed.stateJSON = String(decoding: try JSONSerialization.data(withJSONObject: state), as: UTF8.self)
         try h.store.saveRollout(crashed, events: [], revision: 2)
 
@@ -141,7 +141,7 @@ struct DegradedBotTests {
         try h.store.saveRollout(good, events: [], revision: good.candidate)
         try await restarted.reconcile(nowMs: 11_500)
         #expect(restarted.degradedBots.bots.isEmpty)
-        #expect(try RolloutStatus.load(bot: "test-bot", store: h.store)?.phase == "Completed")
+        #expect(try RolloutStatus.load(bot: "test-bot", store: h.store)?.phase == .completed)
     }
 
     @Test("a capital the money type can't hold exactly degrades the bot with the reason; it never becomes zero")

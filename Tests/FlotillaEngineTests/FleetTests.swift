@@ -31,7 +31,7 @@ struct FleetHarness {
         _ = try store.apply([change], expectedSerial: serial, lock: lock)
     }
 
-    func instances() throws -> [InstanceState] { try store.runtimeInstances().filter { $0.phase != "stopped" } }
+    func instances() throws -> [InstanceState] { try store.runtimeInstances().filter { $0.phase != .stopped } }
 
     /// Cash plus positions at cost across the bot's instances and its reserve.
     func metrics(_ state: InstanceState) throws -> InstanceMetrics {
@@ -59,7 +59,7 @@ struct FleetTests {
         let equity = try live.map { try h.metrics($0).equity }.reduce(.zero, +)
         #expect(equity == 1000, "splitting capital creates and loses nothing")
         let status = try #require(try RolloutStatus.load(bot: "test-bot", store: h.store))
-        #expect(status.phase == "Paused")
+        #expect(status.phase == .paused)
         let ledger = try #require(try Fleet.capitalLedger(bot: "test-bot", store: h.store))
         #expect(ledger.accounted == ledger.capital)
     }
@@ -92,7 +92,7 @@ struct FleetTests {
         let live = try h.instances()
         #expect(live.map(\.revision) == [1])
         #expect(live[0].capitalPct == "100")
-        #expect(try RolloutStatus.load(bot: "test-bot", store: h.store)?.phase == "Aborted")
+        #expect(try RolloutStatus.load(bot: "test-bot", store: h.store)?.phase == .aborted)
         let events = try h.store.events(bot: "test-bot").map(\.kind)
         #expect(events.contains("RolloutAborted"))
         let ledger = try #require(try Fleet.capitalLedger(bot: "test-bot", store: h.store))

@@ -30,14 +30,14 @@ struct MakeBeforeBreakTests {
 
         let after = try h.instances()
         #expect(after.map(\.id) == before.map(\.id), "the old instances still run, and nothing else")
-        #expect(after.allSatisfy { $0.revision == 1 && $0.mode == "live" })
+        #expect(after.allSatisfy { $0.revision == 1 && $0.mode == .live })
         #expect(after.map { Decimal(string: $0.capitalPct)! }.reduce(0, +) == 100)
         #expect(try #require(await h.fleet.equityLedger(bot: "test-bot")).total == money, "no money moved or vanished")
         let ledger = try #require(try Fleet.capitalLedger(bot: "test-bot", store: h.store))
         #expect(ledger.accounted == ledger.capital)
 
         let status = try #require(try RolloutStatus.load(bot: "test-bot", store: h.store))
-        #expect(status.phase == "Aborted")
+        #expect(status.phase == .aborted)
         #expect(status.message.contains("failed to start") && status.message.contains("NOSUCH"))
         #expect(status.degraded?.reason.contains("NOSUCH") == true)
         let kinds = try h.store.events(bot: "test-bot").map(\.kind)
@@ -62,12 +62,12 @@ struct MakeBeforeBreakTests {
         let money = try #require(await h.fleet.equityLedger(bot: "test-bot")).total
         try h.store.sendCommand(bot: "test-bot", .undo, argument: 1)
         try await h.fleet.reconcile(nowMs: 61_000)
-        let live = try h.instances().filter { $0.mode == "live" }
+        let live = try h.instances().filter { $0.mode == .live }
         #expect(!live.isEmpty && live.allSatisfy { $0.revision == 1 && $0.capitalPct == "100" }, "revision 1 serves with all the capital: \(live)")
         #expect(try h.instances().allSatisfy { $0.revision == 1 }, "the new revision stopped")
         #expect(try #require(await h.fleet.equityLedger(bot: "test-bot")).total == money, "no money moved or vanished")
         try await h.fleet.tick(nowMs: 180_000)
-        #expect(try h.instances().allSatisfy { $0.phase == "running" }, "and it trades on")
+        #expect(try h.instances().allSatisfy { $0.phase == .running }, "and it trades on")
     }
 
     @Test("undo to a revision that can't start leaves the serving revision trading")
@@ -91,7 +91,7 @@ struct MakeBeforeBreakTests {
         #expect(live.map(\.revision) == [2], "revision 2 still serves")
         #expect(live.first?.capitalPct == "100")
         let status = try #require(try RolloutStatus.load(bot: "test-bot", store: h.store))
-        #expect(status.phase == "Aborted" && status.message.contains("once-5m.csv"))
+        #expect(status.phase == .aborted && status.message.contains("once-5m.csv"))
         let ledger = try #require(try Fleet.capitalLedger(bot: "test-bot", store: h.store))
         #expect(ledger.accounted == ledger.capital)
     }
@@ -108,8 +108,8 @@ struct MakeBeforeBreakTests {
         try await h.fleet.reconcile(nowMs: 2_000)
         let live = try h.instances()
         #expect(live.map(\.revision) == [1], "the superseded revision stopped; stable serves")
-        #expect(live.first?.mode == "live" && live.first?.capitalPct == "100")
-        #expect(try RolloutStatus.load(bot: "test-bot", store: h.store)?.phase == "Aborted")
+        #expect(live.first?.mode == .live && live.first?.capitalPct == "100")
+        #expect(try RolloutStatus.load(bot: "test-bot", store: h.store)?.phase == .aborted)
         #expect(try h.store.events(bot: "test-bot").map(\.kind).contains("RolloutSuperseded"))
         let ledger = try #require(try Fleet.capitalLedger(bot: "test-bot", store: h.store))
         #expect(ledger.accounted == ledger.capital)

@@ -106,11 +106,11 @@ struct InstanceRecoveryTests {
             h.venue.failNext(5, bot: "test-bot", revision: 2)
             try await h.fleet.tick(nowMs: now)
             try await h.fleet.reconcile(nowMs: now)
-            if try h.store.rollout(bot: "test-bot")?.phase == "Aborted" { break }
+            if try h.store.rollout(bot: "test-bot")?.phase == .aborted { break }
         }
         let kinds = try h.store.events(bot: "test-bot", limit: 1000).map(\.kind)
         #expect(kinds.contains("CrashLoop"))
-        #expect(try h.store.rollout(bot: "test-bot")?.phase == "Aborted")
+        #expect(try h.store.rollout(bot: "test-bot")?.phase == .aborted)
         #expect(try h.instances().map(\.revision) == [1])
         let ledger = try #require(try Fleet.capitalLedger(bot: "test-bot", store: h.store))
         #expect(ledger.accounted == ledger.capital)

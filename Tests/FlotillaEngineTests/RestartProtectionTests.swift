@@ -41,7 +41,7 @@ struct RestartProtectionTests {
         let fired = try await Self.advance(fleet, from: 0) { try $0.store.eventCounts(prefix: "EmergencyStop")["EmergencyStop"] == 1 }
         let halt = try #require(fired, "the emergency stop must fire on this market")
         var state = try fleet.stored()
-        #expect(state.phase == "paused")
+        #expect(state.phase == .paused)
         #expect(state.reason?.hasPrefix("halted: emergency stop-loss fired") == true, "\(state.reason ?? "nil")")
         #expect(try fleet.metrics().emergencyStop != nil)
         let event = try #require(try fleet.store.events(bot: fleet.bot.name, limit: 50).first { $0.kind == "EmergencyStop" })
@@ -49,17 +49,17 @@ struct RestartProtectionTests {
 
         try await fleet.kill()
         state = try fleet.stored()
-        #expect(state.phase == "paused")
+        #expect(state.phase == .paused)
         #expect(state.reason?.hasPrefix("halted:") == true)
         let entriesBefore = try fleet.fills().filter { $0.side == .buy }.count
         try await fleet.tick(through: halt + 400)
         state = try fleet.stored()
         #expect(state.candlesSeen == halt + 400)
-        #expect(state.phase == "paused" && state.reason?.hasPrefix("halted:") == true, "still halted after the restart")
+        #expect(state.phase == .paused && state.reason?.hasPrefix("halted:") == true, "still halted after the restart")
         #expect(try fleet.fills().filter { $0.side == .buy }.count == entriesBefore, "no entry after the restart")
         #expect(try fleet.venue().position.isZero, "the emergency stop closed the position")
         let health = BotHealth.of([.init(id: state.id, phase: state.phase, heartbeatAgeSeconds: 0, metrics: try fleet.metrics())])
-        #expect(health.status == "unhealthy")
+        #expect(health.status == .unhealthy)
         #expect(health.anomalies.contains { $0.hasPrefix("halted: emergency stop-loss") })
 
         // A resume does not lift it; reset-errors does, and that survives a kill too.
@@ -70,10 +70,10 @@ struct RestartProtectionTests {
         try fleet.store.sendCommand(bot: fleet.bot.name, .resetErrors)
         try await fleet.fleet.reconcile(nowMs: Int64(halt + 401) * 1000)
         state = try fleet.stored()
-        #expect(state.phase == "running" && state.reason == nil)
+        #expect(state.phase == .running && state.reason == nil)
         #expect(try fleet.store.eventCounts(prefix: "EmergencyStopReset")["EmergencyStopReset"] == 1)
         try await fleet.kill()
-        #expect(try fleet.stored().phase == "running")
+        #expect(try fleet.stored().phase == .running)
         let trader = try TraderState<AnyStrategy>(json: try #require(try fleet.stored().traderJSON))
         #expect(trader.risk.emergencyStop == nil)
     }
@@ -89,7 +89,7 @@ struct RestartProtectionTests {
         try await h.fleet.tick(nowMs: 30_000)
         let stable = try #require(try h.instances().first { $0.revision == 1 })
         #expect(stable.capitalPct == "90")
-        #expect(stable.phase == "running", "\(stable.reason ?? "")")
+        #expect(stable.phase == .running, "\(stable.reason ?? "")")
         #expect(try h.store.eventCounts(prefix: "EmergencyStop").isEmpty)
     }
 

@@ -35,7 +35,7 @@ struct DegradedAndFillsAPITests {
             try await client.execute(uri: "/api/v1/bots/eth-trend", method: .get, headers: bearer(secrets[.viewer])) { r in
                 #expect(r.status == .ok)
                 let view = try decode(BotView.self, r)
-                #expect(view.health == "degraded")
+                #expect(view.health == .degraded)
                 #expect(view.degraded?.reason.contains("NOSUCH-5m.csv") == true)
                 #expect(view.instances.map(\.revision) == [1], "the old revision still serves")
             }
@@ -71,8 +71,8 @@ struct DegradedAndFillsAPITests {
         try Self.revise(server, "ltc-rsi", "oversold: 30, overbought: 70", "oversold: 44, overbought: 56")
         try await fleet.reconcile(nowMs: start + 3_600_000)
         try await fleet.tick(nowMs: start + 5_400_000)
-        let instances = try server.store.runtimeInstances(bot: "ltc-rsi").filter { $0.phase != "stopped" }
-        #expect(Set(instances.map(\.mode)) == ["live", "shadow"])
+        let instances = try server.store.runtimeInstances(bot: "ltc-rsi").filter { $0.phase != .stopped }
+        #expect(Set(instances.map(\.mode)) == [.live, .shadow])
         let app = buildApplication(server, logger: Logger(label: "test"))
         try await app.test(.router) { client in
             func fills(_ query: String) async throws -> [[String: Any]] {

@@ -1,3 +1,4 @@
+import FlotillaSpec
 import FlotillaEngine
 import FlotillaServer
 import FlotillaStore
@@ -55,7 +56,7 @@ struct EquityHistoryTests {
         #expect(try store.equityHistory(bot: "eth-trend", points: 50).count == 50)
     }
 
-    static func instance(_ bot: String, equity: String?, mode: String = "live", phase: String = "running") throws -> LiveInstance {
+    static func instance(_ bot: String, equity: String?, mode: InstanceMode = .live, phase: InstancePhase = .running) throws -> LiveInstance {
         let metrics = try equity.map { e in
             try JSONDecoder().decode(InstanceMetrics.self, from: Data("""
                 {"trades":0,"wins":0,"realizedPnL":"0","unrealizedPnL":"0","equity":"\(e)","returnPct":0,"maxDrawdownPct":0,"decisions":0,"rejects":0,
@@ -69,8 +70,8 @@ struct EquityHistoryTests {
     @Test("the recorder samples each bot's live equity at most once per interval, and an unchanged one only once a minute")
     func recorderRate() throws {
         var recorder = EquityRecorder(intervalMs: 2_000, keepAliveMs: 60_000)
-        let fleet = [try Self.instance("a", equity: "100"), try Self.instance("a", equity: "5", mode: "shadow"), try Self.instance("b", equity: "200"),
-                     try Self.instance("c", equity: nil), try Self.instance("d", equity: "7", phase: "stopped")]
+        let fleet = [try Self.instance("a", equity: "100"), try Self.instance("a", equity: "5", mode: .shadow), try Self.instance("b", equity: "200"),
+                     try Self.instance("c", equity: nil), try Self.instance("d", equity: "7", phase: .stopped)]
         #expect(recorder.due(fleet, nowMs: 0).map { "\($0.bot)=\($0.sample.equity)" } == ["a=100", "b=200"], "live instances only; shadow is notional")
         #expect(recorder.due(fleet, nowMs: 1_000).isEmpty, "within the interval")
         #expect(recorder.due(fleet, nowMs: 2_000).isEmpty, "nothing moved")

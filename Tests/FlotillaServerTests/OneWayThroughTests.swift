@@ -17,7 +17,7 @@ struct OneWayThroughTests {
     /// The bot's instances as the store holds them: id → (cash, position) of its paper account.
     static func accounts(_ store: StateStore, bot: String) throws -> [String: String] {
         var out: [String: String] = [:]
-        for i in try store.runtimeInstances(bot: bot) where i.phase != "stopped" {
+        for i in try store.runtimeInstances(bot: bot) where i.phase != .stopped {
             let m = try #require(i.metricsJSON.flatMap { try? JSONDecoder().decode(InstanceMetrics.self, from: Data($0.utf8)) })
             out[i.id] = "\(i.phase) cash \(m.cash) position \(m.position)"
         }
@@ -74,13 +74,13 @@ struct OneWayThroughTests {
         let now = { Int64(Date().timeIntervalSince1970 * 1000) }
         try controls.perform(.pause, bot: "eth-trend", operation: "test")
         try await fleet.reconcile(nowMs: now())
-        #expect(try controls.perform(.restart, bot: "eth-trend", operation: "test").state == "paused")
+        #expect(try controls.perform(.restart, bot: "eth-trend", operation: "test").state == .paused)
         try await fleet.reconcile(nowMs: now())
         #expect(try Self.accounts(store, bot: "eth-trend").values.allSatisfy { $0.hasPrefix("paused") })
         try controls.perform(.stop, bot: "eth-trend", operation: "test")
         try await fleet.reconcile(nowMs: now())
         #expect(try Self.accounts(store, bot: "eth-trend").isEmpty, "stopped")
-        #expect(try controls.perform(.restart, bot: "eth-trend", operation: "test").state == "running")
+        #expect(try controls.perform(.restart, bot: "eth-trend", operation: "test").state == .running)
         try await fleet.reconcile(nowMs: now())
         #expect(try Self.accounts(store, bot: "eth-trend").values.allSatisfy { $0.hasPrefix("running") })
     }
@@ -140,7 +140,7 @@ struct OneWayThroughTests {
     @Test("promote and abort need a rollout in progress, retry an aborted one; a revision not yet picked up counts as in progress")
     func rolloutChecks() throws {
         func ok(_ r: RolloutRequest, _ phase: String?, candidate: Int = 2, applied: Int = 2) -> Bool {
-            (try? RolloutCommands.check(r, bot: "b", rollout: phase.map { ($0, candidate) }, applied: applied)) != nil
+            (try? RolloutCommands.check(r, bot: "b", rollout: phase.map { (RolloutPhase(rawValue: $0)!, candidate) }, applied: applied)) != nil
         }
         #expect(ok(.promote(full: false), "Paused") && ok(.abort, "Progressing") && ok(.promote(full: true), "Degraded"))
         #expect(!ok(.promote(full: false), "Completed") && !ok(.abort, "Aborted") && !ok(.abort, "Completed"))

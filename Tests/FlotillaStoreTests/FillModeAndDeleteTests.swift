@@ -6,7 +6,7 @@ import Testing
 
 @Suite("Fills keep their mode; deleting a bot deletes its rollout")
 struct FillModeAndDeleteTests {
-    func instance(_ id: String, mode: String, phase: String = "running") -> InstanceState {
+    func instance(_ id: String, mode: InstanceMode, phase: InstancePhase = .running) -> InstanceState {
         InstanceState(id: id, bot: "test-bot", revision: 1, symbol: "ETH-BTC", phase: phase, reason: nil, mode: mode, capitalPct: "100",
                       venueJSON: nil, candlesSeen: 0, heartbeatAt: 0, metricsJSON: nil)
     }
@@ -15,8 +15,8 @@ struct FillModeAndDeleteTests {
     func fillModes(filter: FillMode?) throws {
         let store = try StateStore.inMemory()
         try store.saveInstancesAndFills([
-            (instance("test-bot/r1/ETH-BTC#1", mode: "live"), [(clientOrderId: "a", time: 1, json: #"{"side":"buy"}"#)]),
-            (instance("test-bot/r2/ETH-BTC#1", mode: "shadow"), [(clientOrderId: "b", time: 2, json: #"{"side":"sell"}"#)]),
+            (instance("test-bot/r1/ETH-BTC#1", mode: .live), [(clientOrderId: "a", time: 1, json: #"{"side":"buy"}"#)]),
+            (instance("test-bot/r2/ETH-BTC#1", mode: .shadow), [(clientOrderId: "b", time: 2, json: #"{"side":"sell"}"#)]),
         ])
         let fills = try store.fills(bot: "test-bot", mode: filter, limit: 10)
         switch filter {
@@ -29,7 +29,7 @@ struct FillModeAndDeleteTests {
     @Test("the newest fills within the limit, oldest first")
     func limit() throws {
         let store = try StateStore.inMemory()
-        try store.saveInstancesAndFills([(instance("test-bot/r1/ETH-BTC#1", mode: "live"),
+        try store.saveInstancesAndFills([(instance("test-bot/r1/ETH-BTC#1", mode: .live),
                                           (1...5).map { (clientOrderId: "o\($0)", time: Int64($0), json: "{}") })])
         #expect(try store.fills(bot: "test-bot", mode: .live, limit: 2).count == 2)
     }
@@ -39,14 +39,14 @@ struct FillModeAndDeleteTests {
         let store = try StateStore.inMemory()
         let lock = try store.acquireApplyLock(operation: "test", timeout: 1)
         _ = try store.apply([.create(try bot())], expectedSerial: 0, lock: lock)
-        try store.saveRollout(StoredRollout(bot: "test-bot", candidate: 1, stable: nil, strategy: "canary", phase: "Completed", stateJSON: "{}", updatedAt: Date()),
-                              events: [], revision: 1, instances: [instance("test-bot/r1/ETH-BTC#1", mode: "live")])
+        try store.saveRollout(StoredRollout(bot: "test-bot", candidate: 1, stable: nil, strategy: "canary", phase: .completed, stateJSON: "{}", updatedAt: Date()),
+                              events: [], revision: 1, instances: [instance("test-bot/r1/ETH-BTC#1", mode: .live)])
         try store.sendCommand(bot: "test-bot", .abort)
         try store.setBotControl(bot: "test-bot", to: .paused)
         _ = try store.apply([.delete(name: "test-bot")], expectedSerial: 1, lock: lock)
         #expect(try store.rollout(bot: "test-bot") == nil)
         #expect(try store.takeRolloutCommands().isEmpty)
         #expect(try store.botControls()["test-bot"] == nil)
-        #expect(try store.runtimeInstances(bot: "test-bot").map(\.phase) == ["stopped"])
+        #expect(try store.runtimeInstances(bot: "test-bot").map(\.phase) == [.stopped])
     }
 }

@@ -8,23 +8,25 @@ import Testing
 @Suite("Writes committed together")
 struct StoreWritesTests {
     func instance(_ id: String, bot: String = "test-bot", candles: Int) -> InstanceState {
-        InstanceState(id: id, bot: bot, revision: 1, symbol: "ETH-BTC", phase: "running", mode: "live", capitalPct: "100", candlesSeen: candles)
+        InstanceState(id: id, bot: bot, revision: 1, symbol: "ETH-BTC", phase: .running, mode: .live, capitalPct: "100", candlesSeen: candles)
     }
 
-    func rollout(_ bot: String, phase: String) -> StoredRollout {
+    func rollout(_ bot: String, phase: RolloutPhase) -> StoredRollout {
         StoredRollout(bot: bot, candidate: 1, stable: nil, strategy: "canary", phase: phase, stateJSON: "{}", updatedAt: Date())
     }
 
     @Test("nothing is in the store before the commit; after it, every write in order: an instance's later state wins, events keep their order")
     func inOrder() throws {
         let store = try StateStore.inMemory()
+        let lock = try store.acquireApplyLock(operation: "test", timeout: 1)
+        _ = try store.apply([.create(try bot())], expectedSerial: 0, lock: lock)
         var writes = StoreWrites()
         writes.saveInstance(instance("a#1", candles: 1), newFills: [(clientOrderId: "o1", time: 1, json: "{}")])
-        writes.saveRollout(rollout("test-bot", phase: "Progressing"), events: [(kind: "RolloutStarted", message: "started")], revision: 1,
+        writes.saveRollout(rollout("test-bot", phase: .progressing), events: [(kind: "RolloutStarted", message: "started")], revision: 1,
                            instances: [instance("b#1", bot: "other", candles: 7)])
         writes.recordEvent(bot: "test-bot", kind: "Second", message: "after the rollout's")
         writes.saveInstance(instance("a#1", candles: 2))
-        writes.saveRollout(rollout("test-bot", phase: "Completed"), events: [], revision: 1)
+        writes.saveRollout(rollout("test-bot", phase: .completed), events: [], revision: 1)
         #expect(writes.count == 6)
         #expect(try store.runtimeInstances().isEmpty)
 
@@ -32,15 +34,15 @@ struct StoreWritesTests {
         let instances = Dictionary(uniqueKeysWithValues: try store.runtimeInstances().map { ($0.id, $0.candlesSeen) })
         #expect(instances == ["a#1": 2, "b#1": 7])
         #expect(try store.fills(instance: "a#1").count == 1)
-        #expect(try store.rollout(bot: "test-bot")?.phase == "Completed")
-        #expect(try store.events(bot: "test-bot").map(\.kind) == ["RolloutStarted", "Second"])
+        #expect(try store.rollout(bot: "test-bot")?.phase == .completed)
+        #expect(try store.events(bot: "test-bot").map(\.kind).suffix(2) == ["RolloutStarted", "Second"])
     }
 
     @Test("a rollout deleted after it was saved in the same batch is gone; an empty batch writes nothing")
     func deleteAfterSave() throws {
         let store = try StateStore.inMemory()
         var writes = StoreWrites()
-        writes.saveRollout(rollout("gone", phase: "Progressing"), events: [], revision: 1)
+        writes.saveRollout(rollout("gone", phase: .progressing), events: [], revision: 1)
         writes.deleteRollout(bot: "gone")
         try store.commit(writes)
         #expect(try store.rollout(bot: "gone") == nil)

@@ -1,3 +1,4 @@
+import FlotillaSpec
 import Foundation
 
 /// The seeds' per-bot health: a score 0–100 from weighted parts, a status, and anomaly flags —
@@ -13,11 +14,11 @@ public struct BotHealth: Codable, Sendable {
     /// What health needs from one running instance.
     public struct Instance: Sendable {
         public var id: String
-        public var phase: String
+        public var phase: InstancePhase
         public var heartbeatAgeSeconds: Double?
         public var metrics: InstanceMetrics?
 
-        public init(id: String, phase: String, heartbeatAgeSeconds: Double?, metrics: InstanceMetrics?) {
+        public init(id: String, phase: InstancePhase, heartbeatAgeSeconds: Double?, metrics: InstanceMetrics?) {
             self.id = id
             self.phase = phase
             self.heartbeatAgeSeconds = heartbeatAgeSeconds
@@ -28,36 +29,36 @@ public struct BotHealth: Codable, Sendable {
     public var score: Double
     /// healthy (≥ 80), degraded (≥ 50), unhealthy (also: failed, or halted by its emergency stop),
     /// or dead (no instance, or no heartbeat for 30 s).
-    public var status: String
+    public var status: HealthStatus
     public var parts: [Part]
     public var anomalies: [String]
 
     public static func of(_ instances: [Instance]) -> BotHealth {
         guard !instances.isEmpty else {
-            return BotHealth(score: 0, status: "dead", parts: [Part(name: "instances", score: 0, weight: 1, detail: "no instance runs")], anomalies: [])
+            return BotHealth(score: 0, status: .dead, parts: [Part(name: "instances", score: 0, weight: 1, detail: "no instance runs")], anomalies: [])
         }
         let heartbeat = instances.compactMap(\.heartbeatAgeSeconds).max() ?? .infinity
         let heartbeatScore: Double = heartbeat < 5 ? 100 : heartbeat < 30 ? 50 : 0
         let errors = instances.map { $0.metrics?.errors ?? 0 }.max() ?? 0
-        let open = instances.contains { $0.metrics?.circuitBreaker == "open" }
-        let halfOpen = instances.contains { $0.metrics?.circuitBreaker == "half-open" }
+        let open = instances.contains { $0.metrics?.circuitBreaker == .open }
+        let halfOpen = instances.contains { $0.metrics?.circuitBreaker == .halfOpen }
         let drawdown = instances.map { $0.metrics?.maxDrawdownPct ?? 0 }.max() ?? 0
         let cpu = instances.reduce(0) { $0 + ($1.metrics?.cpuPct ?? 0) }
         let memory = instances.reduce(0) { $0 + ($1.metrics?.memoryBytes ?? 0) }
         let parts = [
             Part(name: "heartbeat", score: heartbeatScore, weight: 0.3, detail: heartbeat.isFinite ? String(format: "%.1f s ago", heartbeat) : "never"),
             Part(name: "errors", score: max(0, 100 - Double(errors) * 10), weight: 0.2, detail: "\(errors) consecutive venue error(s)"),
-            Part(name: "circuitBreaker", score: open ? 0 : halfOpen ? 50 : 100, weight: 0.2, detail: open ? "open" : halfOpen ? "half-open" : "closed"),
+            Part(name: "circuitBreaker", score: open ? 0 : halfOpen ? 50 : 100, weight: 0.2, detail: (open ? BreakerState.open : halfOpen ? .halfOpen : .closed).rawValue),
             Part(name: "risk", score: max(0, 100 - drawdown * 5), weight: 0.15, detail: String(format: "max drawdown %.2f %%", drawdown)),
             Part(name: "cpu", score: cpu < 10 ? 100 : cpu < 50 ? 50 : 0, weight: 0.1, detail: String(format: "%.2f %% of a core", cpu)),
             Part(name: "memory", score: memory < 64 << 20 ? 100 : memory < 256 << 20 ? 50 : 0, weight: 0.05,
                  detail: String(format: "~%.1f MB (candles, orders, fills)", Double(memory) / 1_048_576)),
         ]
-        let failed = instances.contains { $0.phase == "failed" }
+        let failed = instances.contains { $0.phase == .failed }
         // An emergency stop that fired halts the bot until a person resets it: never healthy.
         let halted = instances.filter { $0.metrics?.emergencyStop != nil }
         let score = failed || !halted.isEmpty ? 0 : (parts.reduce(0) { $0 + $1.score * $1.weight } * 10).rounded() / 10
-        let status = failed || !halted.isEmpty ? "unhealthy" : heartbeat >= 30 ? "dead" : score >= 80 ? "healthy" : score >= 50 ? "degraded" : "unhealthy"
+        let status: HealthStatus = failed || !halted.isEmpty ? .unhealthy : heartbeat >= 30 ? .dead : score >= 80 ? .healthy : score >= 50 ? .degraded : .unhealthy
         var anomalies: [String] = []
         for instance in halted {
             let what = "halted: \(instance.metrics?.emergencyStop ?? "")"

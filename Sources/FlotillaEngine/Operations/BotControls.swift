@@ -28,7 +28,7 @@ public struct BotControls: Sendable {
         let current = try Self.requireBot(bot, store: store)
         let control = try store.botControls()[bot] ?? .running
         func done(_ state: BotControl?, _ message: String) -> BotActionResult {
-            BotActionResult(bot: bot, action: action.rawValue, state: state?.rawValue, message: message)
+            BotActionResult(bot: bot, action: action.rawValue, state: state, message: message)
         }
         switch action {
         case .start:

@@ -13,7 +13,7 @@ extension BotView {
         let rollouts = try store.rollout(bot: name).map { [name: $0] } ?? [:]
         let running = try live?.instances?.filter { $0.state.bot == name }
             ?? store.runtimeInstances(bot: name, withVenue: false).map(LiveInstance.init(decoding:))
-        return try build([applied], instances: [name: running.filter { $0.state.phase != InstancePhase.stopped.rawValue }],
+        return try build([applied], instances: [name: running.filter { $0.state.phase != .stopped }],
                          controls: try store.botControls(), rollouts: rollouts, selector: [:], files: files).first
     }
 
@@ -27,7 +27,7 @@ extension BotView {
             if let spec = bots[i].spec { specs?.remember(spec) } else { bots[i].spec = specs?.spec(bots[i].name) }
         }
         let running = try live?.instances ?? store.runtimeInstances(withVenue: false).map(LiveInstance.init(decoding:))
-        let instances = Dictionary(grouping: running.filter { $0.state.phase != InstancePhase.stopped.rawValue }, by: \.state.bot)
+        let instances = Dictionary(grouping: running.filter { $0.state.phase != .stopped }, by: \.state.bot)
         let rollouts = Dictionary(uniqueKeysWithValues: try store.rollouts().map { ($0.bot, $0) })
         return try build(bots, instances: instances, controls: try store.botControls(), rollouts: rollouts, selector: selector, files: files)
     }
@@ -36,7 +36,7 @@ extension BotView {
     public static func notApplied(_ spec: ResolvedBot) -> BotView {
         BotView(name: spec.name, labels: spec.labels, revision: 0, profile: spec.profile, strategy: spec.strategy.kind.rawValue,
                 deploy: spec.deploy.strategy.name.rawValue, capital: spec.capital.quote.canonicalText, equity: "-", file: spec.file,
-                sync: .notApplied, control: BotControl.running.rawValue, health: "-", degraded: nil, rollout: nil, instances: [])
+                sync: .notApplied, control: .running, health: .unknown, degraded: nil, rollout: nil, instances: [])
     }
 
     static func build(_ bots: [AppliedBot], instances: [String: [LiveInstance]], controls: [String: BotControl], rollouts: [String: StoredRollout],
@@ -54,7 +54,7 @@ extension BotView {
             }
             // The live equity, exactly; a sum the money type can't hold is unknown, never wrapped.
             var equity: Fixed? = .zero
-            for v in views where v.mode == InstanceMode.live.rawValue {
+            for v in views where v.mode == .live {
                 guard let value = v.metrics?.equity else { continue }  // no metrics yet: nothing traded
                 equity = equity.flatMap { sum in
                     let (units, overflow) = sum.units.addingReportingOverflow(value.units)
@@ -66,9 +66,9 @@ extension BotView {
             return BotView(
                 name: applied.name, labels: spec.labels, revision: applied.revision, profile: spec.profile, strategy: spec.strategy.kind.rawValue,
                 deploy: spec.deploy.strategy.name.rawValue, capital: spec.capital.quote.canonicalText, equity: equity?.description ?? "unknown",
-                file: applied.file, sync: files?.sync(of: applied), control: control.rawValue,
+                file: applied.file, sync: files?.sync(of: applied), control: control,
                 // A bot a person stopped is "stopped", not "dead": nothing is wrong with it.
-                health: status?.degraded != nil ? "degraded" : control == .stopped && views.isEmpty ? "stopped" : BotHealth.of(views.map(\.healthInput)).status,
+                health: status?.degraded != nil ? .degraded : control == .stopped && views.isEmpty ? .stopped : BotHealth.of(views.map(\.healthInput)).status,
                 degraded: status?.degraded, rollout: status,
                 instances: views)
         }

@@ -1,3 +1,4 @@
+import FlotillaSpec
 import FlotillaStore
 import Foundation
 
@@ -51,13 +52,13 @@ public struct FleetStatus: Codable, Sendable, Equatable {
         let applied = views.filter { $0.sync != .notApplied }
         var health: [String: Int] = [:], controls: [String: Int] = [:]
         for v in applied {
-            health[v.degraded != nil ? "degraded" : v.health, default: 0] += 1
-            controls[v.control, default: 0] += 1
+            health[(v.degraded != nil ? .degraded : v.health).rawValue, default: 0] += 1
+            controls[v.control.rawValue, default: 0] += 1
         }
         let rollouts = applied.compactMap { v -> RolloutLine? in
-            guard let r = v.rollout, ![RolloutPhase.completed.rawValue, RolloutPhase.aborted.rawValue].contains(r.phase) else { return nil }
+            guard let r = v.rollout, ![RolloutPhase.completed, .aborted].contains(r.phase) else { return nil }
             let progress = r.stepsTotal.map { "\(r.stepsDone ?? 0)/\($0)" }
-            return RolloutLine(bot: v.name, strategy: r.strategy, phase: r.phase, revision: r.candidate, step: r.step, progress: progress, message: r.message)
+            return RolloutLine(bot: v.name, strategy: r.strategy, phase: r.phase.rawValue, revision: r.candidate, step: r.step, progress: progress, message: r.message)
         }
         let names = { (sync: BotSync) in views.filter { $0.sync == sync }.map(\.name).sorted() }
         return FleetStatus(

@@ -1,3 +1,4 @@
+import FlotillaSpec
 import FlotillaStore
 import Foundation
 
@@ -56,8 +57,8 @@ public struct RolloutCommands: Sendable {
     /// Refuses what the rollout can't do now (as `kubectl argo rollouts` does): promote and abort
     /// need a rollout in progress, retry an aborted one. A revision applied but not yet picked up
     /// by the reconciler counts as in progress. Pure.
-    public static func check(_ request: RolloutRequest, bot: String, rollout: (phase: String, candidate: Int)?, applied: Int) throws {
-        let finished = [RolloutPhase.completed.rawValue, RolloutPhase.aborted.rawValue]
+    public static func check(_ request: RolloutRequest, bot: String, rollout: (phase: RolloutPhase, candidate: Int)?, applied: Int) throws {
+        let finished: [RolloutPhase] = [.completed, .aborted]
         let pending = rollout == nil || rollout!.candidate != applied
         switch request {
         case .promote, .abort:
@@ -66,9 +67,9 @@ public struct RolloutCommands: Sendable {
                                        "bot \(bot) has no rollout in progress (revision \(rollout!.candidate) is \(rollout!.phase)); nothing to \(request.action)")
             }
         case .retry:
-            guard let rollout, !pending, rollout.phase == RolloutPhase.aborted.rawValue else {
+            guard let rollout, !pending, rollout.phase == .aborted else {
                 throw OperationProblem(.conflict, "not_aborted",
-                                       "bot \(bot)'s rollout is \(rollout?.phase ?? "not started"), not Aborted; only an aborted rollout can be retried")
+                                       "bot \(bot)'s rollout is \(rollout.map { $0.phase.rawValue } ?? "not started"), not Aborted; only an aborted rollout can be retried")
             }
         case .undo:
             break

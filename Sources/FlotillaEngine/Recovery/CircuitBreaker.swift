@@ -1,8 +1,9 @@
+import FlotillaSpec
 /// The seeds' circuit breaker: closed → open after `failureThreshold` consecutive failures; open
 /// refuses calls for `recoveryMs`; then half-open lets one trial call through — success closes it,
 /// failure opens it again. Times are milliseconds; pure value.
 public struct CircuitBreaker: Sendable, Codable, Equatable {
-    public enum State: String, Sendable, Codable { case closed, open, halfOpen = "half-open" }
+    public typealias State = BreakerState
 
     public let failureThreshold: Int
     public let recoveryMs: Int64

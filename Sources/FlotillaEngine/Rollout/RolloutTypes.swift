@@ -1,11 +1,6 @@
 import FlotillaSpec
 import Foundation
 
-/// How an instance trades: with capital, or in shadow (live data, simulated fills, no capital).
-public enum InstanceMode: String, Sendable, Codable, Equatable {
-    case live, shadow
-}
-
 /// What a deploy strategy asks the engine to do. Strategies are pure state machines; the engine
 /// executes these actions (and persists them before it acts).
 ///
@@ -57,23 +52,6 @@ public struct RolloutObservation: Sendable, Equatable {
         self.command = command
         self.startFailures = startFailures
     }
-}
-
-/// Where a rollout stands. Unlike Argo Rollouts, an aborted rollout is `aborted`, not `degraded`:
-/// stable runs fine (argo-rollouts#1624).
-public enum RolloutPhase: String, Sendable, Codable, Equatable {
-    case progressing = "Progressing"
-    /// Waiting for a person (`pause: {}`, an inconclusive analysis, or no auto-promotion).
-    case paused = "Paused"
-    /// The new revision is stable.
-    case completed = "Completed"
-    /// Rolled back to the previous stable revision (automatically or by `abort`); stable serves.
-    case aborted = "Aborted"
-    /// No progress within the deadline and no automatic rollback: needs a person.
-    case degraded = "Degraded"
-
-    /// `rollout status` exits 0 for these.
-    public var isHealthy: Bool { self == .progressing || self == .paused || self == .completed }
 }
 
 /// Fields every deploy strategy shares: revisions, deadline, phase and the pending analysis.

@@ -3,11 +3,6 @@ import FlotillaStore
 import FlotillaTrading
 import Foundation
 
-/// Instance lifecycle phases: pending → starting → running ⇄ paused → stopping → stopped, and failed.
-public enum InstancePhase: String, Sendable, Codable {
-    case pending, starting, running, paused, stopping, stopped, failed
-}
-
 /// A running copy of one revision on one symbol: its own paper venue, strategy and risk manager.
 /// One actor per instance; the fleet advances it as its candles come due and persists what changed.
 public actor BotInstance {
@@ -237,7 +232,7 @@ public actor BotInstance {
         let metrics = self.metrics
         lastMetrics = metrics
         return InstanceState(
-            id: id, bot: bot, revision: revision, symbol: symbol, phase: phase.rawValue, reason: reason, mode: mode.rawValue,
+            id: id, bot: bot, revision: revision, symbol: symbol, phase: phase, reason: reason, mode: mode,
             capitalPct: capitalPct.canonicalText, venueJSON: venueJSON, candlesSeen: candlesSeen, heartbeatAt: heartbeatAt,
             metricsJSON: (try? JSONEncoder().encode(metrics)).map { String(decoding: $0, as: UTF8.self) }, traderJSON: traderJSON)
     }
@@ -249,7 +244,7 @@ public actor BotInstance {
         lastMetrics = metrics
         return LiveInstance(
             state: InstanceState(
-                id: id, bot: bot, revision: revision, symbol: symbol, phase: phase.rawValue, reason: reason, mode: mode.rawValue,
+                id: id, bot: bot, revision: revision, symbol: symbol, phase: phase, reason: reason, mode: mode,
                 capitalPct: capitalPct.canonicalText, venueJSON: nil, candlesSeen: candlesSeen, heartbeatAt: heartbeatAt, metricsJSON: nil),
             metrics: metrics)
     }
@@ -268,7 +263,7 @@ public actor BotInstance {
             maxDrawdownPct: maxDrawdownPct, decisions: trader.decisions, rejects: trader.rejectionCount,
             slippageBps: venue.fills.isEmpty ? 0 : venue.fills.map(\.slippageBps).reduce(0, +) / Double(venue.fills.count),
             position: venue.position, cash: venue.cash, errors: venueGuard.consecutiveErrors,
-            circuitBreaker: venueGuard.breakerState.rawValue, buys: buys, sells: sells,
+            circuitBreaker: venueGuard.breakerState, buys: buys, sells: sells,
             anomalies: probes.detector.anomalies, cpuPct: (probes.cpuShare * 10000).rounded() / 100,
             memoryBytes: InstanceProbes.memoryEstimate(candles: candles.count, orders: trader.venue.orders.count, fills: trader.venue.fills.count),
             venueResponseSeconds: probes.venueLatency, emergencyStop: trader.risk.emergencyStop?.description)

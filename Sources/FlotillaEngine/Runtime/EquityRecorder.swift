@@ -25,7 +25,7 @@ public struct EquityRecorder: Sendable {
         lastPassAt = nowMs
         var equity: [String: Decimal] = [:]
         var unknown: Set<String> = []
-        for instance in instances where instance.state.mode == InstanceMode.live.rawValue && instance.state.phase != "stopped" {
+        for instance in instances where instance.state.mode == .live && instance.state.phase != .stopped {
             let bot = instance.state.bot
             guard let value = instance.metrics?.equity else { continue }  // nothing traded yet
             guard let exact = Decimal.parseExactPublic(value.description) else { unknown.insert(bot); continue }

@@ -1,3 +1,4 @@
+import FlotillaSpec
 import FlotillaStore
 
 /// What a person asked of a bot's rollout this pass, once its controls are applied.

@@ -19,7 +19,7 @@ extension Fleet {
                 continue
             }
             var state = await old.stop(reason: "restarting")
-            state.phase = phase.rawValue
+            state.phase = phase
             state.reason = reason
             let fresh: BotInstance
             do {

@@ -74,7 +74,7 @@ public actor Fleet {
                 degrade(stored.bot, cause: .rolloutState, reason: "its rollout state could not be read: \(error)", revision: stored.candidate, nowMs: nowMs)
             }
         }
-        let restoring = try store.runtimeInstances().filter { $0.phase != InstancePhase.stopped.rawValue }
+        let restoring = try store.runtimeInstances().filter { $0.phase != .stopped }
         if restoring.count > 1 {
             // Decoding a spec is the dearest per-bot step of a restart: the desired state is decoded
             // once (the first pass then decodes nothing) and serves as the revision's spec wherever
@@ -178,13 +178,13 @@ public actor Fleet {
             throw RestoreError(instance: state.id, part: "capital share", underlying: EngineError.missingData("\"\(state.capitalPct.prefix(20))\" is not a number"))
         }
         let instance = try BotInstance(
-            id: state.id, spec: spec, revision: state.revision, symbol: state.symbol, mode: InstanceMode(rawValue: state.mode) ?? .live,
+            id: state.id, spec: spec, revision: state.revision, symbol: state.symbol, mode: state.mode,
             capitalPct: capitalPct, candles: try data.candles(for: spec, symbol: state.symbol), venue: venue,
             candlesSeen: state.candlesSeen, nowMs: nowMs,
             fillCounts: state.metricsJSON.flatMap { try? JSONDecoder().decode(InstanceMetrics.self, from: Data($0.utf8)) }.map { ($0.buys, $0.sells) } ?? (0, 0),
             trader: trader, connection: connection, executor: executor)
-        if state.phase == InstancePhase.paused.rawValue { await instance.setPhase(.paused, reason: state.reason) }
-        if state.phase == InstancePhase.failed.rawValue { await instance.setPhase(.failed, reason: state.reason) }
+        if state.phase == .paused { await instance.setPhase(.paused, reason: state.reason) }
+        if state.phase == .failed { await instance.setPhase(.failed, reason: state.reason) }
         return instance
     }
 
@@ -505,7 +505,7 @@ public actor Fleet {
     /// Restores the bot's instances the store has but the fleet does not run (their restore failed).
     private func restoreMissing(bot: String, nowMs: Int64, attempt: Degradation) async throws {
         do {
-            for state in try store.runtimeInstances(bot: bot) where state.phase != InstancePhase.stopped.rawValue && instances[state.id] == nil {
+            for state in try store.runtimeInstances(bot: bot) where state.phase != .stopped && instances[state.id] == nil {
                 if let instance = try await restore(state, nowMs: nowMs) { instances[state.id] = instance }
             }
         } catch {
@@ -557,7 +557,7 @@ public actor Fleet {
             if case .event(let kind, let message) = $0 { return (kind, message) } else { return nil }
         }
         writes.saveRollout(
-            StoredRollout(bot: bot, candidate: r.core.candidate, stable: r.core.stable, strategy: r.strategyName, phase: r.phase.rawValue,
+            StoredRollout(bot: bot, candidate: r.core.candidate, stable: r.core.stable, strategy: r.strategyName, phase: r.phase,
                           stateJSON: json, updatedAt: Date()),
             events: events, revision: r.core.candidate, instances: instances)
     }
@@ -616,7 +616,7 @@ public actor Fleet {
             let state = await i.stop(reason: "flotilla up stopped")
             var resumable = state
             // Resumes on the next start (a halted instance stays halted), its protective orders placed again.
-            resumable.phase = (halted == nil ? InstancePhase.running : .paused).rawValue
+            resumable.phase = halted == nil ? .running : .paused
             resumable.reason = halted ?? "stopped with flotilla up; resumes on restart"
             writes.saveInstance(resumable)
         }
@@ -636,7 +636,7 @@ extension Fleet {
               let applied = try store.desiredState().bots.first(where: { $0.name == bot }), let spec = applied.spec
         else { return nil }
         var contributions: [Fixed] = []
-        for i in try store.runtimeInstances(bot: bot) where i.mode == "live" {
+        for i in try store.runtimeInstances(bot: bot) where i.mode == .live {
             guard let json = i.venueJSON, let venue = try? JSONDecoder().decode(PaperVenue.self, from: Data(json.utf8)) else { continue }
             contributions.append(venue.startingCash)
         }

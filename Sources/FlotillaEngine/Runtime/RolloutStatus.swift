@@ -1,3 +1,4 @@
+import FlotillaSpec
 import FlotillaStore
 import FlotillaTrading
 import Foundation
@@ -7,8 +8,8 @@ public struct RolloutStatus: Sendable, Codable {
     public struct InstanceLine: Sendable, Codable {
         public var revision: Int
         public var symbol: String
-        public var phase: String
-        public var mode: String
+        public var phase: InstancePhase
+        public var mode: InstanceMode
         public var capitalPct: String
         public var equity: Fixed?
         public var trades: Int?
@@ -19,7 +20,7 @@ public struct RolloutStatus: Sendable, Codable {
     public var strategy: String
     public var stable: Int?
     public var candidate: Int
-    public var phase: String
+    public var phase: RolloutPhase
     public var step: String
     /// Steps done of all steps (`flotilla_rollout_step`).
     public var stepsDone: Int?
@@ -48,13 +49,13 @@ public struct RolloutStatus: Sendable, Codable {
         guard let envelope = try? JSONDecoder().decode(RolloutEnvelope.self, from: Data(stored.stateJSON.utf8)) else { return nil }
         let bot = stored.bot
         let r = envelope.rollout
-        let lines = instances.filter { $0.phase != "stopped" }.map { i -> InstanceLine in
+        let lines = instances.filter { $0.phase != .stopped }.map { i -> InstanceLine in
             let metrics = i.metricsJSON.flatMap { try? JSONDecoder().decode(InstanceMetrics.self, from: Data($0.utf8)) }
             return InstanceLine(revision: i.revision, symbol: i.symbol, phase: i.phase, mode: i.mode, capitalPct: i.capitalPct,
                                 equity: metrics?.equity, trades: metrics?.trades, candlesSeen: i.candlesSeen)
         }
         return RolloutStatus(
-            bot: bot, strategy: r.strategyName, stable: r.core.stable, candidate: r.core.candidate, phase: r.phase.rawValue,
+            bot: bot, strategy: r.strategyName, stable: r.core.stable, candidate: r.core.candidate, phase: r.phase,
             step: r.stepDescription, stepsDone: r.stepProgress.done, stepsTotal: r.stepProgress.total, message: r.core.message, lastAnalysis: r.core.lastAnalysis, instances: lines,
             healthy: r.phase.isHealthy, finished: r.phase == .completed || r.phase == .aborted, degraded: envelope.degraded,
             pauseRemainingSeconds: r.pauseRemainingMs(now: Int64(now.timeIntervalSince1970 * 1000)).map { Double($0) / 1000 },
