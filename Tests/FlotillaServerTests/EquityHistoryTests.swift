@@ -40,6 +40,9 @@ struct EquityHistoryTests {
     @Test("a bot's history stays within its bound however long it runs: the newest at full rate, the oldest kept, older ones thinned")
     func bounded() throws {
         let store = try StateStore.inMemory()
+        let lock = try store.acquireApplyLock(operation: "test", timeout: 1)
+        let bots = try ["eth-trend", "ltc-rsi"].flatMap { try Fixtures.resolve(Fixtures.botYAML(name: $0), file: "bots.d/\($0).yaml") }
+        _ = try store.apply(bots.map { .create($0) }, expectedSerial: 0, lock: lock)
         for t in 0..<Int64(3 * EquityHistory.maxSamplesPerBot) {
             try store.recordEquity([(bot: "eth-trend", sample: EquitySample(time: t * 2_000, equity: "\(1000 + t)")),
                                     (bot: "ltc-rsi", sample: EquitySample(time: t * 2_000, equity: "500"))])
