@@ -75,7 +75,11 @@ extension StateStore {
     public func equityHistory(bot: String, points: Int) throws -> [EquitySample] {
         let all = try writer.read { db in
             try Row.fetchAll(db, sql: "SELECT time, equity FROM equity_history WHERE bot = ? ORDER BY time", arguments: [bot])
-                .map { EquitySample(time: $0["time"], equity: $0["equity"]) }
+                .compactMap { row -> EquitySample? in
+                    // A sample that is not a time and an amount (a hand edit) is skipped, never a trap.
+                    guard let time: Int64 = row.optional("time"), let equity: String = row.optional("equity") else { return nil }
+                    return EquitySample(time: time, equity: equity)
+                }
         }
         return EquityHistory.downsample(all, to: points)
     }
@@ -92,7 +96,7 @@ extension StateStore {
                     ORDER BY id DESC LIMIT ?
                     """,
                 arguments: [bot, since, limit]
-            ).reversed().map { RolloutMark(time: $0["time"], kind: $0["kind"], revision: $0["revision"], message: $0["message"]) }
+            ).reversed().map { RolloutMark(time: $0.value("time", or: 0), kind: $0.value("kind", or: ""), revision: $0.optional("revision"), message: $0.value("message", or: "")) }
         }
     }
 }

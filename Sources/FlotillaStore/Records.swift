@@ -69,15 +69,34 @@ struct ApplyLockRecord: Codable, FetchableRecord, PersistableRecord {
     }
 }
 
+extension Row {
+    /// The column's value, or `fallback` when it is NULL or holds something that does not convert
+    /// (text in an integer column): a row another version or a hand edit left can't trap a read.
+    func value<T: DatabaseValueConvertible>(_ column: String, or fallback: T) -> T {
+        ((try? decode(T?.self, forColumn: column)) ?? nil) ?? fallback
+    }
+
+    /// The column's value; nil when it is NULL or does not convert.
+    func optional<T: DatabaseValueConvertible>(_ column: String) -> T? {
+        (try? decode(T?.self, forColumn: column)) ?? nil
+    }
+
+    /// Milliseconds since 1970 as a date (the epoch when unreadable).
+    func date(_ column: String) -> Date { Date(timeIntervalSince1970: Double(value(column, or: Int64(0))) / 1000) }
+    func optionalDate(_ column: String) -> Date? { (optional(column) as Int64?).map { Date(timeIntervalSince1970: Double($0) / 1000) } }
+}
+
 extension InstanceState: FetchableRecord {
     public init(row: Row) {
-        let phase: String = row["phase"]
+        let phase = row.value("phase", or: "")
         let known = InstancePhase(rawValue: phase)
         self.init(
-            id: row["id"], bot: row["bot"], revision: row["revision"], symbol: row["symbol"], phase: known ?? .failed,
-            reason: known == nil ? "unknown phase \"\(phase.prefix(40))\" in the store (written by another version of flotilla?)" : row["reason"],
-            mode: InstanceMode(rawValue: row["mode"]) ?? .shadow, capitalPct: row["capital_pct"], venueJSON: row["venue_json"],
-            candlesSeen: row["candles_seen"], heartbeatAt: row["heartbeat_at"], metricsJSON: row["metrics_json"], traderJSON: row["trader_json"])
+            id: row.value("id", or: ""), bot: row.value("bot", or: ""), revision: row.value("revision", or: 0), symbol: row.value("symbol", or: ""),
+            phase: known ?? .failed,
+            reason: known == nil ? "unknown phase \"\(phase.prefix(40))\" in the store (written by another version of flotilla?)" : row.optional("reason"),
+            mode: InstanceMode(rawValue: row.value("mode", or: "")) ?? .shadow, capitalPct: row.value("capital_pct", or: "0"),
+            venueJSON: row.optional("venue_json"), candlesSeen: max(0, row.value("candles_seen", or: 0)), heartbeatAt: row.value("heartbeat_at", or: 0),
+            metricsJSON: row.optional("metrics_json"), traderJSON: row.optional("trader_json"))
     }
 }
 
@@ -85,9 +104,9 @@ extension StoredRollout: FetchableRecord {
     public init(row: Row) {
         self.init(
             // A phase another version wrote: Degraded (needs a person), never a reason not to open.
-            bot: row["bot"], candidate: row["candidate"], stable: row["stable"], strategy: row["strategy"],
-            phase: RolloutPhase(rawValue: row["phase"]) ?? .degraded,
-            stateJSON: row["state_json"], updatedAt: Date(timeIntervalSince1970: Double(row["updated_at"] as Int64) / 1000))
+            bot: row.value("bot", or: ""), candidate: row.value("candidate", or: 1), stable: row.optional("stable"), strategy: row.value("strategy", or: "unknown"),
+            phase: RolloutPhase(rawValue: row.value("phase", or: "")) ?? .degraded,
+            stateJSON: row.value("state_json", or: "{}"), updatedAt: row.date("updated_at"))
     }
 }
 
@@ -126,27 +145,25 @@ struct BotControlRecord: Codable, FetchableRecord, PersistableRecord {
 
 extension APIToken: FetchableRecord {
     public init(row: Row) {
-        func date(_ ms: Int64?) -> Date? { ms.map { Date(timeIntervalSince1970: Double($0) / 1000) } }
         self.init(
-            id: row["id"], role: APIToken.Role(rawValue: row["role"]) ?? .viewer, description: row["description"],
-            createdAt: date(row["created_at"]) ?? Date(timeIntervalSince1970: 0), expiresAt: date(row["expires_at"]), revokedAt: date(row["revoked_at"]))
+            id: row.value("id", or: ""), role: APIToken.Role(rawValue: row.value("role", or: "")) ?? .viewer, description: row.value("description", or: ""),
+            createdAt: row.date("created_at"), expiresAt: row.optionalDate("expires_at"), revokedAt: row.optionalDate("revoked_at"))
     }
 }
 
 extension AuditEntry: FetchableRecord {
     public init(row: Row) {
-        self.init(id: row["id"], time: Date(timeIntervalSince1970: Double(row["time"] as Int64) / 1000), principal: row["principal"],
-                  method: row["method"], path: row["path"], status: row["status"], result: row["result"])
+        self.init(id: row.value("id", or: 0), time: row.date("time"), principal: row.value("principal", or: ""),
+                  method: row.value("method", or: ""), path: row.value("path", or: ""), status: row.value("status", or: 0), result: row.value("result", or: ""))
     }
 }
 
 extension StoredPlan: FetchableRecord {
     public init(row: Row) {
-        func date(_ ms: Int64?) -> Date? { ms.map { Date(timeIntervalSince1970: Double($0) / 1000) } }
-        let edits = (row["edits_json"] as String?).flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) }
+        let edits = (row.optional("edits_json") as String?).flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) }
         self.init(
-            id: row["id"], createdAt: date(row["created_at"]) ?? Date(timeIntervalSince1970: 0), principal: row["principal"],
-            source: StoredPlan.Source(rawValue: row["source"]) ?? .posted, planJSON: row["plan_json"], edits: edits,
-            appliedAt: date(row["applied_at"]), appliedSerial: row["applied_serial"])
+            id: row.value("id", or: ""), createdAt: row.date("created_at"), principal: row.value("principal", or: ""),
+            source: StoredPlan.Source(rawValue: row.value("source", or: "")) ?? .posted, planJSON: row.value("plan_json", or: "{}"), edits: edits,
+            appliedAt: row.optionalDate("applied_at"), appliedSerial: row.optional("applied_serial"))
     }
 }

@@ -154,7 +154,7 @@ extension StateStore {
         try writer.read { db in
             var out: [String: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT kind, COUNT(*) AS n FROM events WHERE kind LIKE ? GROUP BY kind", arguments: [prefix + "%"]) {
-                out[row["kind"] as String] = row["n"]
+                out[row.value("kind", or: ""), default: 0] += row.value("n", or: 0)
             }
             return out
         }
@@ -165,7 +165,7 @@ extension StateStore {
         try writer.read { db in
             var out: [String: [String: Int]] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT instance, json_extract(fill_json, '$.side') AS side, COUNT(*) AS n FROM fills GROUP BY 1, 2") {
-                out[row["instance"] as String, default: [:]][(row["side"] as String?) ?? "?"] = row["n"]
+                out[row.value("instance", or: ""), default: [:]][row.value("side", or: "?"), default: 0] += row.value("n", or: 0)
             }
             return out
         }
@@ -188,7 +188,7 @@ extension StateStore {
             sql += " ORDER BY f.time DESC, f.instance DESC, f.client_order_id DESC LIMIT ?"
             arguments += [max(0, limit)]
             return try Row.fetchAll(db, sql: sql, arguments: arguments).reversed().map {
-                RecordedFill(instance: $0["instance"], mode: FillMode(rawValue: $0["mode"]) ?? .live, json: $0["fill_json"])
+                RecordedFill(instance: $0.value("instance", or: ""), mode: FillMode(rawValue: $0.value("mode", or: "")) ?? .live, json: $0.value("fill_json", or: "{}"))
             }
         }
     }
@@ -240,8 +240,10 @@ extension StateStore {
 
     // MARK: Commands from people
 
+    /// Throws `StoreError.missingBot` when the bot is not (or no longer) in the state.
     public func sendCommand(bot: String, _ command: BotCommandKind, argument: Int? = nil) throws {
         try writer.write { db in
+            try Self.requireBot(db, bot)
             var pending = RolloutCommandRecord(bot: bot, command: command.rawValue, argument: argument, createdAt: Self.now())
             try pending.insert(db)
             var record = EventRecord(time: Self.now(), bot: bot, kind: "CommandReceived", revision: argument, message: "\(command.rawValue) requested", details: nil)
@@ -269,9 +271,16 @@ extension StateStore {
 
     // MARK: Bot controls (start / stop / pause / resume)
 
+    static func requireBot(_ db: Database, _ bot: String) throws {
+        guard try BotRecord.exists(db, key: bot) else { throw StoreError.missingBot(bot) }
+    }
+
     /// Sets a bot's control, and with it (in the same transaction) the commands that go with it.
+    /// Throws `StoreError.missingBot` when the bot is not (or no longer) in the state: a control
+    /// or command is never recorded for a bot deleted meanwhile.
     public func setBotControl(bot: String, to control: BotControl, commands: [BotCommandKind] = []) throws {
         try writer.write { db in
+            try Self.requireBot(db, bot)
             try BotControlRecord(bot: bot, state: control.rawValue, updatedAt: Self.now()).upsert(db)
             var record = EventRecord(time: Self.now(), bot: bot, kind: "BotControl", revision: nil, message: "set to \(control.rawValue)", details: nil)
             try record.insert(db)

@@ -100,7 +100,7 @@ extension StateStore {
     /// Every token with its hash, for lookups without a query per request.
     public func tokenTable() throws -> TokenTable {
         try writer.read { db in
-            TokenTable(entries: try Row.fetchAll(db, sql: "SELECT * FROM tokens").map { (Array(($0["hash"] as String).utf8), APIToken(row: $0)) })
+            TokenTable(entries: try Row.fetchAll(db, sql: "SELECT * FROM tokens").map { (Array($0.value("hash", or: "").utf8), APIToken(row: $0)) })
         }
     }
 

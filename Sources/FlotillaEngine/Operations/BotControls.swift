@@ -32,27 +32,27 @@ public struct BotControls: Sendable {
         }
         switch action {
         case .start:
-            try store.setBotControl(bot: bot, to: .running)
+            try OperationProblem.forBot(bot) { try store.setBotControl(bot: bot, to: .running) }
             return done(.running, "bot \(bot): start requested")
         case .resume:
-            try store.setBotControl(bot: bot, to: .running, commands: [.resume])
+            try OperationProblem.forBot(bot) { try store.setBotControl(bot: bot, to: .running, commands: [.resume]) }
             return done(.running, "bot \(bot): resume requested")
         case .stop:
-            try store.setBotControl(bot: bot, to: .stopped)
+            try OperationProblem.forBot(bot) { try store.setBotControl(bot: bot, to: .stopped) }
             return done(.stopped, "bot \(bot): stop requested (working orders are cancelled, positions kept)")
         case .pause:
-            try store.setBotControl(bot: bot, to: .paused)
+            try OperationProblem.forBot(bot) { try store.setBotControl(bot: bot, to: .paused) }
             return done(.paused, "bot \(bot): pause requested (no new orders; working orders and positions kept)")
         case .restart:
             // A stopped bot restarted starts; a paused one comes back paused.
             if control == .stopped {
-                try store.setBotControl(bot: bot, to: .running, commands: [.restart])
+                try OperationProblem.forBot(bot) { try store.setBotControl(bot: bot, to: .running, commands: [.restart]) }
                 return done(.running, "bot \(bot): restart requested (it was stopped: it starts)")
             }
-            try store.sendCommand(bot: bot, .restart)
+            try OperationProblem.forBot(bot) { try store.sendCommand(bot: bot, .restart) }
             return done(control, "bot \(bot): restart requested")
         case .resetErrors:
-            try store.sendCommand(bot: bot, .resetErrors)
+            try OperationProblem.forBot(bot) { try store.sendCommand(bot: bot, .resetErrors) }
             return done(control, "bot \(bot): reset-errors requested")
         case .delete:
             try Project.withApplyLock(store, operation: operation, timeout: 30) { lock in

@@ -1,3 +1,4 @@
+import FlotillaStore
 /// Why an operation was refused, typed so that the CLI says it and the API answers it with the
 /// matching status (`notFound` 404, `conflict` 409, `invalid` 400) — one text for both.
 public struct OperationProblem: Error, CustomStringConvertible, Sendable, Equatable {
@@ -14,4 +15,16 @@ public struct OperationProblem: Error, CustomStringConvertible, Sendable, Equata
     }
 
     public var description: String { message }
+}
+
+extension OperationProblem {
+    /// Runs a store write for `bot`; a bot deleted between the check and the write is the same 404
+    /// as a bot that never was, never a raw store error.
+    static func forBot<T>(_ bot: String, _ write: () throws -> T) throws -> T {
+        do {
+            return try write()
+        } catch StoreError.missingBot {
+            throw OperationProblem(.notFound, "no_bot", "no bot \"\(bot)\" in the state (it was deleted meanwhile)")
+        }
+    }
 }

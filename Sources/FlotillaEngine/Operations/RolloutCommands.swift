@@ -36,18 +36,18 @@ public struct RolloutCommands: Sendable {
         try Self.check(request, bot: bot, rollout: rollout.map { (phase: $0.phase, candidate: $0.candidate) }, applied: applied.revision)
         switch request {
         case .promote(let full):
-            try store.sendCommand(bot: bot, full ? .promoteFull : .promote)
+            try OperationProblem.forBot(bot) { try store.sendCommand(bot: bot, full ? .promoteFull : .promote) }
             return RolloutCommandResult(bot: bot, action: request.action, message: "rollout \(bot): \(full ? "full promotion (every remaining step skipped)" : "promotion past the current pause") requested")
         case .abort:
-            try store.sendCommand(bot: bot, .abort)
+            try OperationProblem.forBot(bot) { try store.sendCommand(bot: bot, .abort) }
             return RolloutCommandResult(bot: bot, action: request.action, message: "rollout \(bot): abort requested")
         case .retry:
-            try store.sendCommand(bot: bot, .retry)
+            try OperationProblem.forBot(bot) { try store.sendCommand(bot: bot, .retry) }
             return RolloutCommandResult(bot: bot, action: request.action, message: "rollout \(bot): retry requested")
         case .undo(let wanted):
             let kept = try store.revisions(of: bot).map { (number: $0.number, hash: $0.hash) }
             let target = try Self.undoTarget(bot: bot, current: applied.revision, wanted: wanted, kept: kept, stable: rollout?.stable)
-            try store.sendCommand(bot: bot, .undo, argument: target)
+            try OperationProblem.forBot(bot) { try store.sendCommand(bot: bot, .undo, argument: target) }
             return RolloutCommandResult(
                 bot: bot, action: request.action, toRevision: target,
                 message: "rollout \(bot): undo to revision \(target) requested (the files still hold revision \(applied.revision)'s spec; edit them to match, or the next apply rolls it out again)")

@@ -64,7 +64,7 @@ public actor BotInstance {
         self.mode = mode
         self.capitalPct = capitalPct
         self.candles = candles
-        let seen = min(candlesSeen, candles.count)
+        let seen = max(0, min(candlesSeen, candles.count))
         self.feed = ReplayFeed(candles: candles, speed: max(0.000_001, NSDecimalNumber(decimal: spec.market.source.speed).doubleValue),
                                clock: FleetClock(), startAt: seen, anchor: FleetClock.Instant(ms: nowMs))
         self.persistedFills = venue.fills.count
