@@ -61,9 +61,16 @@ struct PlanBench: ParsableCommand {
     }
 
     /// Runs the executable as a child, timing it and reading its peak RSS from wait4.
+    ///
+    /// posix_spawn starts the child on this process's memory (vfork) and Linux carries that memory's
+    /// peak into the child's `ru_maxrss` at exec: without care every child would report at least this
+    /// benchmark's own peak (its CSV text, its candles). So the peak of this process is reset to its
+    /// current size first (`/proc/self/clear_refs`); what is reported is then the larger of the
+    /// child's own peak and this process's size now, which `currentRSSKB` shows.
     func measure(_ executable: String, _ arguments: [String], runs: Int, expectExit: Set<Int32> = [0, 2]) throws -> [Sample] {
         var samples: [Sample] = []
         for _ in 0..<runs {
+            Self.resetPeakRSS()
             var pid: pid_t = 0
             var actions = posix_spawn_file_actions_t()
             posix_spawn_file_actions_init(&actions)
@@ -87,6 +94,22 @@ struct PlanBench: ParsableCommand {
             samples.append(Sample(seconds: elapsed, peakRSSKB: usage.ru_maxrss))
         }
         return samples
+    }
+
+    /// Sets this process's peak resident size (`VmHWM`) back to its current size.
+    static func resetPeakRSS() {
+        let fd = open("/proc/self/clear_refs", O_WRONLY)
+        guard fd >= 0 else { return }
+        _ = write(fd, "5", 1)
+        close(fd)
+    }
+
+    /// A line of /proc/self/status, in KB (`VmRSS:`, `VmHWM:`).
+    static func statusKB(_ key: String) -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix(key) })
+        else { return 0 }
+        return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
     }
 
     func generateProject(count: Int) throws -> URL {
@@ -235,23 +258,24 @@ struct CandlesBench: ParsableCommand {
         let project = dir.appendingPathComponent("project")
         for sub in ["bots.d", "profiles"] { try FileManager.default.createDirectory(at: project.appendingPathComponent(sub), withIntermediateDirectories: true) }
         let csv = project.appendingPathComponent("candles.csv")
-        var text = CandleCSV.header + "\n"
-        text.reserveCapacity(rows * 60)
-        for c in SyntheticCandles(seed: 7, start: 100, interval: 60, volatilityPct: 0.2, tick: Fixed(parsing: "0.01")!).prefix(rows) {
-            text += "\(ISOTime.format(c.time)),\(c.open),\(c.high),\(c.low),\(c.close),\(String(format: "%.4f", c.volume))\n"
-        }
-        try Data(text.utf8).write(to: csv)
+        try Self.writeCSV(rows: rows, to: csv)
         let size = (try FileManager.default.attributesOfItem(atPath: csv.path)[.size] as? Int) ?? 0
         print("flotilla-bench candles — \(rows) rows, \(size / 1_000_000) MB of CSV")
         var times: [Double] = []
+        var extraKB = 0
         for _ in 0..<runs {
+            PlanBench.resetPeakRSS()
+            let before = PlanBench.statusKB("VmRSS:")
             let t0 = DispatchTime.now().uptimeNanoseconds
             let candles = try CandleCSV.read(path: csv.path)
             times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
             precondition(candles.count == rows)
+            // What reading held at its peak beyond the candles it returns.
+            extraKB = max(extraKB, PlanBench.statusKB("VmHWM:") - before - candles.count * MemoryLayout<Candle>.stride / 1024)
         }
         times.sort()
-        print(String(format: "read in process: best %.3f s, median %.3f s (%.1f M rows/s)", times[0], times[times.count / 2], Double(rows) / times[0] / 1e6))
+        print(String(format: "read in process: best %.3f s, median %.3f s (%.1f M rows/s); peak memory: the candles (%d MB) + %d MB",
+                     times[0], times[times.count / 2], Double(rows) / times[0] / 1e6, rows * MemoryLayout<Candle>.stride / 1_000_000, extraKB / 1024))
         let executable = flotilla ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("flotilla").path
         guard FileManager.default.isExecutableFile(atPath: executable) else { return }
         let spec = project.appendingPathComponent("bots.d/bench.yaml")
@@ -276,6 +300,7 @@ struct CandlesBench: ParsableCommand {
         // checked whole, then cut (in place) before the backtest.
         let first = ISOTime.format(SyntheticCandles(seed: 7, start: 100, interval: 60, volatilityPct: 0.2, tick: Fixed(parsing: "0.01")!)
             .prefix(60).map(\.time).last!)
+        print("(this benchmark's own RSS: \(PlanBench.statusKB("VmRSS:") / 1024) MB; a child's peak RSS below reads at least that)")
         for (label, arguments) in [("flotilla backtest --data (read: --to the first hour)", common + ["--to", first]),
                                    ("flotilla backtest --data (read and backtest)", common)] {
             let samples = try PlanBench().measure(executable, arguments, runs: runs, expectExit: [0])
@@ -283,6 +308,23 @@ struct CandlesBench: ParsableCommand {
             print("\(label): " + String(format: "best %.3f s, median %.3f s, peak RSS %d MB", seconds[0], seconds[seconds.count / 2],
                                              (samples.map(\.peakRSSKB).max() ?? 0) / 1024))
         }
+    }
+
+    /// The seeded candles as CSV, written a few thousand rows at a time (this process stays small,
+    /// so the children's peak RSS is theirs).
+    static func writeCSV(rows: Int, to url: URL) throws {
+        _ = FileManager.default.createFile(atPath: url.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: url)
+        defer { try? handle.close() }
+        var text = CandleCSV.header + "\n"
+        for c in SyntheticCandles(seed: 7, start: 100, interval: 60, volatilityPct: 0.2, tick: Fixed(parsing: "0.01")!).prefix(rows) {
+            text += "\(ISOTime.format(c.time)),\(c.open),\(c.high),\(c.low),\(c.close),\(String(format: "%.4f", c.volume))\n"
+            if text.utf8.count >= 1 << 20 {
+                try handle.write(contentsOf: Data(text.utf8))
+                text.removeAll(keepingCapacity: true)
+            }
+        }
+        try handle.write(contentsOf: Data(text.utf8))
     }
 }
 
