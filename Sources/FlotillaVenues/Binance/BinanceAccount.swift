@@ -19,9 +19,12 @@ public struct BinanceAccount: Sendable {
     public var secretKey: Secret
     /// Milliseconds a signed request stays valid after its timestamp (Binance default 5000, max 60000).
     public var recvWindow: Int
+    /// Where requests go: the environment's URL, or a simulator's (`http://127.0.0.1:PORT`).
+    public var baseURL: String
 
-    public init(environment: BinanceEnvironment, apiKey: Secret, secretKey: Secret, recvWindow: Int = 5000) {
+    public init(environment: BinanceEnvironment, apiKey: Secret, secretKey: Secret, recvWindow: Int = 5000, baseURL: String? = nil) {
         self.environment = environment
+        self.baseURL = baseURL ?? environment.baseURL
         self.apiKey = apiKey
         self.secretKey = secretKey
         self.recvWindow = recvWindow

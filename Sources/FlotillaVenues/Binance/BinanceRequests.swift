@@ -3,9 +3,10 @@ import FlotillaTrading
 /// The Binance Spot requests Flotilla sends, as values: pure functions of their inputs, so the
 /// contract tests compare them field by field with the recorded ones.
 public struct BinanceRequests: Sendable {
-    public var environment: BinanceEnvironment
+    public var baseURL: String
 
-    public init(environment: BinanceEnvironment) { self.environment = environment }
+    public init(baseURL: String) { self.baseURL = baseURL }
+    public init(environment: BinanceEnvironment) { self.baseURL = environment.baseURL }
 
     public typealias Field = VenueRequest.Field
 
@@ -13,7 +14,7 @@ public struct BinanceRequests: Sendable {
     public static func venueSymbol(_ symbol: Symbol) -> String { symbol.base.uppercased() + symbol.quote.uppercased() }
 
     private func get(_ path: String, _ query: [Field] = [], operation: String) -> VenueRequest {
-        VenueRequest(method: .get, baseURL: environment.baseURL, path: path, query: query, operation: operation)
+        VenueRequest(method: .get, baseURL: baseURL, path: path, query: query, operation: operation)
     }
 
     public func serverTime() -> VenueRequest { get("/api/v3/time", operation: "time") }
@@ -61,7 +62,7 @@ public struct BinanceRequests: Sendable {
                   Field("price", VenueDecimal.text(limit)), Field("stopPrice", VenueDecimal.text(stop))]
         }
         q += [Field("newClientOrderId", order.clientOrderId.rawValue), Field("newOrderRespType", "FULL")]
-        return VenueRequest(method: .post, baseURL: environment.baseURL, path: "/api/v3/order", query: q, effect: .write,
+        return VenueRequest(method: .post, baseURL: baseURL, path: "/api/v3/order", query: q, effect: .write,
                             operation: "place order")
     }
 
@@ -72,7 +73,7 @@ public struct BinanceRequests: Sendable {
 
     public func cancelOrder(_ clientOrderId: ClientOrderId, symbol: Symbol) -> VenueRequest {
         VenueRequest(
-            method: .delete, baseURL: environment.baseURL, path: "/api/v3/order",
+            method: .delete, baseURL: baseURL, path: "/api/v3/order",
             query: [Field("symbol", Self.venueSymbol(symbol)), Field("origClientOrderId", clientOrderId.rawValue)],
             effect: .write, operation: "cancel order")
     }

@@ -21,7 +21,7 @@ public actor BinanceSpot: Venue {
 
     public init(account: BinanceAccount, transport: any HTTPTransport, clock: VenueClock = .system) {
         self.account = account
-        self.requests = BinanceRequests(environment: account.environment)
+        self.requests = BinanceRequests(baseURL: account.baseURL)
         self.transport = transport
         self.clock = clock
     }
