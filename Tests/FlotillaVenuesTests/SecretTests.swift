@@ -54,7 +54,7 @@ import Testing
         var requests: [VenueRequest] = []
         let order = OrderRequest(clientOrderId: ClientOrderId("flo-1")!, symbol: Symbol(base: "BTC", quote: "USDT"), side: .buy, kind: .market(.base(1)))
         let failures: [RecordingTransport.Answer] =
-            try binanceErrors.map { try VenueFixtures.status(400, "binance/errors/\($0).json") } + [
+            try Self.binanceErrors.map { try VenueFixtures.status(400, "binance/errors/\($0).json") } + [
                 .failure(.notSent("connect to api.binance.com failed")), .failure(.timedOut(sent: true)), .failure(.lost("reset")),
                 // A venue that echoes what it was sent.
                 .response(VenueResponse(status: 400, text: "{\"code\":-1100,\"msg\":\"Illegal characters found in \(Self.planted)\"}")),

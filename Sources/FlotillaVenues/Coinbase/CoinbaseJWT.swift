@@ -11,6 +11,13 @@ public enum CoinbaseJWT {
         public var kid: String
         public var nonce: String
         public var typ: String
+
+        public init(alg: String, kid: String, nonce: String, typ: String) {
+            self.alg = alg
+            self.kid = kid
+            self.nonce = nonce
+            self.typ = typ
+        }
     }
 
     public struct Claims: Codable, Equatable, Sendable {
@@ -19,6 +26,14 @@ public enum CoinbaseJWT {
         public var nbf: Int64
         public var exp: Int64
         public var uri: String
+
+        public init(sub: String, iss: String, nbf: Int64, exp: Int64, uri: String) {
+            self.sub = sub
+            self.iss = iss
+            self.nbf = nbf
+            self.exp = exp
+            self.uri = uri
+        }
     }
 
     /// `METHOD host/path` (no query), as the `uri` claim carries it.
@@ -30,7 +45,7 @@ public enum CoinbaseJWT {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let signingInput = base64URL(try encoder.encode(header)) + "." + base64URL(try encoder.encode(claims))
-        let signature = try key.privateKey.signature(for: Data(signingInput.utf8))
+        let signature = try key.signingKey().signature(for: Data(signingInput.utf8))
         return signingInput + "." + base64URL(signature.rawRepresentation)
     }
 

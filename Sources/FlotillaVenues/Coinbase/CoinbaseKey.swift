@@ -5,12 +5,16 @@ import Crypto
 /// `EC PRIVATE KEY` or PKCS#8 `PRIVATE KEY`; `\n` escapes from the downloaded JSON are accepted).
 public struct CoinbaseKey: Sendable {
     public var name: String
-    let privateKey: P256.Signing.PrivateKey
+    /// The key's bytes (swift-crypto's key types are not `Sendable` here); rebuilt to sign.
+    let privateKeyBytes: [UInt8]
+    let publicKeyBytes: [UInt8]
 
     public init(name: String, privateKeyPEM: Secret) throws(SecretError) {
         let pem = privateKeyPEM.reveal().replacingOccurrences(of: "\\n", with: "\n")
         do {
-            privateKey = try P256.Signing.PrivateKey(pemRepresentation: pem)
+            let key = try P256.Signing.PrivateKey(pemRepresentation: pem)
+            privateKeyBytes = Array(key.rawRepresentation)
+            publicKeyBytes = Array(key.publicKey.rawRepresentation)
         } catch {
             // Never the PEM itself in the message.
             throw .badReference("the Coinbase key \(name) is not an EC P-256 private key in PEM form")
@@ -18,12 +22,10 @@ public struct CoinbaseKey: Sendable {
         self.name = name
     }
 
-    init(name: String, privateKey: P256.Signing.PrivateKey) {
-        self.name = name
-        self.privateKey = privateKey
-    }
+    func signingKey() throws -> P256.Signing.PrivateKey { try P256.Signing.PrivateKey(rawRepresentation: privateKeyBytes) }
 
-    public var publicKey: P256.Signing.PublicKey { privateKey.publicKey }
+    /// The public half, to verify tokens with (tests, the simulator).
+    public func publicKey() throws -> P256.Signing.PublicKey { try P256.Signing.PublicKey(rawRepresentation: publicKeyBytes) }
 }
 
 import Foundation
