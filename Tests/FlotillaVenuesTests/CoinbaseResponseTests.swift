@@ -115,7 +115,8 @@ import Testing
         let found = try #require(try await venue.order(ClientOrderId("flo-b1-r3-000045")!, symbol: Self.btc))
         #expect(found.venueOrderId == "22222222-2222-4333-8444-555555555555")
         #expect(await transport.sent.count == 2)
-        let filled = try #require(try await venue.order(ClientOrderId("flo-b1-r3-000040")!, symbol: Self.btc))
+        let (first, _) = try await Self.venue([(.get, "/orders/historical/batch", try VenueFixtures.ok("coinbase/orders-history-page1.json"))])
+        let filled = try #require(try await first.order(ClientOrderId("flo-b1-r3-000040")!, symbol: Self.btc))
         #expect(filled.status == .filled)
         #expect(filled.quantity == nil)
     }
