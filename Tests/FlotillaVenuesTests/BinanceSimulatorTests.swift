@@ -7,7 +7,7 @@ import Testing
 
 /// The Binance client against the loopback simulator over real HTTP (AsyncHTTPClient): orders,
 /// fills and balances agree, and the simulator refuses what Binance refuses.
-@Suite struct BinanceSimulatorTests {
+@Suite(.serialized) struct BinanceSimulatorTests {
     static let start: Int64 = 1_700_000_000_000
     static let btc = Symbol(base: "BTC", quote: "USDT")
 
@@ -28,7 +28,7 @@ import Testing
                 let port = try #require(client.port)
                 let account = BinanceAccount(environment: .testnet, apiKey: Secret("sim-api-key-0001"), secretKey: Secret(secret),
                                              baseURL: "http://127.0.0.1:\(port)")
-                try await body(BinanceSpot(account: account, transport: NetworkTransport(), clock: .fixed(start)))
+                try await body(BinanceSpot(account: account, transport: NetworkTransport(timeout: .seconds(60)), clock: .fixed(start)))
             } catch {
                 Issue.record(error, "inside the simulator test")
             }
