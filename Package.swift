@@ -86,11 +86,38 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
+        // Real exchanges: the venue protocol, Binance Spot and Coinbase Advanced Trade over a transport seam.
+        .target(
+            name: "FlotillaVenues",
+            dependencies: [
+                "FlotillaTrading",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
+        // A loopback Binance for tests: signature and timestamp checks, orders matched at a set price.
+        .target(
+            name: "FlotillaVenueSimulator",
+            dependencies: [
+                "FlotillaVenues", "FlotillaTrading",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]),
         .target(
             name: "FlotillaTesting",
             dependencies: ["FlotillaSpec", "FlotillaTrading", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
         .testTarget(name: "FlotillaSpecTests", dependencies: ["FlotillaSpec", "FlotillaTesting"]),
         .testTarget(name: "FlotillaPlanTests", dependencies: ["FlotillaPlan", "FlotillaSpec", "FlotillaStore", "FlotillaTesting"]),
+        .testTarget(
+            name: "FlotillaVenuesTests",
+            dependencies: [
+                "FlotillaVenues", "FlotillaVenueSimulator", "FlotillaTrading", "FlotillaTesting",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]),
         .testTarget(name: "FlotillaTradingTests", dependencies: ["FlotillaTrading", "FlotillaTesting"]),
         .testTarget(
             name: "FlotillaEngineTests",

@@ -1,0 +1,59 @@
+import Foundation
+
+/// Where a credential lives: `env:NAME` (an environment variable) or `file:PATH` (a file's
+/// contents, one trailing newline dropped). Specs hold the reference, never the value.
+public enum SecretReference: Sendable, Hashable, CustomStringConvertible {
+    case environment(String)
+    case file(String)
+
+    public init(parsing text: String) throws(SecretError) {
+        if text.hasPrefix("env:") {
+            let name = String(text.dropFirst(4))
+            guard !name.isEmpty, name.utf8.allSatisfy({ c in (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c == 95 })
+            else { throw .badReference("env: takes a variable name (letters, digits, _), e.g. env:BINANCE_API_SECRET") }
+            self = .environment(name)
+        } else if text.hasPrefix("file:") {
+            let path = String(text.dropFirst(5))
+            guard !path.isEmpty else { throw .badReference("file: takes a path, e.g. file:~/.flotilla/coinbase.pem") }
+            self = .file(path)
+        } else {
+            // Never echo the text: it may be a pasted secret.
+            throw .badReference("a credential is a reference, env:NAME or file:PATH, not the secret itself (\(text.count) characters given)")
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .environment(let name): "env:\(name)"
+        case .file(let path): "file:\(path)"
+        }
+    }
+
+    /// The secret it names, read from `environment` (the process's by default) or the file.
+    public func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) throws(SecretError) -> Secret {
+        switch self {
+        case .environment(let name):
+            guard let value = environment[name], !value.isEmpty else { throw .missing("environment variable \(name) is not set") }
+            return Secret(value)
+        case .file(let path):
+            let expanded = (path as NSString).expandingTildeInPath
+            guard let data = FileManager.default.contents(atPath: expanded) else { throw .missing("cannot read \(path)") }
+            var text = String(decoding: data, as: UTF8.self)
+            if text.hasSuffix("\r\n") { text.removeLast(2) } else if text.hasSuffix("\n") { text.removeLast() }
+            guard !text.isEmpty else { throw .missing("\(path) is empty") }
+            return Secret(text)
+        }
+    }
+}
+
+public enum SecretError: Error, Sendable, Equatable, CustomStringConvertible {
+    case badReference(String)
+    case missing(String)
+
+    public var description: String {
+        switch self {
+        case .badReference(let m): "credential reference: \(m)"
+        case .missing(let m): "credential: \(m)"
+        }
+    }
+}
