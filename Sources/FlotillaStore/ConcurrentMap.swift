@@ -2,8 +2,9 @@ import Foundation
 
 extension Array where Element: Sendable {
     /// `map` with the work spread over the cores, in order: for pure per-bot work (encoding and
-    /// decoding persisted state) over thousands of elements. Small arrays map on the caller's thread.
-    func concurrentMap<T: Sendable>(_ transform: @Sendable (Element) -> T) -> [T] {
+    /// decoding specs and persisted state) over thousands of elements. Small arrays map on the
+    /// caller's thread.
+    public func concurrentMap<T: Sendable>(_ transform: @Sendable (Element) -> T) -> [T] {
         let lanes = Swift.min(ProcessInfo.processInfo.activeProcessorCount, 16)
         guard count >= 64, lanes > 1 else { return map(transform) }
         let results = UnsafeMutableBufferPointer<T?>.allocate(capacity: count)
