@@ -19,6 +19,9 @@ public actor Fleet {
     var instances = InstanceTable()
     /// What this pass wrote, committed in one transaction at its end (`flush`).
     var writes = StoreWrites()
+    /// Instance states saved in `writes` before their JSON was encoded — the write's index and
+    /// what it is — encoded together, across the cores, when the pass commits (`flush`).
+    var unencoded: [(index: Int, capture: InstanceCapture)] = []
     /// Instance incarnations started so far per "bot/revision/symbol" (from the store, then counted here).
     var incarnations: [String: Int]?
     var envelopes: [String: RolloutEnvelope] = [:]
@@ -155,6 +158,11 @@ public actor Fleet {
     /// write is tried on its own so that one bad write never keeps every other bot's state from
     /// the disk; the ones that fail are logged and the error is thrown.
     func flush() throws {
+        if !unencoded.isEmpty {
+            let encoded = InstanceCapture.encodeAll(unencoded.map(\.capture))
+            for (slot, e) in zip(unencoded, encoded) { writes.replaceInstance(at: slot.index, with: e.state) }
+            unencoded = []
+        }
         guard !writes.isEmpty else { return }
         let batch = writes
         writes = StoreWrites()
@@ -563,16 +571,21 @@ public actor Fleet {
         try persist(bot: bot, envelope: envelope, actions: [])
     }
 
-    private func persist(bot: String, envelope: RolloutEnvelope, actions: [RolloutAction], instances: [InstanceState] = []) throws {
+    private func persist(bot: String, envelope: RolloutEnvelope, actions: [RolloutAction], instances: [InstanceCapture] = []) throws {
         let json = String(decoding: try JSONEncoder().encode(envelope), as: UTF8.self)
         let r = envelope.rollout
         let events: [(kind: String, message: String)] = actions.compactMap {
             if case .event(let kind, let message) = $0 { return (kind, message) } else { return nil }
         }
+        for capture in instances {
+            // Its JSON is filled in when the pass commits, with every other instance's (`flush`).
+            unencoded.append((writes.endIndex, capture))
+            writes.saveInstance(capture.state)
+        }
         writes.saveRollout(
             StoredRollout(bot: bot, candidate: r.core.candidate, stable: r.core.stable, strategy: r.strategyName, phase: r.phase.rawValue,
                           stateJSON: json, updatedAt: Date()),
-            events: events, revision: r.core.candidate, instances: instances)
+            events: events, revision: r.core.candidate)
     }
 
     /// Opens an analysis window on the revisions' running instances (see `AnalysisWindow`).
