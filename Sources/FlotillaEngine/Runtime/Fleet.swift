@@ -159,7 +159,7 @@ public actor Fleet {
     /// the disk; the ones that fail are logged and the error is thrown.
     func flush() throws {
         if !unencoded.isEmpty {
-            let encoded = InstanceCapture.encodeAll(unencoded.map(\.capture))
+            let encoded = InstanceCapture.encodeAll(unencoded.map { $0.capture })
             for (slot, e) in zip(unencoded, encoded) { writes.replaceInstance(at: slot.index, with: e.state) }
             unencoded = []
         }
