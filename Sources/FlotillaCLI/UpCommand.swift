@@ -65,7 +65,8 @@ struct UpCommand: ConsoleCommand {
         }
         let watcher = SpecWatcher(layout: global.layout, store: store, logger: logger)
         // GitOps: the files are the desired state; apply them before anything runs.
-        if let plan = watcher.applyFiles(reason: "flotilla up") {
+        let read = watcher.applyFilesKeepingSpecs(reason: "flotilla up")
+        if let plan = read?.plan {
             let count = try store.desiredState(decode: { _, _ in false }).bots.count
             console.line("flotilla up: \(count) bot(s) from \(global.layout.bots.path) (\(plan.hasChanges ? "applied changes" : "no changes")); state \(global.resolvedStatePath)")
         } else {
@@ -73,6 +74,7 @@ struct UpCommand: ConsoleCommand {
         }
         console.line("Reconciling every \(interval)\(noWatch ? "" : "; watching bots.d/ and profiles/"). Stop with Ctrl-C (SIGINT) or SIGTERM.")
         let fleet = Fleet(store: store, dataDirectory: global.layout.bots.path, logger: logger)
+        if let specs = read?.specs { await fleet.adopt(specs.bots) }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: FleetService(fleet: fleet, interval: TimeSpan(parsing: interval)!.duration, logger: logger))
         ]

@@ -127,7 +127,8 @@ extension StateStore {
     }
 
     static func upsert(_ db: Database, _ s: InstanceState) throws {
-        try db.execute(
+        // A cached statement: a tick or a fleet's start writes thousands of rows, each compiled once.
+        try db.cachedStatement(
             sql: """
                 INSERT INTO instances (id, bot, revision, symbol, phase, reason, updated_at, mode, capital_pct, venue_json, candles_seen, heartbeat_at, metrics_json, trader_json)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -135,7 +136,8 @@ extension StateStore {
                     mode = excluded.mode, capital_pct = excluded.capital_pct, venue_json = excluded.venue_json,
                     candles_seen = excluded.candles_seen, heartbeat_at = excluded.heartbeat_at, metrics_json = excluded.metrics_json,
                     trader_json = excluded.trader_json
-                """,
+                """
+        ).execute(
             arguments: [s.id, s.bot, s.revision, s.symbol, s.phase.rawValue, s.reason, now(), s.mode.rawValue, s.capitalPct, s.venueJSON, s.candlesSeen, s.heartbeatAt, s.metricsJSON, s.traderJSON])
     }
 
@@ -220,14 +222,14 @@ extension StateStore {
     /// A rollout of a bot deleted meanwhile is not written (its row went with the bot); the
     /// step's events are.
     static func upsertRollout(_ db: Database, _ r: StoredRollout, events: [(kind: String, message: String)], revision: Int?, time: Int64) throws {
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO rollouts (bot, candidate, stable, strategy, phase, state_json, updated_at)
                 SELECT ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM bots WHERE name = ?)
                 ON CONFLICT (bot) DO UPDATE SET candidate = excluded.candidate, stable = excluded.stable, strategy = excluded.strategy,
                     phase = excluded.phase, state_json = excluded.state_json, updated_at = excluded.updated_at
-                """,
-            arguments: [r.bot, r.candidate, r.stable, r.strategy, r.phase.rawValue, r.stateJSON, time, r.bot])
+                """
+        ).execute(arguments: [r.bot, r.candidate, r.stable, r.strategy, r.phase.rawValue, r.stateJSON, time, r.bot])
         for e in events {
             var record = EventRecord(time: time, bot: r.bot, kind: e.kind, revision: revision, message: e.message, details: nil)
             try record.insert(db)

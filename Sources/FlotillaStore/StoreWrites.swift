@@ -39,6 +39,19 @@ public struct StoreWrites: Sendable {
         writes.append(.event(bot: bot, kind: kind, revision: revision, message: message, time: StateStore.now()))
     }
 
+    /// Where the next write goes. A write whose JSON is encoded later (the fleet encodes a pass's
+    /// instance states together at its end) is filled in there with `replaceInstance(at:with:)`.
+    public var endIndex: Int { writes.count }
+
+    /// Replaces the instance state saved at `index` (a row saved before its JSON was encoded), its fills kept.
+    public mutating func replaceInstance(at index: Int, with state: InstanceState) {
+        guard writes.indices.contains(index), case .instance(let saved, let fills) = writes[index], saved.id == state.id else {
+            assertionFailure("write \(index) is not \(state.id)'s")
+            return
+        }
+        writes[index] = .instance(state, fills: fills)
+    }
+
     /// Appends `other`'s writes after these.
     public mutating func append(contentsOf other: StoreWrites) { writes += other.writes }
 }

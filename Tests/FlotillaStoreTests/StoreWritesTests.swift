@@ -60,4 +60,30 @@ struct StoreWritesTests {
         #expect(try store.runtimeInstances().map(\.candlesSeen) == [3])
         #expect(try store.events(bot: nil).map(\.kind) == ["Shutdown"])
     }
+
+    @Test("a row saved before its JSON was encoded is filled in where it was saved: a later state of the instance still wins, its fills are kept")
+    func filledInPlace() throws {
+        let store = try StateStore.inMemory()
+        var writes = StoreWrites()
+        let slot = writes.endIndex
+        writes.saveInstance(instance("a#1", candles: 1), newFills: [(clientOrderId: "o1", time: 1, json: "{}")])
+        writes.saveInstance(instance("b#1", bot: "other", candles: 5))
+        var encoded = instance("a#1", candles: 1)
+        encoded.venueJSON = "{\"cash\":1}"
+        writes.replaceInstance(at: slot, with: encoded)
+        var later = instance("b#1", bot: "other", candles: 6)
+        later.venueJSON = "{\"cash\":2}"
+        writes.saveInstance(later)
+        try store.commit(writes)
+        let rows = Dictionary(uniqueKeysWithValues: try store.runtimeInstances().map { ($0.id, $0) })
+        #expect(rows["a#1"]?.venueJSON == "{\"cash\":1}")
+        #expect(rows["b#1"]?.candlesSeen == 6)
+        #expect(try store.fills(instance: "a#1").count == 1)
+    }
+
+    @Test("work spread over the cores comes back complete and in order, for arrays below and above the threshold", arguments: [0, 1, 63, 64, 1_000, 10_007])
+    func concurrentMapKeepsOrder(count: Int) {
+        let items = Array(0..<count)
+        #expect(items.concurrentMap { "\($0 * 3)" } == items.map { "\($0 * 3)" })
+    }
 }

@@ -29,8 +29,13 @@ extension Project {
     /// watcher of `up`). Returns the plan and, when it changed anything, the result.
     public static func planAndApply(layout: ProjectLayout, store: StateStore, operation: String, options: PlanOptions = PlanOptions(),
                                     timeout: TimeInterval = 10) throws -> (Plan, ApplyResult?) {
-        let specs = try SpecLoader.load(layout)
-        return try withApplyLock(store, operation: operation, timeout: timeout) { lock in
+        try planAndApply(specs: try SpecLoader.load(layout), store: store, operation: operation, options: options, timeout: timeout)
+    }
+
+    /// Plans `specs` (read from the project's files) and applies what changed, holding the lock throughout.
+    public static func planAndApply(specs: SpecSet, store: StateStore, operation: String, options: PlanOptions = PlanOptions(),
+                                    timeout: TimeInterval = 10) throws -> (Plan, ApplyResult?) {
+        try withApplyLock(store, operation: operation, timeout: timeout) { lock in
             let plan = try Project.plan(specs: specs, store: store, options: options)
             guard plan.hasChanges else { return (plan, nil) }
             return (plan, try apply(plan, store: store, lock: lock))

@@ -56,7 +56,7 @@ public struct FileSync: Sendable {
 /// modification time): a view rebuild every second costs a directory listing, not a parse.
 public final class FileSyncCache: Sendable {
     private let layout: ProjectLayout
-    private let last = NIOLockedValueBox<(fingerprint: [String: String], sync: FileSync)?>(nil)
+    private let last = NIOLockedValueBox<(fingerprint: [String: FileStamp], sync: FileSync)?>(nil)
 
     public init(layout: ProjectLayout) { self.layout = layout }
 

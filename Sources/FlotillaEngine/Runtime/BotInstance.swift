@@ -132,7 +132,7 @@ public actor BotInstance {
     }
 
     /// Processes every candle that is due by `nowMs`; returns the state to persist when anything changed.
-    func advance(nowMs: Int64) -> (state: InstanceState, newFills: [(String, Int64, String)], events: [(kind: String, message: String)])? {
+    func advance(nowMs: Int64) -> (capture: InstanceCapture, events: [(kind: String, message: String)])? {
         let started = ContinuousClock.now
         defer { probes.endTick(started: started, trading: phase == .running, nowMs: nowMs) }
         heartbeatAt = nowMs
@@ -170,8 +170,7 @@ public actor BotInstance {
         if candlesSeen >= candles.count && reason == nil { reason = "replay finished" }
         // A failed venue call changes the error count (and may pause the bot) without a candle.
         guard processed > 0 || probes.venueErroredThisTick else { return nil }
-        let (state, newFills) = snapshot()
-        return (state, newFills, events)
+        return (capture(), events)
     }
 
     /// Counts one candle's fills and drop for the analysis window.
@@ -212,29 +211,27 @@ public actor BotInstance {
                        fresh: fills.count > before.fills ? fills[before.fills...] : [])
     }
 
-    func snapshot() -> (state: InstanceState, newFills: [(String, Int64, String)]) {
+    func snapshot() -> (state: InstanceState, newFills: [(String, Int64, String)]) { capture().encoded() }
+
+    /// What to persist now (`InstanceCapture`, encoded later): the fills since the last capture
+    /// counted, the venue compacted. Written with the venue state, in the same row, the trader
+    /// state: a restart finds both as of the same candle.
+    func capture() -> InstanceCapture {
         let fills = trader.venue.fills
-        let fresh = fills.count > persistedFills ? fills[persistedFills...] : []
-        let encoder = JSONEncoder()
-        let newFills = fresh.map { f in (f.clientOrderId, f.time, String(decoding: (try? encoder.encode(f)) ?? Data(), as: UTF8.self)) }
+        let fresh = fills.count > persistedFills ? Array(fills[persistedFills...]) : []
         for f in fresh { if f.side == .buy { buys += 1 } else { sells += 1 } }
         var venue = trader.venue
         venue.compact(keep: 20)
         persistedFills = min(fills.count, venue.fills.count)
         trader.replaceVenue(venue)
-        // Written with the venue state, in the same row: a restart finds both as of the same candle.
-        // Every strategy an instance runs has a persisted form; should one not, the restart warms up.
-        let traderJSON = try? trader.state.json()
-        return (state(venueJSON: String(decoding: (try? encoder.encode(venue)) ?? Data(), as: UTF8.self), traderJSON: traderJSON), Array(newFills))
-    }
-
-    func state(venueJSON: String?, traderJSON: String? = nil) -> InstanceState {
+        let traderState = trader.state
         let metrics = self.metrics
         lastMetrics = metrics
-        return InstanceState(
-            id: id, bot: bot, revision: revision, symbol: symbol, phase: phase, reason: reason, mode: mode,
-            capitalPct: capitalPct.canonicalText, venueJSON: venueJSON, candlesSeen: candlesSeen, heartbeatAt: heartbeatAt,
-            metricsJSON: (try? JSONEncoder().encode(metrics)).map { String(decoding: $0, as: UTF8.self) }, traderJSON: traderJSON)
+        return InstanceCapture(
+            state: InstanceState(
+                id: id, bot: bot, revision: revision, symbol: symbol, phase: phase, reason: reason, mode: mode,
+                capitalPct: capitalPct.canonicalText, venueJSON: nil, candlesSeen: candlesSeen, heartbeatAt: heartbeatAt, metricsJSON: nil),
+            venue: venue, trader: traderState, metrics: metrics, newFills: fresh)
     }
 
     /// The instance as readers on other threads see it (`LiveFleet`): its current phase and
@@ -313,11 +310,14 @@ public actor BotInstance {
 
     /// Stop placing orders, cancel working orders.
     /// The position's protective orders are remembered and placed again on the next start.
-    func stop(reason: String) -> InstanceState {
+    func stop(reason: String) -> InstanceState { stopCapturing(reason: reason).encoded().state }
+
+    /// `stop`, returning what to persist unencoded (a fleet's stop encodes them all at once).
+    func stopCapturing(reason: String) -> InstanceCapture {
         trader.suspendOrders()
         phase = .stopped
         self.reason = reason
-        return snapshot().state
+        return capture()
     }
 
     func setMode(_ mode: InstanceMode) {

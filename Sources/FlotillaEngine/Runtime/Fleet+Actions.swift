@@ -14,8 +14,8 @@ struct StartFailure: Error, Sendable, Equatable {
 
 /// What carrying out a batch of actions did.
 struct Execution {
-    /// The instance states to persist with the rollout.
-    var states: [InstanceState]
+    /// The instance states to persist with the rollout (encoded at the pass's end).
+    var states: [InstanceCapture]
     /// The start that failed, if one did; the actions from it on were not carried out.
     var failure: StartFailure?
     /// Where in the batch it failed.
@@ -100,8 +100,8 @@ extension Fleet {
         }
         if failure == nil { failedAt = nil }
         touched.formUnion(try await rebalance(bot: bot))
-        var states: [InstanceState] = []
-        for id in touched { if let i = instances[id] { states.append(await i.snapshot().state) } }
+        var states: [InstanceCapture] = []
+        for id in touched { if let i = instances[id] { states.append(await i.capture()) } }
         for id in stopped where await instances[id]?.phase == .stopped { instances[id] = nil }
         return Execution(states: states, failure: failure, failedAt: failedAt)
     }

@@ -19,6 +19,9 @@ public actor Fleet {
     var instances = InstanceTable()
     /// What this pass wrote, committed in one transaction at its end (`flush`).
     var writes = StoreWrites()
+    /// Instance states saved in `writes` before their JSON was encoded — the write's index and
+    /// what it is — encoded together, across the cores, when the pass commits (`flush`).
+    var unencoded: [(index: Int, capture: InstanceCapture)] = []
     /// Instance incarnations started so far per "bot/revision/symbol" (from the store, then counted here).
     var incarnations: [String: Int]?
     var envelopes: [String: RolloutEnvelope] = [:]
@@ -56,6 +59,24 @@ public actor Fleet {
 
     public var instanceCount: Int { instances.count }
 
+    /// Specs this process already holds — `up` read them from the files and applied them — for
+    /// the desired state: a stored spec with the same hash is not decoded again (decoding ten
+    /// thousand specs was a third of a fleet's start). The hash covers every field an instance
+    /// uses, and decoding recomputes it from the stored content, so equal hashes are equal specs.
+    public func adopt(_ specs: [ResolvedBot]) {
+        for spec in specs where desiredCache[spec.name] == nil { desiredCache[spec.name] = spec }
+    }
+
+    /// The desired state, each spec decoded only when no spec with its hash is held already.
+    private func desiredBots() throws -> [AppliedBot] {
+        let cachedHashes = desiredCache.mapValues(\.specHash)
+        var (_, desired) = try store.desiredState(decode: { name, hash in cachedHashes[name] != hash })
+        for index in desired.indices {
+            if let spec = desired[index].spec { desiredCache[desired[index].name] = spec } else { desired[index].spec = desiredCache[desired[index].name] }
+        }
+        return desired
+    }
+
     // MARK: Recovery
 
     /// Rebuilds instances and rollouts from the store after a start or a crash: each instance
@@ -64,9 +85,14 @@ public actor Fleet {
         // Every per-bot step is the bot's own: a rollout that can't be read, an instance that can't
         // come back, a persisted action that fails — each marks that bot Degraded with the reason,
         // and the fleet starts. Only the store itself failing stops recovery.
-        for stored in try store.rollouts() {
+        let rollouts = try store.rollouts()
+        // Decoding is the dearest per-bot step of a restart, and pure: done for every bot at once, across the cores.
+        let decodedRollouts = rollouts.concurrentMap { stored in
+            Result { try JSONDecoder().decode(RolloutEnvelope.self, from: Data(stored.stateJSON.utf8)) }
+        }
+        for (stored, decoded) in zip(rollouts, decodedRollouts) {
             do {
-                let envelope = try JSONDecoder().decode(RolloutEnvelope.self, from: Data(stored.stateJSON.utf8))
+                let envelope = try decoded.get()
                 envelopes[stored.bot] = envelope
                 if let d = envelope.degraded { degraded[stored.bot] = d }
             } catch {
@@ -79,25 +105,26 @@ public actor Fleet {
             // Decoding a spec is the dearest per-bot step of a restart: the desired state is decoded
             // once (the first pass then decodes nothing) and serves as the revision's spec wherever
             // nothing was updated in place; the other revisions come in one read, not one per instance.
-            let (_, desired) = try store.desiredState()
-            for applied in desired { if let spec = applied.spec { desiredCache[applied.name] = spec } }
+            let desired = try desiredBots()
             let same = try store.botsAtTheirRevisionSpec()
             for applied in desired where same.contains(applied.name) { specCache["\(applied.name)@\(applied.revision)"] = applied.spec }
-            let stored = try store.revisionSpecJSON()
-            let decoder = JSONDecoder()
-            for state in restoring where specCache["\(state.bot)@\(state.revision)"] == nil {
-                guard let json = stored[state.bot]?[state.revision] else { continue }
-                specCache["\(state.bot)@\(state.revision)"] = try? decoder.decode(ResolvedBot.self, from: Data(json.utf8))
+            if restoring.contains(where: { specCache["\($0.bot)@\($0.revision)"] == nil }) {
+                let stored = try store.revisionSpecJSON()
+                let decoder = JSONDecoder()
+                for state in restoring where specCache["\(state.bot)@\(state.revision)"] == nil {
+                    guard let json = stored[state.bot]?[state.revision] else { continue }
+                    specCache["\(state.bot)@\(state.revision)"] = try? decoder.decode(ResolvedBot.self, from: Data(json.utf8))
+                }
             }
         }
-        for state in restoring {
+        let persisted = restoring.concurrentMap { PersistedInstance($0) }
+        var replaced: [InstanceCapture] = []
+        for (state, decoded) in zip(restoring, persisted) {
             do {
-                if let instance = try await restore(state, nowMs: nowMs) {
+                if let instance = try await restore(state, nowMs: nowMs, decoded: decoded) {
                     instances[state.id] = instance
-                    if await instance.placedOnStart {
-                        // Protective orders placed again after a stop are saved before anything trades.
-                        writes.saveInstance(await instance.snapshot().state)
-                    }
+                    // Protective orders placed again after a stop are saved before anything trades.
+                    if await instance.placedOnStart { replaced.append(await instance.capture()) }
                 }
             } catch {
                 // One instance that can't come back (its data file is gone) never keeps the others down.
@@ -106,6 +133,7 @@ public actor Fleet {
                 degrade(state.bot, cause: .restore, reason: "instance \(state.id) could not be restored: \(error)", revision: state.revision, nowMs: nowMs)
             }
         }
+        for encoded in InstanceCapture.encodeAll(replaced) { writes.saveInstance(encoded.state) }
         for (bot, envelope) in envelopes {
             guard let pending = envelope.pendingActions, !pending.isEmpty else { continue }
             do {
@@ -130,6 +158,11 @@ public actor Fleet {
     /// write is tried on its own so that one bad write never keeps every other bot's state from
     /// the disk; the ones that fail are logged and the error is thrown.
     func flush() throws {
+        if !unencoded.isEmpty {
+            let encoded = InstanceCapture.encodeAll(unencoded.map { $0.capture })
+            for (slot, e) in zip(unencoded, encoded) { writes.replaceInstance(at: slot.index, with: e.state) }
+            unencoded = []
+        }
         guard !writes.isEmpty else { return }
         let batch = writes
         writes = StoreWrites()
@@ -160,20 +193,11 @@ public actor Fleet {
     /// its trader state, both written in the same transaction, so it resumes exactly where it was
     /// (a store from before `v5-trader-state` has no trader state: the indicators warm up). A state
     /// that is there but cannot be read is an error, never an empty account.
-    func restore(_ state: InstanceState, nowMs: Int64) async throws -> BotInstance? {
+    func restore(_ state: InstanceState, nowMs: Int64, decoded: PersistedInstance? = nil) async throws -> BotInstance? {
         guard let spec = try spec(bot: state.bot, revision: state.revision) else { return nil }
-        let venue: PaperVenue
-        if let json = state.venueJSON {
-            do { venue = try JSONDecoder().decode(PaperVenue.self, from: Data(json.utf8)) } catch {
-                throw RestoreError(instance: state.id, part: "venue state", underlying: error)
-            }
-        } else {
-            venue = PaperVenue(cash: .zero, rules: Self.paperRules(spec))
-        }
-        let trader: TraderState<AnyStrategy>?
-        do { trader = try state.traderJSON.map { try TraderState<AnyStrategy>(json: $0) } } catch {
-            throw RestoreError(instance: state.id, part: "trader state", underlying: error)
-        }
+        let persisted = decoded ?? PersistedInstance(state)
+        let venue = try persisted.venue.get() ?? PaperVenue(cash: .zero, rules: Self.paperRules(spec))
+        let trader = try persisted.trader.get()
         guard let capitalPct = Decimal.parseExactPublic(state.capitalPct) else {
             throw RestoreError(instance: state.id, part: "capital share", underlying: EngineError.missingData("\"\(state.capitalPct.prefix(20))\" is not a number"))
         }
@@ -181,7 +205,7 @@ public actor Fleet {
             id: state.id, spec: spec, revision: state.revision, symbol: state.symbol, mode: state.mode,
             capitalPct: capitalPct, candles: try data.candles(for: spec, symbol: state.symbol), venue: venue,
             candlesSeen: state.candlesSeen, nowMs: nowMs,
-            fillCounts: state.metricsJSON.flatMap { try? JSONDecoder().decode(InstanceMetrics.self, from: Data($0.utf8)) }.map { ($0.buys, $0.sells) } ?? (0, 0),
+            fillCounts: persisted.fillCounts,
             trader: trader, connection: connection, executor: executor)
         if state.phase == .paused { await instance.setPhase(.paused, reason: state.reason) }
         if state.phase == .failed { await instance.setPhase(.failed, reason: state.reason) }
@@ -254,14 +278,15 @@ public actor Fleet {
     public func tick(nowMs: Int64) async throws {
         try flush()
         // The instances share the fleet's thread: calling them in turn needs no task per instance.
-        var changed: [(InstanceState, [(String, Int64, String)])] = []
+        var captures: [InstanceCapture] = []
         var events: [(bot: String, kind: String, revision: Int?, message: String)] = []
         for instance in instances.values {
             guard let result = await instance.advance(nowMs: nowMs) else { continue }
-            changed.append((result.state, result.newFills))
+            captures.append(result.capture)
             for e in result.events { events.append((instance.bot, e.kind, instance.revision, e.message)) }
         }
-        if !changed.isEmpty {
+        if !captures.isEmpty {
+            let changed = InstanceCapture.encodeAll(captures)
             try store.saveInstancesAndFills(changed.map { ($0.0, $0.1.map { (clientOrderId: $0.0, time: $0.1, json: $0.2) }) }, events: events)
             for e in events { logger.warning("\(e.kind)", metadata: ["bot.name": "\(e.bot)", "message": "\(e.message)"]) }
         }
@@ -298,11 +323,7 @@ public actor Fleet {
         let commands = Dictionary(grouping: try store.takeRolloutCommands(), by: \.bot)
         let controls = try store.botControls()
         // Specs are decoded only when their hash changed since the last pass.
-        let cachedHashes = desiredCache.mapValues(\.specHash)
-        var (_, desired) = try store.desiredState(decode: { name, hash in cachedHashes[name] != hash })
-        for index in desired.indices {
-            if let spec = desired[index].spec { desiredCache[desired[index].name] = spec } else { desired[index].spec = desiredCache[desired[index].name] }
-        }
+        let desired = try desiredBots()
         try await watch(nowMs: nowMs)
         var failed: [String: Set<Int>] = [:]
         for i in instances.values where await i.phase == .failed { failed[i.bot, default: []].insert(i.revision) }
@@ -550,16 +571,21 @@ public actor Fleet {
         try persist(bot: bot, envelope: envelope, actions: [])
     }
 
-    private func persist(bot: String, envelope: RolloutEnvelope, actions: [RolloutAction], instances: [InstanceState] = []) throws {
+    private func persist(bot: String, envelope: RolloutEnvelope, actions: [RolloutAction], instances: [InstanceCapture] = []) throws {
         let json = String(decoding: try JSONEncoder().encode(envelope), as: UTF8.self)
         let r = envelope.rollout
         let events: [(kind: String, message: String)] = actions.compactMap {
             if case .event(let kind, let message) = $0 { return (kind, message) } else { return nil }
         }
+        for capture in instances {
+            // Its JSON is filled in when the pass commits, with every other instance's (`flush`).
+            unencoded.append((writes.endIndex, capture))
+            writes.saveInstance(capture.state)
+        }
         writes.saveRollout(
             StoredRollout(bot: bot, candidate: r.core.candidate, stable: r.core.stable, strategy: r.strategyName, phase: r.phase,
                           stateJSON: json, updatedAt: Date()),
-            events: events, revision: r.core.candidate, instances: instances)
+            events: events, revision: r.core.candidate)
     }
 
     /// Opens an analysis window on the revisions' running instances (see `AnalysisWindow`).
@@ -611,15 +637,17 @@ public actor Fleet {
 
     /// Stops every instance (no new orders, working orders cancelled) and persists it.
     public func shutdown() async throws {
+        var captures: [InstanceCapture] = []
+        captures.reserveCapacity(instances.count)
         for i in instances.values {
             let halted = await i.emergencyStop
-            let state = await i.stop(reason: "flotilla up stopped")
-            var resumable = state
+            var resumable = await i.stopCapturing(reason: "flotilla up stopped")
             // Resumes on the next start (a halted instance stays halted), its protective orders placed again.
-            resumable.phase = halted == nil ? .running : .paused
-            resumable.reason = halted ?? "stopped with flotilla up; resumes on restart"
-            writes.saveInstance(resumable)
+            resumable.state.phase = halted == nil ? .running : .paused
+            resumable.state.reason = halted ?? "stopped with flotilla up; resumes on restart"
+            captures.append(resumable)
         }
+        for encoded in InstanceCapture.encodeAll(captures) { writes.saveInstance(encoded.state) }
         writes.recordEvent(bot: nil, kind: "Shutdown", message: "stopped \(instances.count) instance(s); orders cancelled, state persisted")
         try flush()
     }

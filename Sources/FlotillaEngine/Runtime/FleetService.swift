@@ -36,7 +36,8 @@ public struct FleetService: Service {
             } catch {
                 logger.warning("equity history not recorded", metadata: ["error": "\(error)"])
             }
-            try? await Task.sleep(for: interval)
+            // A stop ends the wait at once (the pass in progress always completes).
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
         try await fleet.shutdown()
         logger.info("fleet stopped; state persisted")
