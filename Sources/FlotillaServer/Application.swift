@@ -91,7 +91,7 @@ func buildRouter(_ server: ServerContext, views cache: ViewCache) -> Router<Flot
     }
     router.on(Routes.rolloutAction, server: server) { request, context in
         let name = try context.parameters.require("name")
-        let query = { try request.uri.decodeQuery(as: RolloutQuery.self, context: context) }
+        let query = { try QueryValues.decode(RolloutQuery.self, from: request, context: context) }
         let wanted: RolloutRequest
         switch try context.parameters.require("action") {
         case "promote": wanted = .promote(full: try query().full?.value ?? false)

@@ -14,6 +14,20 @@ enum QueryValues {
     }
 }
 
+extension QueryValues {
+    /// `request.uri.decodeQuery`, with a parameter written without `=` (`?full`) read as one with
+    /// an empty value: Hummingbird's form decoder drops such a parameter, which would make `?full`
+    /// mean no `full` at all instead of a value to refuse.
+    static func decode<T: Decodable>(_ type: T.Type, from request: Request, context: some RequestContext) throws -> T {
+        let uri = request.uri
+        guard let query = uri.query, query.split(separator: "&").contains(where: { !$0.contains("=") }) else {
+            return try uri.decodeQuery(as: type, context: context)
+        }
+        let filled = query.split(separator: "&").map { $0.contains("=") ? String($0) : $0 + "=" }.joined(separator: "&")
+        return try Swift.type(of: uri).init("/?" + filled).decodeQuery(as: type, context: context)
+    }
+}
+
 /// `true` or `false`, nothing else (not `1`, `yes`, or an empty value).
 struct StrictBool: Decodable, Sendable {
     var value: Bool
@@ -44,4 +58,14 @@ struct RevisionNumber: Decodable, Sendable {
 struct RolloutQuery: Decodable, Sendable {
     var full: StrictBool?
     var toRevision: RevisionNumber?
+
+    enum CodingKeys: String, CodingKey { case full, toRevision }
+
+    /// A parameter named is checked even without a value (`?full` alone is no boolean), where
+    /// `decodeIfPresent` would take it for absent.
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        full = container.contains(.full) ? try container.decode(StrictBool.self, forKey: .full) : nil
+        toRevision = container.contains(.toRevision) ? try container.decode(RevisionNumber.self, forKey: .toRevision) : nil
+    }
 }

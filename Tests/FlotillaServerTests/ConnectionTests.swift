@@ -35,15 +35,16 @@ struct ConnectionTests {
         return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
     }
 
-    @Test("a client that pipelines requests and never reads the answers is held back: the server stops reading it, its memory stays bounded, and others are served")
-    func pipelinedWithoutReading() async throws {
+    @Test("a client that pipelines requests and never reads the answers is held back: the server stops reading it, its memory stays bounded, and others are served",
+          arguments: ["/healthz", "/metrics"])
+    func pipelinedWithoutReading(_ path: String) async throws {
         let (server, _) = try await serverFixture()
         let app = buildApplication(server, host: "127.0.0.1", port: 0, logger: Logger(label: "test"))
         try await liveTest(app) { client in
             let port = try #require(client.port)
             let before = Self.residentBytes()
             // 64 MB of pipelined requests (1.6 million) offered, answers never read.
-            let request = Array("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+            let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
             let chunk = Array((0..<1_000).map { _ in request }.joined())
             let offered = 1_600 * chunk.count
             let accepted = try await RawHTTP.offPool { () -> Int in
