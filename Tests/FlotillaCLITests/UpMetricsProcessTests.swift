@@ -24,13 +24,14 @@ struct UpMetricsProcessTests {
         var text = ""
         #expect(await eventually(30) {
             text = try await metrics()
-            return text.components(separatedBy: "\ntrading_bot_uptime_seconds{").count - 1 == 9
-        }, "one uptime series per running instance: \(text.split(separator: "\n").filter { $0.hasPrefix("trading_bot_uptime") })")
+            // Rollout series follow the store within a second of the instances.
+            return text.components(separatedBy: "\ntrading_bot_uptime_seconds{").count - 1 == 9 && text.contains("\nflotilla_rollout_phase{")
+        }, "one uptime series per running instance, and the rollouts': \(text.split(separator: "\n").filter { $0.hasPrefix("trading_bot_uptime") })")
         try #require(ExternalTool.path("promtool") != nil, "promtool is needed (.ci/run installs it from Debian)")
         let check = try ExternalTool.run("promtool", ["check", "metrics"], stdin: text, timeout: 60)
         #expect(check.status == 0, "promtool: \(check.output)")
         for series in ["trading_bot_trades_total", "flotilla_capital_pct", "flotilla_rollout_phase", "flotilla_state_serial"] {
-            #expect(text.contains("# HELP \(series) ") && text.contains("# TYPE \(series) "), "\(series)")
+            #expect(text.contains("# HELP \(series) ") && text.contains("# TYPE \(series) "), "\(series): \(text.split(separator: "\n").filter { $0.contains(series) }.prefix(3))")
         }
         let first = try #require(passes(text))
         try await Task.sleep(for: .seconds(1))
