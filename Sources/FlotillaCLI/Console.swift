@@ -1,17 +1,21 @@
 import Foundation
+import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
 /// Where a command writes and reads: the terminal for the executable, a buffer for tests.
-public final class Console: @unchecked Sendable {
-    // @unchecked: all mutable state is behind `lock`.
-    private let lock = NSLock()
-    private var captured = ""
-    private var capturedErrors = ""
+public final class Console: Sendable {
+    /// What a capturing console recorded, and the answers it has left to give.
+    private struct Captured {
+        var output = ""
+        var errors = ""
+        var answers: [String]
+    }
+
+    private let captured: NIOLockedValueBox<Captured>
     private let echo: Bool
-    private var answers: [String]
     /// Whether standard input is a terminal a person can answer prompts on.
     public let isInteractive: Bool
     /// The environment the command sees (FLOTILLA_SERVER, FLOTILLA_TOKEN).
@@ -31,14 +35,14 @@ public final class Console: @unchecked Sendable {
         self.environment = environment
         self.echo = echo
         self.isInteractive = isInteractive
-        self.answers = answers
+        self.captured = NIOLockedValueBox(Captured(answers: answers))
     }
 
     public func write(_ text: String) {
         if echo {
             Self.write(text, to: 1)
         } else {
-            lock.withLock { captured += text }
+            captured.withLockedValue { $0.output += text }
         }
     }
 
@@ -48,7 +52,7 @@ public final class Console: @unchecked Sendable {
         if echo {
             Self.write(text + "\n", to: 2)
         } else {
-            lock.withLock { capturedErrors += text + "\n" }
+            captured.withLockedValue { $0.errors += text + "\n" }
         }
     }
 
@@ -72,9 +76,9 @@ public final class Console: @unchecked Sendable {
     public func ask(_ prompt: String) -> String? {
         write(prompt)
         if echo { return readLine() }
-        return lock.withLock { answers.isEmpty ? nil : answers.removeFirst() }
+        return captured.withLockedValue { $0.answers.isEmpty ? nil : $0.answers.removeFirst() }
     }
 
-    public var output: String { lock.withLock { captured } }
-    public var errors: String { lock.withLock { capturedErrors } }
+    public var output: String { captured.withLockedValue { $0.output } }
+    public var errors: String { captured.withLockedValue { $0.errors } }
 }

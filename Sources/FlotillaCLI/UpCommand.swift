@@ -80,7 +80,9 @@ struct UpCommand: ConsoleCommand {
         ]
         if !noWatch { services.append(.init(service: watcher)) }
         let server = ServerContext(store: store, layout: global.layout, fleet: fleet, openMetrics: !metricsNeedToken, allowedHosts: allowedHosts,
-                                   maxConnections: maxConnections, idleTimeout: TimeSpan(parsing: idleTimeout)!.duration)
+                                   maxConnections: maxConnections, idleTimeout: TimeSpan(parsing: idleTimeout)!.duration,
+                                   // swift-metrics bootstrapped (once per process) with the Prometheus factory /metrics exports.
+                                   metrics: .process)
         let tokenFile = AdminTokenFile.url(stateDirectory: stateDirectory).path
         let wildcard = ["0.0.0.0", "::", "[::]"].contains(host)
         let local = wildcard ? "127.0.0.1" : host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host

@@ -13,15 +13,15 @@ enum AdminRoutes {
         var expires: String?
         var description: String?
         enum CodingKeys: String, CodingKey, CaseIterable { case role, expires, description }
+        static let usage = #"{"role": "viewer|operator|admin", "expires": "30d", "description": "..."}"#
     }
 
     static func add(to router: Router<FlotillaRequestContext>, server: ServerContext) {
         let store = server.store
         router.on(Routes.tokens, server: server) { _, _ in try JSON.response(try store.tokens().map(TokenView.init)) }
-        router.on(Routes.tokenCreate, server: server) { request, _ in
+        router.on(Routes.tokenCreate, server: server) { request, context in
             struct Created: Encodable { var secret: String; var token: TokenView }
-            let body = try await request.body.collect(upTo: server.maxBodyBytes)
-            let wanted = try BodyCheck.decode(Wanted.self, from: body, usage: #"{"role": "viewer|operator|admin", "expires": "30d", "description": "..."}"#)
+            let wanted = try await request.decode(as: Wanted.self, context: context)
             guard let role = APIToken.Role(rawValue: wanted.role) else { throw APIError.badRequest("role \"\(wanted.role.prefix(20))\": use viewer, operator or admin") }
             var expiry: Date?
             if let text = wanted.expires {

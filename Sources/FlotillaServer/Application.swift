@@ -22,7 +22,7 @@ public func buildApplication(_ server: ServerContext, host: String = "127.0.0.1"
         responder: gate,
         server: .http1(configuration: .init(additionalChannelHandlers: [connections.handler()], idleTimeout: .init(server.idleTimeout))),
         configuration: .init(address: .hostname(host, port: port), serverName: "flotilla"),
-        services: [WarmUp(views: views, server: server)],
+        services: [WarmUp(views: views), MetricsPublisher(server: server)],
         onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
         logger: logger)
 }
@@ -38,7 +38,10 @@ func buildRouter(_ server: ServerContext, views cache: ViewCache) -> Router<Flot
 
     router.on(Routes.healthz, server: server) { _, _ in try await Health.liveness(server) }
     router.on(Routes.readyz, server: server) { _, _ in try await Health.readiness(server) }
-    router.on(Routes.metrics, server: server) { _, _ in JSON.text(try await offPool { try MetricsText.render(store: store, live: server.fleet?.live, progress: server.fleet?.progress) }, type: "text/plain; version=0.0.4") }
+    router.on(Routes.metrics, server: server) { _, _ in
+        let text = try await offPool { try server.metrics.render(server) }
+        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: text)))
+    }
     router.on(Routes.dashboard, server: server) { _, _ in Dashboard.response() }
     router.on(Routes.openAPI, server: server) { _, _ in JSON.text(OpenAPIDocument.yaml, type: "application/yaml") }
 
@@ -61,7 +64,8 @@ func buildRouter(_ server: ServerContext, views cache: ViewCache) -> Router<Flot
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
     router.on(Routes.botHealth, server: server) { _, context in
-        try JSON.response(BotHealth.of(try bot(context, store, live: server.fleet?.live).instances.map(\.healthInput)))
+        let view = try bot(context, store, live: server.fleet?.live)
+        return try JSON.response(BotHealth.of(view.instances.map(\.healthInput), degraded: view.degraded))
     }
     router.on(Routes.botAction, server: server) { _, context in
         let name = try context.parameters.require("name")
@@ -87,24 +91,13 @@ func buildRouter(_ server: ServerContext, views cache: ViewCache) -> Router<Flot
     }
     router.on(Routes.rolloutAction, server: server) { request, context in
         let name = try context.parameters.require("name")
-        let query = request.uri.queryParameters
+        let query = { try QueryValues.decode(RolloutQuery.self, from: request, context: context) }
         let wanted: RolloutRequest
         switch try context.parameters.require("action") {
-        case "promote":
-            switch query.get("full").map({ String($0) }) {
-            case nil, "false": wanted = .promote(full: false)
-            case "true": wanted = .promote(full: true)
-            case let other?: throw APIError.badRequest("full \"\(other.prefix(20))\": write true or false")
-            }
+        case "promote": wanted = .promote(full: try query().full?.value ?? false)
         case "abort": wanted = .abort
         case "retry": wanted = .retry
-        case "undo":
-            var revision: Int?
-            if let text = query.get("toRevision") {
-                guard let number = Int(text), number > 0 else { throw APIError.badRequest("toRevision \"\(text.prefix(20))\": write a revision number") }
-                revision = number
-            }
-            wanted = .undo(toRevision: revision)
+        case "undo": wanted = .undo(toRevision: try query().toRevision?.value)
         case let other:
             throw APIError.badRequest("unknown action \"\(other.prefix(40))\"; use promote, abort, retry or undo")
         }

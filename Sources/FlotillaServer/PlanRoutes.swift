@@ -14,6 +14,8 @@ enum PlanRoutes {
         var targets: [String]?
         var prune: Bool?
         enum CodingKeys: String, CodingKey, CaseIterable { case selector, targets, prune }
+        static let usage = #"{"selector": {"team": "alpha"}, "targets": ["bot-name"]} or nothing to switch every bot"#
+        static let empty: Scope? = Scope()
 
         func options() throws -> PlanOptions {
             for target in targets ?? [] where Name.problem(with: target) != nil {
@@ -30,16 +32,14 @@ enum PlanRoutes {
         var targets: [String]?
         var prune: Bool?
         enum CodingKeys: String, CodingKey, CaseIterable { case files, selector, targets, prune }
+        static let usage = #"{"files": {"bots.d/NAME.yaml": "<yaml>", "profiles/NAME.yaml": "<yaml>"}, "selector": {}, "targets": [], "prune": false}; every field is optional (no files: plan the project's files)"#
+        static let empty: Posted? = Posted()
     }
 
     static func add(to router: Router<FlotillaRequestContext>, server: ServerContext, invalidate: @escaping @Sendable () -> Void) {
         let store = server.store
         router.on(Routes.planCreate, server: server) { request, context in
-            let body = try await request.body.collect(upTo: server.maxBodyBytes)
-            var posted = Posted()
-            if body.readableBytes > 0 {
-                posted = try BodyCheck.decode(Posted.self, from: body, usage: #"{"files": {"bots.d/NAME.yaml": "<yaml>", "profiles/NAME.yaml": "<yaml>"}, "selector": {}, "targets": [], "prune": false}; every field is optional (no files: plan the project's files)"#)
-            }
+            let posted = try await request.decode(as: Posted.self, context: context)
             let options = try Scope(selector: posted.selector, targets: posted.targets, prune: posted.prune).options()
             let specs: SpecSet
             do {
@@ -104,11 +104,7 @@ enum PlanRoutes {
         router.on(Routes.profileSwitch, server: server) { request, context in
             let name = try context.parameters.require("name")
             guard Name.problem(with: name) == nil else { throw APIError.badRequest("\"\(name.prefix(70))\" is not a profile name") }
-            let body = try await request.body.collect(upTo: server.maxBodyBytes)
-            var scope = Scope()
-            if body.readableBytes > 0 {
-                scope = try BodyCheck.decode(Scope.self, from: body, usage: #"{"selector": {"team": "alpha"}, "targets": ["bot-name"]} or nothing to switch every bot"#)
-            }
+            let scope = try await request.decode(as: Scope.self, context: context)
             let switched: ProfileSwitch
             do {
                 switched = try Project.planProfileSwitch(to: name, layout: server.layout, store: store, options: try scope.options())

@@ -7,6 +7,34 @@ import Hummingbird
 /// misspelt `target`) is refused with 400 naming it, never ignored.
 protocol StrictBody: Decodable {
     associatedtype CodingKeys: CodingKey & CaseIterable
+    /// The body the route expects, shown in every error about one.
+    static var usage: String { get }
+    /// What an empty body means, when the route takes one (nil: a body is required).
+    static var empty: Self? { get }
+}
+
+extension StrictBody {
+    static var empty: Self? { nil }
+}
+
+/// The server's `RequestDecoder` (`request.decode(as:context:)`): a `StrictBody` is decoded by
+/// `BodyCheck.decode` — JSON objects only, no unknown or repeated field, errors naming the field
+/// and showing the expected body. The route wrapper has already read the body within the
+/// server's size limit (413 above it) and checked its content type.
+public struct StrictJSONDecoder: RequestDecoder {
+    public init() {}
+
+    public func decode<T: Decodable>(_ type: T.Type, from request: Request, context: some RequestContext) async throws -> T {
+        let body = try await request.body.collect(upTo: .max)
+        guard let strict = T.self as? any StrictBody.Type else {
+            throw APIError(.internalServerError, "internal", "\(T.self) is not a request body type")
+        }
+        func decode<S: StrictBody>(_ type: S.Type) throws -> S {
+            if body.readableBytes == 0, let empty = S.empty { return empty }
+            return try BodyCheck.decode(S.self, from: body, usage: S.usage)
+        }
+        return try decode(strict) as! T
+    }
 }
 
 /// What every mutating call's body must be: JSON, and for a route that takes none, nothing.
@@ -45,6 +73,13 @@ enum BodyCheck {
             throw APIError.badRequest("the body is not JSON; post \(usage)")
         }
         guard let fields = object as? [String: Any] else { throw APIError.badRequest("the body must be a JSON object: \(usage)") }
+        if let repeated = DuplicateKeys.first(in: data) {
+            let shown = String(repeated.key.prefix(40))
+            throw APIError(
+                .badRequest, "duplicate_field",
+                "field \"\(shown)\" is given twice\(repeated.path.isEmpty ? "" : " in \(repeated.path)"); give each field once: \(usage)",
+                details: ["field": shown])
+        }
         let known = T.CodingKeys.allCases.map(\.stringValue)
         for field in fields.keys.sorted() where !known.contains(field) {
             let shown = String(field.prefix(40))

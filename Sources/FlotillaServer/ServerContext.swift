@@ -31,13 +31,16 @@ public struct ServerContext: Sendable {
     public var maxConnections: Int
     /// An idle connection (no request in progress) is closed after this long.
     public var idleTimeout: Duration
+    /// The series `/metrics` exports (`ServerMetrics.process` in `flotilla up`; each server its own otherwise).
+    public var metrics: ServerMetrics
     /// The token table as authentication reads it (re-read at most every second).
     let tokens = TokenCache()
     /// The audit log as the server writes it (refusals of unauthenticated calls rate-limited).
     let auditTrail: AuditTrail
 
     public init(store: StateStore, layout: ProjectLayout, fleet: Fleet? = nil, openMetrics: Bool = true, maxBodyBytes: Int = 1 << 20,
-                allowedHosts: [String] = [], recoveryBound: TimeInterval = 60, maxConnections: Int = 512, idleTimeout: Duration = .seconds(30)) {
+                allowedHosts: [String] = [], recoveryBound: TimeInterval = 60, maxConnections: Int = 512, idleTimeout: Duration = .seconds(30),
+                metrics: ServerMetrics = ServerMetrics()) {
         self.store = store
         self.layout = layout
         self.fleet = fleet
@@ -49,6 +52,7 @@ public struct ServerContext: Sendable {
         self.maxConnections = maxConnections
         self.idleTimeout = idleTimeout
         self.auditTrail = AuditTrail(store: store)
+        self.metrics = metrics
     }
 }
 
@@ -56,6 +60,8 @@ public struct ServerContext: Sendable {
 public struct FlotillaRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var principal: Principal?
+    /// `request.decode(as:context:)` decodes bodies strictly (see `StrictJSONDecoder`).
+    public var requestDecoder: StrictJSONDecoder { StrictJSONDecoder() }
 
     public init(source: Source) {
         coreContext = .init(source: source)

@@ -2,24 +2,28 @@ import FlotillaAPI
 import FlotillaEngine
 import FlotillaStore
 import Foundation
+import NIOConcurrencyHelpers
 
 /// The bots as the API shows them, rebuilt from the store at most every `maxAge` and shared by
 /// every request (as the Kubernetes API server's watch cache is): reads under load cost a dictionary
 /// lookup, never a query per request. Views are at most a second older than the store; a change
 /// made through the API invalidates them at once.
-final class ViewCache: @unchecked Sendable {
-    // @unchecked: `views`, `encoded` and `builtAt` are only touched under `lock`.
-    private let lock = NSLock()
+final class ViewCache: Sendable {
+    /// The snapshot and the rebuilds under way, behind one lock.
+    private struct State {
+        var builtAt = Date.distantPast
+        var views: [BotView] = []
+        var encoded: [String: Data] = [:]
+        var rebuilding = false
+        var pending: Task<Void, Error>?
+        var hasSnapshot = false
+        var invalidated = false
+        var invalidatedAt = Date.distantPast
+    }
+
+    private let state = NIOLockedValueBox(State())
     private let store: StateStore
     private let maxAge: TimeInterval
-    private var builtAt = Date.distantPast
-    private var views: [BotView] = []
-    private var encoded: [String: Data] = [:]
-    private var rebuilding = false
-    private var pending: Task<Void, Error>?
-    private var hasSnapshot = false
-    private var invalidated = false
-    private var invalidatedAt = Date.distantPast
     private let specs = SpecCache()
 
     private let live: LiveFleet?
@@ -43,24 +47,25 @@ final class ViewCache: @unchecked Sendable {
     /// readers wait — without holding a thread — for one rebuild, so a read after a write sees it.
     private func refresh() async throws {
         while true {
-            let (wait, background): (Task<Void, Error>?, Bool) = lock.withLock {
-                if !hasSnapshot || invalidated {
-                    if let pending { return (pending, false) }
+            let maxAge = self.maxAge
+            let (wait, background): (Task<Void, Error>?, Bool) = state.withLockedValue { s in
+                if !s.hasSnapshot || s.invalidated {
+                    if let pending = s.pending { return (pending, false) }
                     let task = Task {
-                        defer { self.lock.withLock { self.pending = nil } }
+                        defer { self.state.withLockedValue { $0.pending = nil } }
                         try await offPool { try self.rebuild() }
                     }
-                    pending = task
+                    s.pending = task
                     return (task, false)
                 }
-                guard Date().timeIntervalSince(builtAt) > maxAge, !rebuilding else { return (nil, false) }
-                rebuilding = true
+                guard Date().timeIntervalSince(s.builtAt) > maxAge, !s.rebuilding else { return (nil, false) }
+                s.rebuilding = true
                 return (nil, true)
             }
             if background {
                 // On a Dispatch thread, not on Swift's cooperative pool where request handlers run.
                 DispatchQueue.global(qos: .utility).async {
-                    defer { self.lock.withLock { self.rebuilding = false } }
+                    defer { self.state.withLockedValue { $0.rebuilding = false } }
                     try? self.rebuild()
                 }
             }
@@ -75,14 +80,14 @@ final class ViewCache: @unchecked Sendable {
         var bytes: [String: Data] = [:]
         bytes.reserveCapacity(fresh.count)
         for view in fresh { bytes[view.name] = try JSON.encoder.encode(view) }
-        lock.withLock {
+        state.withLockedValue { s in
             // A rebuild that started before an invalidation must not clear it.
-            guard started >= invalidatedAt else { return }
-            views = fresh
-            encoded = bytes
-            builtAt = started
-            hasSnapshot = true
-            invalidated = false
+            guard started >= s.invalidatedAt else { return }
+            s.views = fresh
+            s.encoded = bytes
+            s.builtAt = started
+            s.hasSnapshot = true
+            s.invalidated = false
         }
     }
 
@@ -90,7 +95,7 @@ final class ViewCache: @unchecked Sendable {
     /// snapshot's encoded views (no encoding per request).
     func listJSON(selector: [String: String]) async throws -> Data {
         try await refresh()
-        let (views, encoded) = lock.withLock { (self.views, self.encoded) }
+        let (views, encoded) = state.withLockedValue { ($0.views, $0.encoded) }
         var out = Data("[".utf8)
         var first = true
         for view in views where selector.allSatisfy({ view.labels[$0.key] == $0.value }) {
@@ -109,14 +114,14 @@ final class ViewCache: @unchecked Sendable {
     /// One bot's JSON, or nil when there is no such bot.
     func json(for name: String) async throws -> Data? {
         try await refresh()
-        return lock.withLock { encoded[name] }
+        return state.withLockedValue { $0.encoded[name] }
     }
 
     /// After a change made through the API, the next read rebuilds first.
     func invalidate() {
-        lock.withLock {
-            invalidated = true
-            invalidatedAt = Date()
+        state.withLockedValue { s in
+            s.invalidated = true
+            s.invalidatedAt = Date()
         }
     }
 }

@@ -55,6 +55,29 @@ struct DegradedAndFillsAPITests {
         }
     }
 
+    @Test("a degraded bot's health is Degraded (score 0) with the reason, as get bots says; the other bots carry no such anomaly")
+    func degradedHealth() async throws {
+        let (server, secrets) = try await serverFixture()
+        let fleet = try #require(server.fleet)
+        try Self.revise(server, "eth-trend", "replay: ETH_BTC-5m.csv", "replay: NOSUCH-5m.csv")
+        try await fleet.reconcile(nowMs: Self.wallMs)
+        struct Health: Decodable { var score: Double; var status: String; var anomalies: [String] }
+        let app = buildApplication(server, logger: Logger(label: "test"))
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/api/v1/bots/eth-trend/health", method: .get, headers: bearer(secrets[.viewer])) { r in
+                #expect(r.status == .ok)
+                let health = try decode(Health.self, r)
+                #expect(health.status == "degraded", "a bot the engine could not bring to its desired state is Degraded, as its view says")
+                #expect(health.score == 0)
+                #expect(health.anomalies.contains { $0.hasPrefix("degraded (candidateStart)") && $0.contains("NOSUCH-5m.csv") }, "\(health.anomalies)")
+            }
+            try await client.execute(uri: "/api/v1/bots/dash-macd/health", method: .get, headers: bearer(secrets[.viewer])) { r in
+                let health = try decode(Health.self, r)
+                #expect(!health.anomalies.contains { $0.hasPrefix("degraded") }, "\(health.anomalies)")
+            }
+        }
+    }
+
     @Test("fills list live ones by default, shadow ones when asked, both with mode=all; each says its mode")
     func fillModes() async throws {
         let (server, secrets) = try await serverFixture()

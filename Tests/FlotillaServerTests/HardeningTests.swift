@@ -86,6 +86,61 @@ struct HardeningTests {
         #expect(try server.store.audit(limit: 10).allSatisfy { $0.status == 400 })
     }
 
+    @Test("a field given twice is refused with 400 naming it (never the last one silently), and nothing is planned, switched or minted", arguments: [
+        StrictCase(uri: "/api/v1/tokens", body: #"{"role": "viewer", "role": "admin"}"#, field: "role"),
+        StrictCase(uri: "/api/v1/tokens", body: #"{"role": "viewer", "\u0072ole": "admin"}"#, field: "role"),
+        StrictCase(uri: "/api/v1/plans", body: #"{"prune": false, "targets": [], "prune": true}"#, field: "prune"),
+        StrictCase(uri: "/api/v1/plans", body: #"{"selector": {"team": "alpha", "team": "beta"}}"#, field: "team"),
+        StrictCase(uri: "/api/v1/profiles/aggressive/switch", body: #"{"targets": ["eth-trend"], "targets": []}"#, field: "targets"),
+    ])
+    func duplicateFields(_ c: StrictCase) async throws {
+        let (server, secrets) = try await serverFixture()
+        let app = buildApplication(server, logger: Logger(label: "test"))
+        let tokens = try server.store.tokens().count
+        try await app.test(.router) { client in
+            try await client.execute(uri: c.uri, method: .post, headers: bearer(secrets[.admin]), body: ByteBuffer(string: c.body)) { r in
+                #expect(r.status == .badRequest, "\(String(buffer: r.body))")
+                let error = try decode(ErrorShape.self, r).error
+                #expect(error.code == "duplicate_field")
+                #expect(error.message.contains("\"\(c.field)\" is given twice"), "\(error.message)")
+                #expect(error.details["field"] == c.field)
+            }
+        }
+        #expect(try server.store.tokens().count == tokens)
+        #expect(try server.store.audit(limit: 10).allSatisfy { $0.status == 400 })
+    }
+
+    @Test("the same key in an object and in the object inside it is no repetition", arguments: [
+        #"{"selector": {"selector": "a"}}"#,
+        #"{"selector": {"prune": "a"}, "prune": false}"#,
+    ])
+    func sameKeyElsewhere(_ body: String) async throws {
+        let (server, secrets) = try await serverFixture()
+        let app = buildApplication(server, logger: Logger(label: "test"))
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/api/v1/plans", method: .post, headers: bearer(secrets[.admin]), body: ByteBuffer(string: body)) { r in
+                #expect(r.status == .created, "\(String(buffer: r.body))")
+            }
+        }
+    }
+
+    @Test("promote's ?full= is true or false, nothing else; undo's ?toRevision= a revision number", arguments: [
+        ("promote?full", "full \"\""), ("promote?full=", "full \"\""), ("promote?full=1", "full \"1\""), ("promote?full=yes", "full \"yes\""),
+        ("undo?toRevision=0", "toRevision \"0\""), ("undo?toRevision=two", "toRevision \"two\""),
+    ])
+    func strictQueries(_ path: String, _ named: String) async throws {
+        let (server, secrets) = try await serverFixture()
+        let app = buildApplication(server, logger: Logger(label: "test"))
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/api/v1/rollouts/eth-trend/\(path)", method: .post, headers: bearer(secrets[.operator])) { r in
+                #expect(r.status == .badRequest, "\(String(buffer: r.body))")
+                let error = try decode(ErrorShape.self, r).error
+                #expect(error.code == "bad_request")
+                #expect(error.message.hasPrefix(named), "\(error.message)")
+            }
+        }
+    }
+
     @Test("a token's expiry must be positive and sane, through the API and the CLI", arguments: ["0s", "0m", "30s", "-1h", "99999999d", "1h1", "soon"])
     func badExpiry(_ expires: String) async throws {
         let (server, secrets) = try await serverFixture()

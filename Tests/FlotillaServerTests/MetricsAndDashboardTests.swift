@@ -1,3 +1,4 @@
+import FlotillaEngine
 import FlotillaServer
 import FlotillaStore
 import FlotillaTesting
@@ -39,6 +40,46 @@ struct MetricsAndDashboardTests {
         #expect(text.contains(#"flotilla_rollout_step{bot="eth-trend"} 5.0"#), "\(text.split(separator: "\n").filter { $0.contains("rollout_step") })")
         let passes = await server.fleet!.progress.passes.count
         #expect(text.contains("flotilla_reconcile_passes_total \(passes)"))
+    }
+
+    @Test("servers in one process export their own fleet's series, each from its own registry; a stopped bot's series go")
+    func ownRegistries() async throws {
+        let (first, _) = try await serverFixture(tokens: false)
+        let (second, _) = try await serverFixture(tokens: false)
+        _ = try BotControls(store: second.store).perform(.stop, bot: "eth-trend", operation: "test")
+        try await second.fleet!.reconcile(nowMs: Int64(Date().timeIntervalSince1970 * 1000))
+        func scrape(_ server: ServerContext) async throws -> String {
+            try await buildApplication(server, logger: Logger(label: "test")).test(.router) { client in
+                try await client.execute(uri: "/metrics", method: .get) { String(buffer: $0.body) }
+            }
+        }
+        let (one, two) = (try await scrape(first), try await scrape(second))
+        #expect(one.contains(#"trading_bot_uptime_seconds{bot="eth-trend""#), "the first fleet runs eth-trend")
+        #expect(!two.contains(#"trading_bot_uptime_seconds{bot="eth-trend""#), "the second stopped it: its instance series are gone")
+        #expect(two.contains(#"trading_bot_uptime_seconds{bot="dash-macd""#))
+        #expect(try await scrape(first).contains(#"trading_bot_uptime_seconds{bot="eth-trend""#), "scraping the second server took nothing from the first")
+        for text in [one, two] {
+            let check = try run("promtool", ["check", "metrics"], stdin: text)
+            #expect(check.status == 0, "promtool: \(check.output)")
+        }
+    }
+
+    @Test("counters only rise: a scrape after more reconcile passes shows more, never a reset")
+    func countersRise() async throws {
+        let (server, _) = try await serverFixture(tokens: false)
+        let fleet = try #require(server.fleet)
+        let app = buildApplication(server, logger: Logger(label: "test"))
+        func passes() async throws -> Int {
+            let text = try await app.test(.router) { client in
+                try await client.execute(uri: "/metrics", method: .get) { String(buffer: $0.body) }
+            }
+            let line = try #require(text.split(separator: "\n").first { $0.hasPrefix("flotilla_reconcile_passes_total ") })
+            return try #require(Int(line.split(separator: " ")[1]))
+        }
+        let before = try await passes()
+        for _ in 0..<3 { try await fleet.reconcile(nowMs: Int64(Date().timeIntervalSince1970 * 1000)) }
+        let after = try await passes()
+        #expect(after == before + 3, "\(before) then \(after)")
     }
 
     @Test("the dashboard loads in a real headless browser, draws each bot's curve from its stored history on open with the rollout's steps marked; a screenshot is kept")

@@ -33,9 +33,13 @@ public struct BotHealth: Codable, Sendable {
     public var parts: [Part]
     public var anomalies: [String]
 
-    public static func of(_ instances: [Instance]) -> BotHealth {
+    /// A bot the engine could not bring to its desired state (`degraded`) is Degraded with score 0
+    /// whatever its instances' scores, the reason as an anomaly (as an emergency stop that fired is).
+    public static func of(_ instances: [Instance], degraded: Degradation? = nil) -> BotHealth {
+        let degradedAnomaly = degraded.map { "degraded (\($0.cause.rawValue)): \($0.reason)" }
         guard !instances.isEmpty else {
-            return BotHealth(score: 0, status: .dead, parts: [Part(name: "instances", score: 0, weight: 1, detail: "no instance runs")], anomalies: [])
+            return BotHealth(score: 0, status: degraded == nil ? .dead : .degraded, parts: [Part(name: "instances", score: 0, weight: 1, detail: "no instance runs")],
+                             anomalies: degradedAnomaly.map { [$0] } ?? [])
         }
         let heartbeat = instances.compactMap(\.heartbeatAgeSeconds).max() ?? .infinity
         let heartbeatScore: Double = heartbeat < 5 ? 100 : heartbeat < 30 ? 50 : 0
@@ -57,9 +61,11 @@ public struct BotHealth: Codable, Sendable {
         let failed = instances.contains { $0.phase == .failed }
         // An emergency stop that fired halts the bot until a person resets it: never healthy.
         let halted = instances.filter { $0.metrics?.emergencyStop != nil }
-        let score = failed || !halted.isEmpty ? 0 : (parts.reduce(0) { $0 + $1.score * $1.weight } * 10).rounded() / 10
-        let status: HealthStatus = failed || !halted.isEmpty ? .unhealthy : heartbeat >= 30 ? .dead : score >= 80 ? .healthy : score >= 50 ? .degraded : .unhealthy
-        var anomalies: [String] = []
+        let unhealthy = failed || !halted.isEmpty || degraded != nil
+        let score = unhealthy ? 0 : (parts.reduce(0) { $0 + $1.score * $1.weight } * 10).rounded() / 10
+        // Degraded says what every bot view says for such a bot (`get bots`, the dashboard).
+        let status: HealthStatus = degraded != nil ? .degraded : unhealthy ? .unhealthy : heartbeat >= 30 ? .dead : score >= 80 ? .healthy : score >= 50 ? .degraded : .unhealthy
+        var anomalies: [String] = degradedAnomaly.map { [$0] } ?? []
         for instance in halted {
             let what = "halted: \(instance.metrics?.emergencyStop ?? "")"
             anomalies.append(instances.count > 1 ? "\(instance.id): \(what)" : what)

@@ -66,11 +66,15 @@ public struct LiveInstance: Sendable {
 /// The fleet's instances in memory, for the HTTP side: views and /metrics read them here instead
 /// of reading the store and decoding a thousand metrics documents a second.
 public final class LiveFleet: Sendable {
-    /// nil before the fleet's first pass.
-    private let current = NIOLockedValueBox<[LiveInstance]?>(nil)
+    /// nil before the fleet's first pass; with how many times it was published.
+    private let current = NIOLockedValueBox<(instances: [LiveInstance]?, generation: Int)>((nil, 0))
 
-    func replace(_ instances: [LiveInstance]) { current.withLockedValue { $0 = instances } }
+    func replace(_ instances: [LiveInstance]) { current.withLockedValue { $0 = (instances, $0.generation + 1) } }
 
     /// The running instances, or nil before the fleet's first pass.
-    public var instances: [LiveInstance]? { current.withLockedValue { $0 } }
+    public var instances: [LiveInstance]? { current.withLockedValue { $0.instances } }
+
+    /// The instances with the number of their publication (0 before the first): a reader that
+    /// saw this generation already need not look again (the server's metrics update on change).
+    public var published: (instances: [LiveInstance]?, generation: Int) { current.withLockedValue { $0 } }
 }
