@@ -18,7 +18,19 @@ extension QueryValues {
     /// `request.uri.decodeQuery`, with a parameter written without `=` (`?full`) read as one with
     /// an empty value: Hummingbird's form decoder drops such a parameter, which would make `?full`
     /// mean no `full` at all instead of a value to refuse.
+    /// Whatever else goes wrong reading the query (a value given twice, an encoding the form
+    /// decoder refuses) is the client's 400, never a 500.
     static func decode<T: Decodable>(_ type: T.Type, from request: Request, context: some RequestContext) throws -> T {
+        do {
+            return try decodeStrictly(type, from: request, context: context)
+        } catch let error as APIError {
+            throw error
+        } catch {
+            throw APIError.badRequest("the query does not read: give each parameter once, percent-encoded (\(String(describing: error).prefix(120)))")
+        }
+    }
+
+    private static func decodeStrictly<T: Decodable>(_ type: T.Type, from request: Request, context: some RequestContext) throws -> T {
         let uri = request.uri
         guard let query = uri.query, query.split(separator: "&").contains(where: { !$0.contains("=") }) else {
             return try uri.decodeQuery(as: type, context: context)

@@ -127,6 +127,9 @@ struct HardeningTests {
     @Test("promote's ?full= is true or false, nothing else; undo's ?toRevision= a revision number", arguments: [
         ("promote?full", "full \"\""), ("promote?full=", "full \"\""), ("promote?full=1", "full \"1\""), ("promote?full=yes", "full \"yes\""),
         ("undo?toRevision=0", "toRevision \"0\""), ("undo?toRevision=two", "toRevision \"two\""),
+        // What the fuzzer found answering 500: values given twice, one of them not UTF-8.
+        ("promote?full=null&toRevision=&toRevision=l%C2%98%F0%98%93%B5%C2%91&toRevision=%E4%80%9Bl%F3%86%9C%95%0Ft%F1%80%93%9D&toRevision=q", ""),
+        ("undo?toRevision=1&toRevision=2", ""), ("undo?toRevision=%FF", ""),
     ])
     func strictQueries(_ path: String, _ named: String) async throws {
         let (server, secrets) = try await serverFixture()
