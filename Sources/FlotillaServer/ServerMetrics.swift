@@ -92,21 +92,36 @@ public final class ServerMetrics: Sendable {
         s.instancesAt = Date()
     }
 
+    /// New rollout series made per publication at most. swift-prometheus copies a family's
+    /// series on every one it adds, so making ten thousand bots' series at once held the lock (and
+    /// a graceful stop, which waits for the publication) for minutes; spread over passes, each
+    /// publication stays short and the rest follow within seconds.
+    static let newRolloutSeriesPerPass = 200
+
     private func updateRollouts(_ store: StateStore) throws {
         let current = try store.rollouts()
         state.withLockedValue { s in
             var seen = Set<String>(minimumCapacity: current.count)
+            var made = 0
             for rollout in current {
                 seen.insert(rollout.bot)
-                let series = s.rollouts[rollout.bot] ?? RolloutSeries(factory, bot: rollout.bot)
-                s.rollouts[rollout.bot] = series
+                let series: RolloutSeries
+                if let known = s.rollouts[rollout.bot] {
+                    series = known
+                } else {
+                    guard made < Self.newRolloutSeriesPerPass else { continue }
+                    made += 1
+                    series = RolloutSeries(factory, bot: rollout.bot)
+                    s.rollouts[rollout.bot] = series
+                }
                 series.record(rollout)
             }
             for (bot, series) in s.rollouts where !seen.contains(bot) {
                 series.destroy()
                 s.rollouts[bot] = nil
             }
-            s.rolloutsAt = Date()
+            // Series still to make: the next publication goes on with them.
+            s.rolloutsAt = made < Self.newRolloutSeriesPerPass ? Date() : .distantPast
         }
     }
 
