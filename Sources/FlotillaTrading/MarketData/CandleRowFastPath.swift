@@ -55,43 +55,10 @@ extension CandleCSV.Reader {
 enum CandleDigits {
     /// A price's `Fixed.units`: at most 18 digits and 8 places (nil otherwise, or if it overflows:
     /// `CandleText.fixed` then decides). Advances `i` past the number.
+    /// Plain decimal digits from `i`: the digits as one integer (wrapping past 19 digits: the
+    /// callers bound `digits`), how many digits and how many after the point, and where it ends.
     @inline(__always)
-    static func units(_ p: UnsafePointer<UInt8>, _ i: inout Int, _ count: Int) -> Int64? {
-        var k = i
-        var m: Int64 = 0
-        while k < count {
-            let d = p[k] &- 48
-            if d > 9 { break }
-            m = m &* 10 &+ Int64(d)
-            k += 1
-        }
-        var places = 0
-        var dot = 0
-        if k < count, p[k] == UInt8(ascii: ".") {
-            k += 1
-            dot = 1
-            let first = k
-            while k < count {
-                let d = p[k] &- 48
-                if d > 9 { break }
-                m = m &* 10 &+ Int64(d)
-                k += 1
-            }
-            places = k - first
-        }
-        let digits = k - i - dot
-        // 18 digits cannot overflow an Int64 (the wrapping arithmetic above never wrapped).
-        guard digits > 0, digits <= 18, places <= 8 else { return nil }
-        let (units, overflow) = m.multipliedReportingOverflow(by: pow10(8 - places))
-        guard !overflow else { return nil }
-        i = k
-        return units
-    }
-
-    /// A volume, computed as `CandleText.double` computes it (the same `Double`, bit for bit): at most
-    /// 19 digits and 22 places. Advances `i` past the number.
-    @inline(__always)
-    static func volume(_ p: UnsafePointer<UInt8>, _ i: inout Int, _ count: Int) -> Double? {
+    static func scan(_ p: UnsafePointer<UInt8>, _ i: Int, _ count: Int) -> (m: UInt64, digits: Int, places: Int, end: Int) {
         var k = i
         var m: UInt64 = 0
         while k < count {
@@ -114,7 +81,25 @@ enum CandleDigits {
             }
             places = k - first
         }
-        let digits = k - i - dot
+        return (m, k - i - dot, places, k)
+    }
+
+    @inline(__always)
+    static func units(_ p: UnsafePointer<UInt8>, _ i: inout Int, _ count: Int) -> Int64? {
+        let (m, digits, places, k) = scan(p, i, count)
+        // 18 digits cannot overflow an Int64 (the wrapping arithmetic never wrapped).
+        guard digits > 0, digits <= 18, places <= 8 else { return nil }
+        let (units, overflow) = Int64(m).multipliedReportingOverflow(by: pow10(8 - places))
+        guard !overflow else { return nil }
+        i = k
+        return units
+    }
+
+    /// A volume, computed as `CandleText.double` computes it (the same `Double`, bit for bit): at most
+    /// 19 digits and 22 places. Advances `i` past the number.
+    @inline(__always)
+    static func volume(_ p: UnsafePointer<UInt8>, _ i: inout Int, _ count: Int) -> Double? {
+        let (m, digits, places, k) = scan(p, i, count)
         guard digits > 0, digits <= 19, places <= 22 else { return nil }
         i = k
         let value = Double(m)
