@@ -43,7 +43,7 @@ let package = Package(
         .target(
             name: "FlotillaEngine",
             dependencies: [
-                "FlotillaSpec", "FlotillaTrading", "FlotillaStore", "FlotillaPlan", "FlotillaAPI",
+                "FlotillaSpec", "FlotillaTrading", "FlotillaStore", "FlotillaPlan", "FlotillaAPI", "FlotillaLive",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -101,6 +101,14 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]),
+        // The fleet on real markets: order intents and reconciliation, shared live candle feeds.
+        .target(
+            name: "FlotillaLive",
+            dependencies: [
+                "FlotillaVenues", "FlotillaTrading", "FlotillaStore", "FlotillaSpec",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]),
         // A loopback Binance for tests: signature and timestamp checks, orders matched at a set price.
         .target(
             name: "FlotillaVenueSimulator",
@@ -121,6 +129,12 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]),
+        .testTarget(
+            name: "FlotillaLiveTests",
+            dependencies: [
+                "FlotillaLive", "FlotillaVenues", "FlotillaVenueSimulator", "FlotillaTrading", "FlotillaStore", "FlotillaSpec",
+                "FlotillaTesting",
             ]),
         .testTarget(name: "FlotillaTradingTests", dependencies: ["FlotillaTrading", "FlotillaTesting"]),
         .testTarget(

@@ -1,0 +1,2 @@
+// Tests of FlotillaLive: order intents and reconciliation (Orders*), live candle feeds (Feed*).
+import FlotillaLive
