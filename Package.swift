@@ -94,7 +94,7 @@ let package = Package(
         .target(
             name: "FlotillaVenues",
             dependencies: [
-                "FlotillaTrading",
+                "FlotillaTrading", "FlotillaSpec",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -51,7 +51,8 @@ struct BacktestCommand: ConsoleCommand {
         let profileSources = profiles.values.map { p in
             SpecSource(name: p.file, text: (try? String(contentsOf: global.root.appendingPathComponent(p.file), encoding: .utf8)) ?? "", kind: .profile)
         }
-        let specs = try SpecLoader.load(sources: profileSources + [SpecSource(name: specFile, text: specText, kind: .bot)])
+        let specs = try SpecLoader.load(sources: profileSources + [SpecSource(name: specFile, text: specText, kind: .bot)],
+                                        accountsOf: global.readLayout)
         let chosen: ResolvedBot
         if let bot {
             guard let found = specs.bot(named: bot) else {

@@ -4,16 +4,16 @@ import FlotillaSpec
 struct SchemaCommand: ConsoleCommand {
     static let configuration = CommandConfiguration(
         commandName: "schema",
-        abstract: "Print the JSON Schema (draft 2020-12) for bot specs or profiles, as committed in schemas/.")
+        abstract: "Print the JSON Schema (draft 2020-12) for bot specs, profiles or accounts, as committed in schemas/.")
 
-    @Argument(help: "bot or profile") var kind: String
+    @Argument(help: "bot, profile or account") var kind: String
 
     func validate() throws {
-        guard ["bot", "profile"].contains(kind) else { throw ValidationError("unknown kind \"\(kind)\"; use bot or profile") }
+        guard JSONSchemas.schema(kind) != nil else { throw ValidationError("unknown kind \"\(kind)\"; use bot, profile or account") }
     }
 
     func run(console: Console) async throws {
-        console.write(kind == "bot" ? JSONSchemas.bot() : JSONSchemas.profile())
+        console.write(JSONSchemas.schema(kind) ?? "")
     }
 }
 

@@ -53,6 +53,12 @@ public struct Plan: Sendable, Codable {
 
     public var hasChanges: Bool { !changes.isEmpty }
 
+    /// The bots this plan creates or changes that will trade real money (an exchange account in
+    /// mode live): plan text names them, apply shows them again before it asks.
+    public var realMoneyBots: [String] {
+        changes.compactMap { $0.desired?.venue.tradesRealMoney == true ? $0.name : nil }
+    }
+
     public struct Summary: Sendable, Codable, Equatable {
         public var add = 0
         public var change = 0

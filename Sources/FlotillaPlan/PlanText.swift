@@ -33,6 +33,11 @@ public enum PlanText {
         out += "\n"
         out += riskLine(plan.risk)
         out += "\n\n"
+        let realMoney = plan.realMoneyBots
+        if !realMoney.isEmpty {
+            let shown = realMoney.prefix(10).joined(separator: ", ") + (realMoney.count > 10 ? " and \(realMoney.count - 10) more" : "")
+            out += "REAL MONEY: \(realMoney.count) bot\(realMoney.count == 1 ? "" : "s") in this plan will trade real money on a live exchange account: \(shown).\n\n"
+        }
         let s = plan.summary
         out += "Plan: \(s.add) to add, \(s.change) to change, \(s.replace) to replace, \(s.delete) to delete.\n"
         return out
@@ -44,14 +49,17 @@ public enum PlanText {
         switch change.action {
         case .create:
             out += "  # bot \"\(name)\" will be created at revision 1 (deploy: \(strategy))\n"
+            if let bot = change.desired, let line = moneyLine(bot) { out += line }
             out += "  + bot \"\(name)\" {\n"
             appendCreatedFields(change, to: &out)
         case .update:
             out += "  # bot \"\(name)\" will be updated in place (revision \(change.revisionBefore ?? 0) keeps running)\n"
+            if let bot = change.desired, let line = moneyLine(bot) { out += line }
             out += "  ~ bot \"\(name)\" {\n"
             for field in change.fields { appendDiff(field, marker: "~", to: &out) }
         case .replace:
             out += "  # bot \"\(name)\" will get a new revision (now \(change.revisionBefore ?? 0)), rolled out with \(strategy)\n"
+            if let bot = change.desired, let line = moneyLine(bot) { out += line }
             out += "-/+ bot \"\(name)\" {\n"
             for field in change.fields { appendDiff(field, marker: "~", to: &out) }
         case .delete:
@@ -62,6 +70,16 @@ public enum PlanText {
             }
         }
         out += "    }\n"
+    }
+
+    /// A line under a bot's header saying which money its orders move, for bots on an exchange.
+    static func moneyLine(_ bot: ResolvedBot) -> String? {
+        let venue = bot.venue
+        guard venue.kind.isExchange else { return nil }
+        if venue.tradesRealMoney {
+            return "  # REAL MONEY: orders go to \(venue.kind.rawValue) account \(venue.account) (mode live)\n"
+        }
+        return "  # play money: orders go to \(venue.kind.rawValue) account \(venue.account) (mode \(venue.mode?.rawValue ?? "unknown"))\n"
     }
 
     /// A created bot shows every field, except that settings it takes unchanged from its profile or

@@ -45,11 +45,15 @@ enum PlanRoutes {
             do {
                 if let files = posted.files {
                     for name in files.keys where !(name.hasPrefix("bots.d/") || name.hasPrefix("profiles/")) || name.contains("..") {
+                        if name.hasPrefix("accounts/") {
+                            throw APIError.badRequest("file \"\(name.prefix(100))\": accounts are read from the server's accounts/ directory only (they name credentials); post bots.d/ and profiles/ files")
+                        }
                         throw APIError.badRequest("file \"\(name.prefix(100))\": name posted files bots.d/NAME.yaml or profiles/NAME.yaml")
                     }
-                    // Posted specs replay the server's project files under the same rule as its own.
+                    // Posted specs replay the server's project files under the same rule as its own,
+                    // and trade through the server's own accounts.
                     specs = try SpecLoader.load(sources: files.map { SpecSource(name: $0.key, text: $0.value, kind: $0.key.hasPrefix("profiles/") ? .profile : .bot) },
-                                                replayCheck: server.layout.replayCheck)
+                                                replayCheck: server.layout.replayCheck, accountsOf: server.layout)
                 } else {
                     specs = try SpecLoader.load(server.layout)
                 }

@@ -30,6 +30,11 @@ struct LoaderTests {
         try checkRejected(url, kind: .profile)
     }
 
+    @Test("each invalid account is rejected with a located, specific message", arguments: Fixtures.files(in: "invalid/account"))
+    func invalidAccount(_ url: URL) throws {
+        try checkRejected(url, kind: .account)
+    }
+
     @Test("rules between fields, files and names are enforced", arguments: Fixtures.files(in: "semantic"))
     func semanticRules(_ url: URL) throws {
         let expected = try expectation(of: url)

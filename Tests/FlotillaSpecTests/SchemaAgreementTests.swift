@@ -15,6 +15,8 @@ struct SchemaAgreementTests {
         let profile = try String(contentsOf: root.appendingPathComponent("schemas/profile.schema.json"), encoding: .utf8)
         #expect(bot == JSONSchemas.bot(), "run: swift run flotilla schema bot > schemas/bot.schema.json")
         #expect(profile == JSONSchemas.profile(), "run: swift run flotilla schema profile > schemas/profile.schema.json")
+        let account = try String(contentsOf: root.appendingPathComponent("schemas/account.schema.json"), encoding: .utf8)
+        #expect(account == JSONSchemas.account(), "run: swift run flotilla schema account > schemas/account.schema.json")
     }
 
     @Test("every example and profile validates against its schema")
@@ -23,7 +25,9 @@ struct SchemaAgreementTests {
         let bots = try files(root.appendingPathComponent("bots.d"))
         let profiles = try files(root.appendingPathComponent("profiles"))
         #expect(bots.count >= 4 && profiles.count == 3)
-        let results = try validate(schema: "bot", bots) + validate(schema: "profile", profiles)
+        let accounts = try files(root.appendingPathComponent("accounts"))
+        #expect(!accounts.isEmpty)
+        let results = try validate(schema: "bot", bots) + validate(schema: "profile", profiles) + validate(schema: "account", accounts)
         for (file, verdict) in results {
             #expect(verdict == "valid", "\(file): \(verdict)")
         }
@@ -33,10 +37,11 @@ struct SchemaAgreementTests {
     func invalidFixturesRejected() throws {
         let bots = Fixtures.files(in: "invalid/bot")
         let profiles = Fixtures.files(in: "invalid/profile")
-        #expect(bots.count >= 20)
-        for (file, verdict) in try validate(schema: "bot", bots) + validate(schema: "profile", profiles) {
+        let accounts = Fixtures.files(in: "invalid/account")
+        #expect(bots.count >= 20 && accounts.count >= 8)
+        for (file, verdict) in try validate(schema: "bot", bots) + validate(schema: "profile", profiles) + validate(schema: "account", accounts) {
             #expect(verdict != "valid", "\(file) passed the schema but the loader rejects it")
-            let kind: DocumentKind = file.contains("/profile/") ? .profile : .bot
+            let kind: DocumentKind = file.contains("/profile/") ? .profile : file.contains("/account/") ? .account : .bot
             let loader = SpecLoader.diagnose(bytes: Array(try Data(contentsOf: URL(fileURLWithPath: file))), file: file, kind: kind)
             #expect(!loader.isEmpty, "\(file) is rejected by the schema but not the loader")
         }

@@ -111,6 +111,12 @@ extension Fleet {
         guard let spec = try spec(bot: bot, revision: revision) else {
             throw StartFailure(revision: revision, symbol: symbol, reason: "\(EngineError.missingRevision(bot: bot, revision: revision))")
         }
+        if spec.venue.kind.isExchange {
+            // Never a silent paper fallback for a bot declared to trade on an exchange.
+            throw StartFailure(
+                revision: revision, symbol: symbol,
+                reason: "orders to \(spec.venue.kind.rawValue) (account \(spec.venue.account)) are not routed by this build yet — live order routing is in progress; trade venue kind paper until it lands")
+        }
         var touched = Set<String>()
         let symbols = symbol.map { [$0] } ?? spec.market.symbols
         for s in symbols {

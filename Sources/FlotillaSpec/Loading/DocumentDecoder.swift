@@ -7,6 +7,7 @@ enum DocumentDecoder {
     enum Decoded {
         case bot(BotSpec)
         case profile(ProfileSpec)
+        case account(AccountSpec)
     }
 
     /// Decodes one document. `expected` is the kind its directory holds.
@@ -28,6 +29,7 @@ enum DocumentDecoder {
         switch documentKind {
         case .bot: return decodeBot(top, document: document, reader: reader).map(Decoded.bot)
         case .profile: return decodeProfile(top, document: document, reader: reader).map(Decoded.profile)
+        case .account: return decodeAccount(top, document: document, reader: reader).map(Decoded.account)
         }
     }
 
@@ -77,7 +79,7 @@ enum DocumentDecoder {
         let profile = reader.required(spec, "profile").flatMap { node in
             reader.string(node, "spec.profile").map { Located($0, at: node.mark) }
         }
-        let venue = spec["venue"].map { decodeVenue($0, reader: reader) } ?? Venue()
+        let venue = spec["venue"].map { decodeVenue($0, reader: reader, marks: &marks) } ?? VenueSpec()
         let market = reader.required(spec, "market").flatMap { decodeMarket($0, reader: reader, marks: &marks) }
         let strategy = reader.required(spec, "strategy").flatMap { decodeStrategy($0, reader: reader, marks: &marks) }
         var capital: Capital?
@@ -97,7 +99,7 @@ enum DocumentDecoder {
             market: market, strategy: strategy, capital: capital, overrides: overrides, deploy: deploy, marks: marks)
     }
 
-    private static func decodeName(_ meta: NodeReader.Mapping, reader: NodeReader) -> String? {
+    static func decodeName(_ meta: NodeReader.Mapping, reader: NodeReader) -> String? {
         guard let node = reader.required(meta, "name"), let name = reader.string(node, meta.path("name")) else { return nil }
         if let problem = Name.problem(with: name) {
             reader.fail(node.mark, meta.path("name"), problem)
@@ -123,19 +125,22 @@ enum DocumentDecoder {
         return settings
     }
 
-    private static func decodeVenue(_ node: YAMLNode, reader: NodeReader) -> Venue {
-        var venue = Venue()
+    private static func decodeVenue(_ node: YAMLNode, reader: NodeReader, marks: inout [String: SourceMark]) -> VenueSpec {
+        var venue = VenueSpec()
+        marks["spec.venue"] = node.mark
         guard let map = reader.mapping(node, "spec.venue", allowed: ["kind", "account"]) else { return venue }
         if let kindNode = map["kind"], let kind = reader.string(kindNode, "spec.venue.kind") {
-            if let known = Venue.Kind(rawValue: kind) {
+            marks["spec.venue.kind"] = kindNode.mark
+            if let known = VenueSpec.Kind(rawValue: kind) {
                 venue.kind = known
             } else {
                 reader.fail(
                     kindNode.mark, "spec.venue.kind",
-                    "unknown venue kind \"\(kind.prefix(40))\"\(Suggestion.hint(for: kind, among: Venue.Kind.allCases.map(\.rawValue))); available: paper (real venues come later)")
+                    "unknown venue kind \"\(kind.prefix(40))\"\(Suggestion.hint(for: kind, among: VenueSpec.Kind.allCases.map(\.rawValue))); available: \(VenueSpec.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
             }
         }
         if let accountNode = map["account"], let account = reader.string(accountNode, "spec.venue.account") {
+            marks["spec.venue.account"] = accountNode.mark
             if let problem = Name.problem(with: account) { reader.fail(accountNode.mark, "spec.venue.account", problem) }
             venue.account = account
         }
@@ -259,11 +264,13 @@ enum DocumentDecoder {
 public enum DocumentKind: String, CaseIterable, Sendable {
     case bot = "Bot"
     case profile = "Profile"
+    case account = "Account"
 
     public var directory: String {
         switch self {
         case .bot: return "bots.d"
         case .profile: return "profiles"
+        case .account: return "accounts"
         }
     }
 }

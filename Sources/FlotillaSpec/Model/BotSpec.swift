@@ -17,7 +17,7 @@ public struct BotSpec: Sendable {
     public var file: String
     public var mark: SourceMark
     public var profile: Located<String>
-    public var venue: Venue
+    public var venue: VenueSpec
     public var market: Market
     public var strategy: StrategySpec
     public var capital: Capital
@@ -37,15 +37,38 @@ public struct ProfileSpec: Sendable {
     public var settings: [SettingKey: Located<SettingValue>]
 }
 
-public struct Venue: Sendable, Hashable, Codable {
-    public enum Kind: String, Sendable, Hashable, Codable, CaseIterable { case paper }
-    public var kind: Kind
-    public var account: String
+/// Where a bot's orders go: `spec.venue`.
+public struct VenueSpec: Sendable, Hashable, Codable {
+    public enum Kind: String, Sendable, Hashable, Codable, CaseIterable {
+        /// Simulated fills in the process (the default): no money moves.
+        case paper
+        /// Binance Spot through a `kind: Account` of venue binance.
+        case binance
+        /// Coinbase Advanced Trade through a `kind: Account` of venue coinbase.
+        case coinbase
 
-    public init(kind: Kind = .paper, account: String = "main") {
+        /// Whether orders leave the process for an exchange.
+        public var isExchange: Bool { self != .paper }
+    }
+    public var kind: Kind
+    /// The account the bot's capital is allocated from: for an exchange, the name of a
+    /// `kind: Account` in `accounts/`; for paper, a name that keeps paper ledgers apart.
+    public var account: String
+    /// From the account (resolution fills these in; nil for paper): whether the account trades
+    /// play or real money, and its endpoint when not the venue's published one. Part of the
+    /// bot's content, so turning an account live shows in the plan of every bot on it.
+    public var mode: AccountMode?
+    public var endpoint: String?
+
+    public init(kind: Kind = .paper, account: String = "main", mode: AccountMode? = nil, endpoint: String? = nil) {
         self.kind = kind
         self.account = account
+        self.mode = mode
+        self.endpoint = endpoint
     }
+
+    /// Whether the bot's orders move real money.
+    public var tradesRealMoney: Bool { kind.isExchange && mode == .live }
 }
 
 public struct Market: Sendable, Hashable, Codable {

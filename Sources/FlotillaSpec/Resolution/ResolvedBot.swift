@@ -22,7 +22,7 @@ public struct ResolvedBot: Sendable, Hashable, Codable {
     public let name: String
     public let labels: [String: String]
     public let profile: String
-    public let venue: Venue
+    public let venue: VenueSpec
     public let market: Market
     public let strategy: StrategySpec
     public let capital: Capital
@@ -38,7 +38,7 @@ public struct ResolvedBot: Sendable, Hashable, Codable {
     public let revisionHash: String
 
     public init(
-        name: String, labels: [String: String], profile: String, venue: Venue, market: Market, strategy: StrategySpec,
+        name: String, labels: [String: String], profile: String, venue: VenueSpec, market: Market, strategy: StrategySpec,
         capital: Capital, settings: [SettingKey: SettingValue], sources: [SettingKey: SettingSource], deploy: DeploySpec,
         file: String
     ) {
@@ -80,7 +80,7 @@ public struct ResolvedBot: Sendable, Hashable, Codable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
             name: try c.decode(String.self, forKey: .name), labels: try c.decode([String: String].self, forKey: .labels),
-            profile: try c.decode(String.self, forKey: .profile), venue: try c.decode(Venue.self, forKey: .venue),
+            profile: try c.decode(String.self, forKey: .profile), venue: try c.decode(VenueSpec.self, forKey: .venue),
             market: try c.decode(Market.self, forKey: .market), strategy: try c.decode(StrategySpec.self, forKey: .strategy),
             capital: try c.decode(Capital.self, forKey: .capital),
             settings: try c.decode([SettingKey: SettingValue].self, forKey: .settings),
@@ -128,7 +128,7 @@ public struct ResolvedBot: Sendable, Hashable, Codable {
     private static let settingPaths: [(SettingKey, String)] = SettingKey.allCases.map { ($0, "spec.\($0.path)") }
 
     static func visitFields(
-        name: String, labels: [String: String], profile: String, venue: Venue, market: Market, strategy: StrategySpec,
+        name: String, labels: [String: String], profile: String, venue: VenueSpec, market: Market, strategy: StrategySpec,
         capital: Capital, settings: [SettingKey: SettingValue], deploy: DeploySpec,
         _ visit: (String, String, FieldClass) -> Void
     ) {
@@ -138,6 +138,9 @@ public struct ResolvedBot: Sendable, Hashable, Codable {
         add("spec.profile", profile, .inPlace)
         add("spec.venue.kind", venue.kind.rawValue)
         add("spec.venue.account", venue.account)
+        // From the account; only exchange bots have them, so a paper bot's content is unchanged.
+        if let mode = venue.mode { add("spec.venue.mode", mode.rawValue) }
+        if let endpoint = venue.endpoint { add("spec.venue.endpoint", endpoint) }
         add("spec.market.symbols", market.symbols.joined(separator: ","))
         add("spec.market.interval", market.interval.description)
         switch market.source.feed {

@@ -2,7 +2,14 @@ import Foundation
 
 /// Merges defaults ← profile ← spec, field by field, remembering where each value came from.
 public enum Resolver {
-    public static func resolve(_ bot: BotSpec, profile: ProfileSpec) -> ResolvedBot {
+    /// `account`: the `kind: Account` an exchange bot trades through (its mode and endpoint
+    /// become part of the bot).
+    public static func resolve(_ bot: BotSpec, profile: ProfileSpec, account: AccountSpec? = nil) -> ResolvedBot {
+        var venue = bot.venue
+        if venue.kind.isExchange, let account, account.venue == venue.kind {
+            venue.mode = account.mode
+            venue.endpoint = account.endpoint
+        }
         var settings: [SettingKey: SettingValue] = [:]
         var sources: [SettingKey: SettingSource] = [:]
         for key in SettingKey.allCases {
@@ -18,7 +25,7 @@ public enum Resolver {
             }
         }
         return ResolvedBot(
-            name: bot.name, labels: bot.labels, profile: profile.name, venue: bot.venue, market: bot.market,
+            name: bot.name, labels: bot.labels, profile: profile.name, venue: venue, market: bot.market,
             strategy: bot.strategy, capital: bot.capital, settings: settings, sources: sources, deploy: bot.deploy,
             file: bot.file)
     }

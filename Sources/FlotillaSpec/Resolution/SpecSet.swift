@@ -4,6 +4,8 @@ import Foundation
 /// Every profile and every resolved bot of a project directory, validated together.
 public struct SpecSet: Sendable {
     public var profiles: [String: ProfileSpec]
+    /// The exchange accounts of `accounts/`, by name.
+    public var accounts: [String: AccountSpec] = [:]
     /// Sorted by name.
     public var bots: [ResolvedBot]
     /// Content of each file read, by displayed path, hashed: what a saved plan was made against.
@@ -29,6 +31,8 @@ public struct SpecSource: Sendable {
 public struct ProjectLayout: Sendable {
     public var bots: URL
     public var profiles: URL
+    /// `accounts/`: optional (a project of paper bots has none).
+    public var accounts: URL
     /// Prefix for displayed paths: paths are shown relative to this directory when inside it.
     public var displayBase: URL?
     /// The project directory: every file read for the project (specs, candles) must resolve
@@ -40,6 +44,7 @@ public struct ProjectLayout: Sendable {
     public init(root: URL, replayCheck: (any ReplaySourceCheck)? = nil) {
         self.bots = root.appendingPathComponent("bots.d")
         self.profiles = root.appendingPathComponent("profiles")
+        self.accounts = root.appendingPathComponent("accounts")
         self.displayBase = root
         self.root = root
         self.replayCheck = replayCheck
@@ -48,6 +53,7 @@ public struct ProjectLayout: Sendable {
     public init(bots: URL, profiles: URL, displayBase: URL? = nil) {
         self.bots = bots
         self.profiles = profiles
+        self.accounts = profiles.deletingLastPathComponent().appendingPathComponent("accounts")
         self.displayBase = displayBase
         self.root = displayBase
     }
@@ -60,7 +66,9 @@ public enum SpecLoader {
         var diagnostics: [Diagnostic] = []
         let profileFiles = listFiles(layout.profiles, display: layout, diagnostics: &diagnostics, kind: .profile)
         let botFiles = listFiles(layout.bots, display: layout, diagnostics: &diagnostics, kind: .bot)
+        let accountFiles = listFiles(layout.accounts, display: layout, diagnostics: &diagnostics, kind: .account, optional: true)
         let all = profileFiles.map { ($0, DocumentKind.profile) } + botFiles.map { ($0, DocumentKind.bot) }
+            + accountFiles.map { ($0, DocumentKind.account) }
         return try assemble(parseInParallel(all, root: layout.root), diagnostics: diagnostics, replayCheck: layout.replayCheck)
     }
 
@@ -81,14 +89,24 @@ public enum SpecLoader {
     }
 
     /// Validates specs given as text rather than files (posted to the API, built by tests).
-    public static func load(sources: [SpecSource], replayCheck: (any ReplaySourceCheck)? = nil) throws(ValidationFailure) -> SpecSet {
-        let results = sources.map { parse(bytes: Array($0.text.utf8), file: $0.name, kind: $0.kind) }
-        return try assemble(results, diagnostics: [], replayCheck: replayCheck)
+    /// `accountsOf`: the project whose `accounts/` the sources' bots trade through — accounts are
+    /// read from the project's own files only, never posted (they name credentials).
+    public static func load(
+        sources: [SpecSource], replayCheck: (any ReplaySourceCheck)? = nil, accountsOf layout: ProjectLayout? = nil
+    ) throws(ValidationFailure) -> SpecSet {
+        var results = sources.map { parse(bytes: Array($0.text.utf8), file: $0.name, kind: $0.kind) }
+        var diagnostics: [Diagnostic] = []
+        if let layout {
+            let files = listFiles(layout.accounts, display: layout, diagnostics: &diagnostics, kind: .account, optional: true)
+            results += parseInParallel(files.map { ($0, DocumentKind.account) }, root: layout.root)
+        }
+        return try assemble(results, diagnostics: diagnostics, replayCheck: replayCheck)
     }
 
     static func assemble(_ parsed: [FileResult], diagnostics: [Diagnostic], replayCheck: (any ReplaySourceCheck)? = nil) throws(ValidationFailure) -> SpecSet {
         var diagnostics = diagnostics
         var profiles: [String: ProfileSpec] = [:]
+        var accounts: [String: AccountSpec] = [:]
         var bots: [BotSpec] = []
         var fileHashes: [String: String] = [:]
         for result in parsed {
@@ -106,6 +124,14 @@ public enum SpecLoader {
                     }
                 case .bot(let bot):
                     bots.append(bot)
+                case .account(let account):
+                    if let existing = accounts[account.name] {
+                        diagnostics.append(Diagnostic(
+                            file: account.file, mark: account.mark, path: "metadata.name",
+                            message: "account \"\(account.name)\" is already defined in \(existing.file):\(existing.mark.line)"))
+                    } else {
+                        accounts[account.name] = account
+                    }
                 }
             }
         }
@@ -116,12 +142,14 @@ public enum SpecLoader {
             }
         }
         if let replayCheck { diagnostics += checkReplays(bots, replayCheck) }
-        return try resolve(bots, profiles: profiles, fileHashes: fileHashes, diagnostics: diagnostics)
+        diagnostics += AccountCheck.problems(bots, accounts: accounts)
+        return try resolve(bots, profiles: profiles, accounts: accounts, fileHashes: fileHashes, diagnostics: diagnostics)
     }
 
     /// Validates one set of already-decoded bots against the profiles: names unique, profiles known.
     static func resolve(
-        _ bots: [BotSpec], profiles: [String: ProfileSpec], fileHashes: [String: String], diagnostics: [Diagnostic]
+        _ bots: [BotSpec], profiles: [String: ProfileSpec], accounts: [String: AccountSpec] = [:], fileHashes: [String: String],
+        diagnostics: [Diagnostic]
     ) throws(ValidationFailure) -> SpecSet {
         var diagnostics = diagnostics
         var seen: [String: BotSpec] = [:]
@@ -149,7 +177,7 @@ public enum SpecLoader {
         let slots = Slots<(ResolvedBot, [Diagnostic])>(count: work.count)
         DispatchQueue.concurrentPerform(iterations: work.count) { i in
             let (bot, profile) = work[i]
-            let result = Resolver.resolve(bot, profile: profile)
+            let result = Resolver.resolve(bot, profile: profile, account: accounts[bot.venue.account])
             slots.set(i, (result, crossCheck(bot, result)))
         }
         var resolved: [ResolvedBot] = []
@@ -160,7 +188,7 @@ public enum SpecLoader {
         }
         if !diagnostics.isEmpty { throw ValidationFailure(diagnostics) }
         resolved.sort { $0.name < $1.name }
-        return SpecSet(profiles: profiles, bots: resolved, fileHashes: fileHashes)
+        return SpecSet(profiles: profiles, accounts: accounts, bots: resolved, fileHashes: fileHashes)
     }
 
     /// Cross-field rules on the resolved settings, reported only when the bot itself overrides one
@@ -208,9 +236,12 @@ public enum SpecLoader {
         var diagnostics: [Diagnostic]
     }
 
-    static func listFiles(_ directory: URL, display: ProjectLayout, diagnostics: inout [Diagnostic], kind: DocumentKind) -> [(url: URL, shown: String)] {
+    static func listFiles(
+        _ directory: URL, display: ProjectLayout, diagnostics: inout [Diagnostic], kind: DocumentKind, optional: Bool = false
+    ) -> [(url: URL, shown: String)] {
         let shownDirectory = displayPath(directory, base: display.displayBase)
         var isDirectory: ObjCBool = false
+        if optional, !FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory) { return [] }
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             diagnostics.append(Diagnostic(
                 file: shownDirectory, mark: SourceMark(line: 1, column: 1), path: "",

@@ -7,6 +7,17 @@ import Foundation
 public enum JSONSchemas {
     public static func bot() -> String { render(botSchema()) }
     public static func profile() -> String { render(profileSchema()) }
+    public static func account() -> String { render(accountSchema()) }
+
+    /// The schema for `kind` (`bot`, `profile`, `account`), or nil.
+    public static func schema(_ kind: String) -> String? {
+        switch kind {
+        case "bot": return bot()
+        case "profile": return profile()
+        case "account": return account()
+        default: return nil
+        }
+    }
 
     static func render(_ schema: [String: Any]) -> String {
         let data = try! JSONSerialization.data(withJSONObject: schema, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
@@ -75,6 +86,53 @@ public enum JSONSchemas {
             ])
     }
 
+    // MARK: Account
+
+    static func accountSchema() -> [String: Any] {
+        let reference: [String: Any] = [
+            "type": "string", "pattern": "^(env:[A-Za-z0-9_]+|file:.+)$",
+            "description": "a reference to the credential, env:NAME or file:PATH — never the secret itself",
+        ]
+        func perVenue(_ venue: VenueSpec.Kind) -> [String: Any] {
+            let roles = AccountSpec.credentialRoles(venue)
+            let hosts = AccountSpec.venueHosts(venue).map { $0.replacingOccurrences(of: ".", with: "\\.") }.joined(separator: "|")
+            return [
+                "if": ["properties": ["venue": ["const": venue.rawValue]]],
+                "then": ["properties": [
+                    "credentials": object(Dictionary(uniqueKeysWithValues: roles.map { ($0, reference as Any) }), required: roles),
+                    "endpoint": ["pattern": "^(https://(\(hosts))|https?://(127\\.0\\.0\\.1|localhost|\\[::1\\]))(:[0-9]{1,5})?/?$"],
+                ]],
+            ]
+        }
+        let exchanges = VenueSpec.Kind.allCases.filter(\.isExchange)
+        var spec = object(
+            [
+                "venue": ["enum": exchanges.map(\.rawValue)],
+                "mode": ["enum": AccountMode.allCases.map(\.rawValue), "description": "testnet: play money; live: real money"],
+                "credentials": ["type": "object"],
+                "liveEnabled": ["type": "boolean", "description": "must be true for mode live: real money is traded on purpose"],
+                "endpoint": [
+                    "type": "string",
+                    "description": "the venue's base URL when not its published one: loopback (the simulator) or https to one of the venue's hosts",
+                ],
+            ],
+            required: ["venue", "mode", "credentials"])
+        spec["allOf"] = exchanges.map(perVenue) + [
+            ["if": ["properties": ["mode": ["const": "live"]], "required": ["mode"]],
+             "then": ["properties": ["liveEnabled": ["const": true]], "required": ["liveEnabled"]]],
+            ["if": ["properties": ["venue": ["const": "coinbase"]]], "then": ["properties": ["mode": ["const": "live"]]]],
+        ]
+        return object(
+            [
+                "apiVersion": ["const": "flotilla/v1"],
+                "kind": ["const": "Account"],
+                "metadata": object(["name": nameSchema, "description": ["type": "string"]], required: ["name"]),
+                "spec": spec,
+            ],
+            required: ["apiVersion", "kind", "metadata", "spec"],
+            extra: ["$schema": draft, "$id": "https://flotilla.dev/schemas/account.schema.json", "title": "Flotilla Account"])
+    }
+
     // MARK: Bot
 
     static func botSchema() -> [String: Any] {
@@ -92,7 +150,7 @@ public enum JSONSchemas {
             [
                 "profile": ["type": "string", "description": "a profile's name from profiles/"],
                 "venue": object([
-                    "kind": ["enum": Venue.Kind.allCases.map(\.rawValue)],
+                    "kind": ["enum": VenueSpec.Kind.allCases.map(\.rawValue)],
                     "account": nameSchema,
                 ]),
                 "market": ["$ref": "#/$defs/market"],

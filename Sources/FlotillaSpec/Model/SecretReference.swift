@@ -29,21 +29,6 @@ public enum SecretReference: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// The secret it names, read from `environment` (the process's by default) or the file.
-    public func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) throws(SecretError) -> Secret {
-        switch self {
-        case .environment(let name):
-            guard let value = environment[name], !value.isEmpty else { throw .missing("environment variable \(name) is not set") }
-            return Secret(value)
-        case .file(let path):
-            let expanded = (path as NSString).expandingTildeInPath
-            guard let data = FileManager.default.contents(atPath: expanded) else { throw .missing("cannot read \(path)") }
-            var text = String(decoding: data, as: UTF8.self)
-            if text.hasSuffix("\r\n") { text.removeLast(2) } else if text.hasSuffix("\n") { text.removeLast() }
-            guard !text.isEmpty else { throw .missing("\(path) is empty") }
-            return Secret(text)
-        }
-    }
 }
 
 public enum SecretError: Error, Sendable, Equatable, CustomStringConvertible {

@@ -1,0 +1,34 @@
+/// How bots and `accounts/` fit together: a bot on an exchange names an account of that
+/// exchange; a paper bot never names an exchange account (paper and real ledgers never mix).
+enum AccountCheck {
+    static func problems(_ bots: [BotSpec], accounts: [String: AccountSpec]) -> [Diagnostic] {
+        var out: [Diagnostic] = []
+        let names = accounts.keys.sorted()
+        for bot in bots {
+            let mark = bot.marks["spec.venue.account"] ?? bot.marks["spec.venue"] ?? bot.mark
+            let account = accounts[bot.venue.account]
+            switch bot.venue.kind {
+            case .paper:
+                if let account {
+                    out.append(Diagnostic(
+                        file: bot.file, mark: mark, path: "spec.venue.account",
+                        message: "account \(account.name) is a \(account.venue.rawValue) account (\(account.file)); a paper bot keeps its own ledger — set spec.venue.kind: \(account.venue.rawValue) to trade through it, or name a paper account that is not in accounts/"))
+                }
+            case .binance, .coinbase:
+                guard let account else {
+                    let hint = Suggestion.hint(for: bot.venue.account, among: names)
+                    out.append(Diagnostic(
+                        file: bot.file, mark: mark, path: "spec.venue.account",
+                        message: "unknown account \"\(bot.venue.account.prefix(40))\"\(hint); a \(bot.venue.kind.rawValue) bot trades through a kind: Account in accounts/ (accounts: \(names.isEmpty ? "none" : names.joined(separator: ", ")))"))
+                    continue
+                }
+                if account.venue != bot.venue.kind {
+                    out.append(Diagnostic(
+                        file: bot.file, mark: bot.marks["spec.venue.kind"] ?? mark, path: "spec.venue.kind",
+                        message: "account \(account.name) is a \(account.venue.rawValue) account (\(account.file)), not \(bot.venue.kind.rawValue); set spec.venue.kind: \(account.venue.rawValue) or name a \(bot.venue.kind.rawValue) account"))
+                }
+            }
+        }
+        return out
+    }
+}

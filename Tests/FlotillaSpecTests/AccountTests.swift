@@ -1,0 +1,120 @@
+import FlotillaSpec
+import FlotillaTesting
+import Foundation
+import Testing
+
+/// Exchange accounts are declared once in `accounts/`; bots trade through them by name, and what
+/// an account is (test network or real money) is part of every bot on it.
+@Suite("Accounts: bots on exchanges trade through declared accounts")
+struct AccountTests {
+    static func account(_ name: String = "bn-test", venue: String = "binance", mode: String = "testnet", extra: String = "") -> SpecSource {
+        let credentials = venue == "coinbase"
+            ? "{ keyName: env:CDP_KEY_NAME, privateKey: file:/secure/cdp.pem }"
+            : "{ apiKey: env:BINANCE_API_KEY, secretKey: env:BINANCE_SECRET_KEY }"
+        return SpecSource(name: "accounts/\(name).yaml", text: """
+            apiVersion: flotilla/v1
+            kind: Account
+            metadata: { name: \(name) }
+            spec:
+              venue: \(venue)
+              mode: \(mode)
+              credentials: \(credentials)
+            \(extra)
+            """, kind: .account)
+    }
+
+    static func bot(venue: String) -> SpecSource {
+        SpecSource(name: "bots.d/test-bot.yaml", text: Fixtures.botYAML(["venue: { kind: paper, account: main }": "venue: \(venue)"]), kind: .bot)
+    }
+
+    static func load(_ sources: [SpecSource]) throws -> SpecSet { try SpecLoader.load(sources: try Fixtures.shippedProfiles() + sources) }
+
+    struct Mismatch: Sendable, CustomTestStringConvertible {
+        var venue: String
+        var accounts: [SpecSource]
+        var expected: String
+        var testDescription: String { expected }
+    }
+
+    static let mismatches: [Mismatch] = [
+        Mismatch(venue: "{ kind: binance, account: nowhere }", accounts: [account()],
+                 expected: "bots.d/test-bot.yaml:8:36: spec.venue.account: unknown account \"nowhere\""),
+        Mismatch(venue: "{ kind: binance, account: bn-tset }", accounts: [account()],
+                 expected: "unknown account \"bn-tset\" (did you mean \"bn-test\"?)"),
+        Mismatch(venue: "{ kind: coinbase, account: bn-test }", accounts: [account()],
+                 expected: "spec.venue.kind: account bn-test is a binance account (accounts/bn-test.yaml), not coinbase"),
+        Mismatch(venue: "{ kind: paper, account: bn-test }", accounts: [account()],
+                 expected: "spec.venue.account: account bn-test is a binance account (accounts/bn-test.yaml); a paper bot keeps its own ledger"),
+        Mismatch(venue: "{ kind: binance, account: main }", accounts: [],
+                 expected: "(accounts: none)"),
+    ]
+
+    @Test("a bot names an account of its own venue, and a paper bot never names an exchange account", arguments: mismatches)
+    func mismatched(_ c: Mismatch) throws {
+        do {
+            _ = try Self.load(c.accounts + [Self.bot(venue: c.venue)])
+            Issue.record("loaded")
+        } catch let failure as ValidationFailure {
+            let lines = failure.diagnostics.map(\.description)
+            #expect(lines.contains { $0.contains(c.expected) }, "\(lines)")
+        }
+    }
+
+    @Test("two accounts with one name are refused, naming the first")
+    func duplicateName() throws {
+        let twice = SpecSource(name: "accounts/other.yaml", text: Self.account().text, kind: .account)
+        #expect(throws: ValidationFailure.self) { try Self.load([Self.account(), twice]) }
+    }
+
+    @Test("an exchange bot carries its account's mode and endpoint; a paper bot's content is untouched")
+    func resolvedFromAccount() throws {
+        let paperBefore = try Self.load([Self.bot(venue: "{ kind: paper, account: main }")]).bots[0]
+        let withAccounts = try Self.load([Self.account(), Self.bot(venue: "{ kind: paper, account: main }")]).bots[0]
+        #expect(withAccounts.specHash == paperBefore.specHash, "accounts/ does not change paper bots")
+        #expect(!paperBefore.fields.contains { $0.path.hasPrefix("spec.venue.mode") })
+
+        let specs = try Self.load([Self.account(extra: "  endpoint: http://127.0.0.1:9000/"), Self.bot(venue: "{ kind: binance, account: bn-test }")])
+        let bot = specs.bots[0]
+        #expect(bot.venue.mode == .testnet && bot.venue.endpoint == "http://127.0.0.1:9000" && !bot.venue.tradesRealMoney)
+        #expect(bot.fields.contains { $0.path == "spec.venue.mode" && $0.value == "testnet" })
+        #expect(specs.accounts["bn-test"]?.credentials["apiKey"] == .environment("BINANCE_API_KEY"))
+    }
+
+    @Test("turning an account live changes every bot on it, so the plan shows it")
+    func goingLiveIsAChange() throws {
+        let test = try Self.load([Self.account(), Self.bot(venue: "{ kind: binance, account: bn-test }")]).bots[0]
+        let live = try Self.load([Self.account(mode: "live", extra: "  liveEnabled: true"), Self.bot(venue: "{ kind: binance, account: bn-test }")]).bots[0]
+        #expect(test.specHash != live.specHash && test.revisionHash != live.revisionHash)
+        #expect(live.venue.tradesRealMoney)
+    }
+
+    @Test("no accounts/ directory is fine for a paper fleet; a file there is read with the project")
+    func accountsDirectory() throws {
+        let root = try Fixtures.projectCopy()
+        defer { try? FileManager.default.removeItem(at: root) }
+        #expect(try SpecLoader.load(ProjectLayout(root: root)).accounts.isEmpty)
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("accounts"), withIntermediateDirectories: true)
+        try Self.account().text.write(to: root.appendingPathComponent("accounts/bn-test.yaml"), atomically: true, encoding: .utf8)
+        #expect(try SpecLoader.load(ProjectLayout(root: root)).accounts.keys.sorted() == ["bn-test"])
+        try "kind: Bot\n".write(to: root.appendingPathComponent("accounts/stray.yaml"), atomically: true, encoding: .utf8)
+        do {
+            _ = try SpecLoader.load(ProjectLayout(root: root))
+            Issue.record("loaded")
+        } catch {
+            #expect(error.diagnostics.contains { $0.file == "accounts/stray.yaml" })
+        }
+    }
+
+    @Test("a credential is never echoed: a pasted secret is refused by its length only")
+    func pastedSecretNotEchoed() throws {
+        let secret = "sk-live-0123456789abcdefPLANTED"
+        let source = SpecSource(name: "accounts/a.yaml", text: Self.account().text.replacingOccurrences(of: "env:BINANCE_SECRET_KEY", with: secret), kind: .account)
+        do {
+            _ = try Self.load([source])
+            Issue.record("loaded")
+        } catch let failure as ValidationFailure {
+            let text = failure.diagnostics.map(\.description).joined(separator: "\n")
+            #expect(text.contains("not the secret itself") && !text.contains(secret) && !text.contains("PLANTED"))
+        }
+    }
+}
