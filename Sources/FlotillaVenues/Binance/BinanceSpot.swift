@@ -9,6 +9,8 @@ public actor BinanceSpot: Venue {
     public let requests: BinanceRequests
     let transport: any HTTPTransport
     let clock: VenueClock
+    /// The account's budget, shared with every other client on the same account (nil: none).
+    public let budget: RateBudget?
 
     /// Venue time minus local time, milliseconds; nil until measured.
     public private(set) var clockOffset: Int64?
@@ -19,11 +21,12 @@ public actor BinanceSpot: Venue {
     /// Venue symbol → our symbol, learnt from `markets`.
     private var known: [String: Symbol] = [:]
 
-    public init(account: BinanceAccount, transport: any HTTPTransport, clock: VenueClock = .system) {
+    public init(account: BinanceAccount, transport: any HTTPTransport, clock: VenueClock = .system, budget: RateBudget? = nil) {
         self.account = account
         self.requests = BinanceRequests(baseURL: account.baseURL)
         self.transport = transport
         self.clock = clock
+        self.budget = budget
     }
 
     // MARK: Venue
@@ -159,8 +162,10 @@ public actor BinanceSpot: Venue {
             quietUntil = nil
         }
         var r = request
+        if signed, clockOffset == nil { try await measureClockOffset() }
+        // Admitted before it is signed: a wait for the budget never ages the timestamp.
+        try await admit(request, budget, venue: name)
         if signed {
-            if clockOffset == nil { try await measureClockOffset() }
             r = BinanceRequests.signed(request, timestamp: clock.nowMilliseconds() + (clockOffset ?? 0), account: account)
         }
         let response: VenueResponse
@@ -169,6 +174,7 @@ public actor BinanceSpot: Venue {
         } catch {
             throw transportFailure(error, request)
         }
+        await budget?.observe(response)
         if let w = response.header("X-MBX-USED-WEIGHT-1M").flatMap({ Int($0) }) { usedWeight = w }
         if (200..<300).contains(response.status) { return response.body }
         let body = try? JSONDecoder().decode(BinanceWire.ErrorBody.self, from: Data(response.body))

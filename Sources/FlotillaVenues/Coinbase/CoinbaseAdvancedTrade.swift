@@ -13,9 +13,12 @@ public actor CoinbaseAdvancedTrade: Venue {
     /// Pages of historical orders searched for a client order id (newest first, 250 a page).
     public var clientIdSearchPages = 4
     public private(set) var quietUntil: Int64?
+    /// The account's budget, shared with every other client on the same account (nil: none).
+    public let budget: RateBudget?
 
     public init(account: CoinbaseAccount, transport: any HTTPTransport, clock: VenueClock = .system,
-                nonce: @escaping @Sendable () -> String = CoinbaseJWT.randomNonce) {
+                nonce: @escaping @Sendable () -> String = CoinbaseJWT.randomNonce, budget: RateBudget? = nil) {
+        self.budget = budget
         self.account = account
         self.requests = CoinbaseRequests(baseURL: account.baseURL)
         self.transport = transport
@@ -203,10 +206,13 @@ public actor CoinbaseAdvancedTrade: Venue {
             }
             quietUntil = nil
         }
-        let r = signed ? try CoinbaseRequests.authorized(request, key: account.key, nowSeconds: now / 1000, nonce: nonce()) : request
+        // Admitted before the token is made: a wait for the budget never ages the JWT.
+        try await admit(request, budget, venue: name)
+        let r = signed ? try CoinbaseRequests.authorized(request, key: account.key, nowSeconds: clock.nowMilliseconds() / 1000, nonce: nonce()) : request
         let response: VenueResponse
         do {
             response = try await transport.send(r)
+            await budget?.observe(response)
         } catch {
             let write = request.effect == .write
             switch error {
