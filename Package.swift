@@ -119,7 +119,7 @@ let package = Package(
             ]),
         .target(
             name: "FlotillaTesting",
-            dependencies: ["FlotillaSpec", "FlotillaTrading", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
+            dependencies: ["FlotillaSpec", "FlotillaTrading", "FlotillaVenues", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
         .testTarget(name: "FlotillaSpecTests", dependencies: ["FlotillaSpec", "FlotillaTesting"]),
         .testTarget(name: "FlotillaPlanTests", dependencies: ["FlotillaPlan", "FlotillaSpec", "FlotillaStore", "FlotillaTesting"]),
         .testTarget(

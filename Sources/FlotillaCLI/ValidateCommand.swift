@@ -38,7 +38,10 @@ struct ValidateCommand: ConsoleCommand {
         if output == "json" {
             console.line(try jsonText(Report(valid: true, bots: bots, profiles: profiles, diagnostics: [])))
         } else {
-            console.line("Success! \(bots) bot\(bots == 1 ? "" : "s") and \(profiles) profile\(profiles == 1 ? "" : "s") are valid.")
+            let accounts = specs.accounts.count
+            let parts = ["\(bots) bot\(bots == 1 ? "" : "s")", "\(profiles) profile\(profiles == 1 ? "" : "s")"]
+                + (accounts == 0 ? [] : ["\(accounts) account\(accounts == 1 ? "" : "s")"])
+            console.line("Success! \(parts.dropLast().joined(separator: ", ")) and \(parts.last!) are valid.")
         }
     }
 }
