@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlotillaAPI
 import FlotillaEngine
 import FlotillaPlan
 import FlotillaSpec
@@ -8,11 +9,11 @@ import Foundation
 struct GetCommand: ConsoleCommand {
     static let configuration = CommandConfiguration(
         commandName: "get",
-        abstract: "Show bots: `get bots` lists them, `get bot NAME -o yaml --show-sources` shows one resolved.")
+        abstract: "Show bots: `get bots` lists them, `get bot NAME -o yaml --show-sources` shows one resolved; `get accounts` lists the exchange accounts.")
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "bots or bot") var resource: String
+    @Argument(help: "bots, bot or accounts") var resource: String
     @Argument(help: "A bot's name.") var name: String?
 
     @Option(name: [.customShort("o"), .customLong("output")], help: "table, json or yaml")
@@ -22,13 +23,15 @@ struct GetCommand: ConsoleCommand {
     var showSources = false
 
     func validate() throws {
-        guard ["bot", "bots"].contains(resource) else {
-            throw ValidationError("unknown resource \"\(resource)\"\(Suggestion.hint(for: resource, among: ["bots", "bot"])); use bots or bot")
+        guard ["bot", "bots", "accounts"].contains(resource) else {
+            throw ValidationError("unknown resource \"\(resource)\"\(Suggestion.hint(for: resource, among: ["bots", "bot", "accounts"])); use bots, bot or accounts")
         }
+        if resource == "accounts", name != nil { throw ValidationError("get accounts takes no name; it lists every account") }
         if let name, let problem = Name.problem(with: name) { throw ValidationError("bot name: \(problem)") }
     }
 
     func run(console: Console) async throws {
+        if resource == "accounts" { return try await accounts(console: console) }
         let views: [BotView]
         var files: FileSync?
         if let remote = try global.remote(console) {
@@ -74,6 +77,26 @@ struct GetCommand: ConsoleCommand {
     }
 
     /// One table for every reader: a row per bot, its sync with the files last.
+    private func accounts(console: Console) async throws {
+        let views: [AccountView]
+        if let remote = try global.remote(console) {
+            views = try await remote.get([AccountView].self, "/api/v1/accounts")
+        } else {
+            let (found, problems) = AccountView.all(layout: global.layout, store: try global.openStoreIfExists())
+            if !problems.isEmpty { console.error("warning: \(problems.count) problem\(problems.count == 1 ? "" : "s") in accounts/ (run flotilla validate); those accounts are not listed") }
+            views = found
+        }
+        switch output {
+        case .json: console.line(try jsonText(views))
+        case .yaml: throw UsageProblem("get accounts shows table or json")
+        case .table:
+            if views.isEmpty { return console.line("No accounts: add kind: Account files to accounts/ to trade on an exchange (docs/accounts.md).") }
+            console.write(Table.render(
+                header: ["NAME", "VENUE", "MODE", "MONEY", "ENDPOINT", "BOTS"],
+                rows: views.map { [$0.name, $0.venue, $0.mode, $0.realMoney ? "REAL" : "play", $0.endpoint, $0.bots.isEmpty ? "-" : $0.bots.joined(separator: ",")] }))
+        }
+    }
+
     static func table(_ views: [BotView]) -> String {
         let rows = views.map { v in
             let phases = Dictionary(grouping: v.instances, by: \.phase).map { "\($0.value.count) \($0.key.rawValue)" }.sorted().joined(separator: ", ")

@@ -20,7 +20,7 @@ struct UpCommand: ConsoleCommand {
     @OptionGroup var global: GlobalOptions
 
     @Option(help: "How often the reconciler runs, e.g. 250ms.") var interval: String = "250ms"
-    @Flag(name: .customLong("no-watch"), help: "Don't follow bots.d/ and profiles/; run what is applied.") var noWatch = false
+    @Flag(name: .customLong("no-watch"), help: "Don't follow bots.d/, profiles/ and accounts/; run what is applied.") var noWatch = false
     @Option(help: "HOST:PORT for the HTTP API, /metrics and the dashboard (port 0 picks a free one).") var listen: String = "127.0.0.1:8080"
     @Flag(name: .customLong("metrics-need-token"), help: "Require a token for /metrics too.") var metricsNeedToken = false
     @Option(name: .customLong("allowed-host"), help: "A host name requests may use besides localhost, 127.0.0.1, [::1] and the listen address (repeatable); others are refused 421.")
@@ -72,7 +72,7 @@ struct UpCommand: ConsoleCommand {
         } else {
             console.error("flotilla up: the files are invalid (see above); running the last applied state")
         }
-        console.line("Reconciling every \(interval)\(noWatch ? "" : "; watching bots.d/ and profiles/"). Stop with Ctrl-C (SIGINT) or SIGTERM.")
+        console.line("Reconciling every \(interval)\(noWatch ? "" : "; watching bots.d/, profiles/ and accounts/"). Stop with Ctrl-C (SIGINT) or SIGTERM.")
         let fleet = Fleet(store: store, dataDirectory: global.layout.bots.path, logger: logger)
         if let specs = read?.specs { await fleet.adopt(specs.bots) }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [

@@ -130,6 +130,10 @@ func buildRouter(_ server: ServerContext, views cache: ViewCache) -> Router<Flot
         let base: [String: String] = ["name": profile.name, "description": profile.description, "file": profile.file]
         return try JSON.response(base.merging(settings) { a, _ in a })
     }
+    router.on(Routes.accounts, server: server) { _, _ in
+        // Accounts that do not validate are left out (validate and plan say why).
+        try JSON.response(AccountView.all(layout: server.layout, store: store).accounts)
+    }
     PlanRoutes.add(to: router, server: server, invalidate: { cache.invalidate() })
     TradingRoutes.add(to: router, server: server)
     EquityRoutes.add(to: router, server: server)

@@ -111,6 +111,8 @@ public enum OpenAPIDocument {
                                 responses: [ok("applied", S.ref("AppliedPlan")), failure("409", "stale_plan or already_applied; nothing changed")]),
         Routes.audit: .init(summary: "The audit log of mutating calls (bounded: newest 10,000 rows, 30 days)", parameters: [limit],
                             responses: [ok("entries", S.array(S.ref("AuditEntry")))]),
+        Routes.accounts: .init(summary: "Exchange accounts: venue, mode, real money, endpoint, bots on each — never credentials",
+                               responses: [ok("accounts", S.array(S.ref("Account")))]),
         Routes.tokens: .init(summary: "Tokens, never their secrets", responses: [ok("tokens", S.array(S.ref("Token")))]),
         Routes.tokenCreate: .init(summary: "Create a token; body {\"role\": \"viewer|operator|admin\", \"expires\": \"30d\", \"description\": \"...\"} (expires 1m to 3650d); the secret is in this response only",
                                   body: ["type": "object", "required": ["role"], "additionalProperties": false, "properties": [

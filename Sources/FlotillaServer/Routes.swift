@@ -92,6 +92,7 @@ public enum Routes {
     public static let profiles = APIRoute(.get, "/api/v1/profiles", viewer)
     public static let profile = APIRoute(.get, "/api/v1/profiles/:name", viewer)
     public static let profileSwitch = APIRoute(.post, "/api/v1/profiles/:name/switch", admin, body: .json)
+    public static let accounts = APIRoute(.get, "/api/v1/accounts", viewer)
     public static let planCreate = APIRoute(.post, "/api/v1/plans", admin, body: .json)
     public static let plan = APIRoute(.get, "/api/v1/plans/:id", admin)
     public static let planApply = APIRoute(.post, "/api/v1/plans/:id/apply", admin)
@@ -103,7 +104,7 @@ public enum Routes {
     public static let all: [APIRoute] = [
         healthz, readyz, metrics, dashboard, openAPI,
         bots, bot, botHealth, botAction, botDelete, botFills, botPositions, botOrders, botBalances, botRevisions, botEquity,
-        rollout, rolloutAction, events, strategies, profiles, profile, profileSwitch,
+        rollout, rolloutAction, events, strategies, profiles, profile, profileSwitch, accounts,
         planCreate, plan, planApply, audit, tokens, tokenCreate, tokenRevoke,
     ]
 }

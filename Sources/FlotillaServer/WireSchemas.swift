@@ -140,6 +140,10 @@ enum WireSchemas {
             "summary": object(["add": integer, "change": integer, "replace": integer, "delete": integer]),
         ], optional: ["backups": string])),
         ("AuditEntry", object(["id": integer, "time": date, "principal": string, "method": string, "path": string, "status": integer, "result": string])),
+        ("Account", object([
+            "name": botName, "venue": choice("binance", "coinbase"), "mode": choice(AccountMode.self), "realMoney": boolean,
+            "endpoint": string, "file": string, "description": string, "credentials": array(string), "bots": array(botName),
+        ])),
         ("Token", object(["id": string, "role": choice("viewer", "operator", "admin"), "description": string, "createdAt": date,
                           "state": choice("active", "expired", "revoked")], optional: ["expiresAt": date, "revokedAt": date])),
         ("CreatedToken", object(["secret": string, "token": ["$ref": "#/components/schemas/Token"]])),

@@ -121,7 +121,7 @@ struct OpenAPIValidationTests {
                 (Routes.botPositions, "/api/v1/bots/eth-trend/positions"), (Routes.botOrders, "/api/v1/bots/eth-trend/orders"),
                 (Routes.botBalances, "/api/v1/bots/eth-trend/balances"), (Routes.botRevisions, "/api/v1/bots/eth-trend/revisions"),
                 (Routes.botEquity, "/api/v1/bots/eth-trend/equity?points=10"), (Routes.rollout, "/api/v1/rollouts/eth-trend"),
-                (Routes.events, "/api/v1/events?limit=50"), (Routes.strategies, "/api/v1/strategies"), (Routes.profiles, "/api/v1/profiles"),
+                (Routes.events, "/api/v1/events?limit=50"), (Routes.strategies, "/api/v1/strategies"), (Routes.profiles, "/api/v1/profiles"), (Routes.accounts, "/api/v1/accounts"),
                 (Routes.profile, "/api/v1/profiles/moderate"), (Routes.tokens, "/api/v1/tokens"),
             ] {
                 _ = try await call(route, uri)

@@ -42,6 +42,7 @@ struct RoleMatrixTests {
         Routes.events: .init(uri: "/api/v1/events?limit=1", allowed: [200]),
         Routes.strategies: .init(uri: "/api/v1/strategies", allowed: [200]),
         Routes.profiles: .init(uri: "/api/v1/profiles", allowed: [200]),
+        Routes.accounts: .init(uri: "/api/v1/accounts", allowed: [200]),
         Routes.profile: .init(uri: "/api/v1/profiles/reckless", allowed: [404]),
         Routes.profileSwitch: .init(uri: "/api/v1/profiles/reckless/switch", body: "{}", allowed: [404]),
         Routes.planCreate: .init(uri: "/api/v1/plans", body: "{}", allowed: [201]),

@@ -44,10 +44,64 @@ struct AccountTests {
         Mismatch(venue: "{ kind: coinbase, account: bn-test }", accounts: [account()],
                  expected: "spec.venue.kind: account bn-test is a binance account (accounts/bn-test.yaml), not coinbase"),
         Mismatch(venue: "{ kind: paper, account: bn-test }", accounts: [account()],
-                 expected: "spec.venue.account: account bn-test is a binance account (accounts/bn-test.yaml); a paper bot keeps its own ledger"),
+                 expected: "spec.venue.account: bn-test is a binance account (accounts/bn-test.yaml); a paper bot's account names a paper ledger"),
         Mismatch(venue: "{ kind: binance, account: main }", accounts: [],
                  expected: "(accounts: none)"),
+        Mismatch(venue: "{ kind: binance }", accounts: [account()],
+                 expected: "spec.venue.account: is required for a binance bot: name the kind: Account in accounts/ it trades through (accounts: bn-test)"),
     ]
+
+    @Test("a paper bot on the implicit account is a paper ledger, whatever accounts/ holds")
+    func implicitMainIsPaper() throws {
+        let live = Self.account("main", venue: "coinbase", mode: "live", extra: "  liveEnabled: true")
+        let bot = SpecSource(name: "bots.d/test-bot.yaml", text: Fixtures.botYAML(["  venue: { kind: paper, account: main }\n": ""]), kind: .bot)
+        let specs = try Self.load([live, bot])
+        #expect(specs.bots[0].venue.kind == .paper && specs.bots[0].venue.mode == nil)
+    }
+
+    struct Endpoint: Sendable, CustomTestStringConvertible {
+        var venue: VenueSpec.Kind
+        var mode: AccountMode
+        var url: String
+        var accepted: Bool
+        var testDescription: String { "\(venue.rawValue) \(mode.rawValue) \(url) → \(accepted ? "accepted" : "refused")" }
+    }
+
+    /// Credentials are sent to the endpoint: only the venue's own hosts for the account's mode,
+    /// or loopback; never a look-alike.
+    static let endpoints: [Endpoint] = [
+        Endpoint(venue: .binance, mode: .testnet, url: "https://testnet.binance.vision", accepted: true),
+        Endpoint(venue: .binance, mode: .testnet, url: "https://testnet.binance.vision/", accepted: true),
+        Endpoint(venue: .binance, mode: .testnet, url: "http://127.0.0.1:9000", accepted: true),
+        Endpoint(venue: .binance, mode: .testnet, url: "http://localhost:9000", accepted: true),
+        Endpoint(venue: .binance, mode: .testnet, url: "http://[::1]:9000", accepted: true),
+        Endpoint(venue: .binance, mode: .live, url: "https://api.binance.com", accepted: true),
+        Endpoint(venue: .binance, mode: .live, url: "https://api3.binance.com:443", accepted: true),
+        Endpoint(venue: .coinbase, mode: .live, url: "https://api.coinbase.com", accepted: true),
+        Endpoint(venue: .binance, mode: .testnet, url: "https://api.binance.com", accepted: false),
+        Endpoint(venue: .binance, mode: .live, url: "https://testnet.binance.vision", accepted: false),
+        Endpoint(venue: .coinbase, mode: .live, url: "https://api-sandbox.coinbase.com", accepted: false),
+        Endpoint(venue: .binance, mode: .live, url: "https://api.binance.com.evil.com", accepted: false),
+        Endpoint(venue: .binance, mode: .live, url: "https://evil.com#api.binance.com", accepted: false),
+        Endpoint(venue: .binance, mode: .live, url: "https://user@api.binance.com", accepted: false),
+        Endpoint(venue: .binance, mode: .live, url: "https://api.binance.com/api", accepted: false),
+        Endpoint(venue: .binance, mode: .live, url: "https://API.BINANCE.COM", accepted: false),
+        Endpoint(venue: .binance, mode: .live, url: "https://api.binance.com.", accepted: false),
+        Endpoint(venue: .binance, mode: .live, url: "https://ａpi.binance.com", accepted: false),
+        Endpoint(venue: .binance, mode: .testnet, url: "http://①②⑦.0.0.1:9000", accepted: false),
+        Endpoint(venue: .binance, mode: .testnet, url: "http://2130706433", accepted: false),
+        Endpoint(venue: .binance, mode: .testnet, url: "http://127.0.0.1:0", accepted: false),
+        Endpoint(venue: .binance, mode: .testnet, url: "http://127.0.0.1:99999", accepted: false),
+        Endpoint(venue: .binance, mode: .testnet, url: "http://0.0.0.0:9000", accepted: false),
+        Endpoint(venue: .binance, mode: .testnet, url: "http://testnet.binance.vision", accepted: false),
+        Endpoint(venue: .binance, mode: .testnet, url: "ws://127.0.0.1:9000", accepted: false),
+        Endpoint(venue: .binance, mode: .testnet, url: " http://127.0.0.1:9000", accepted: false),
+    ]
+
+    @Test("an endpoint is the venue's own host for the account's mode over https, or loopback", arguments: endpoints)
+    func endpoint(_ e: Endpoint) {
+        #expect((AccountSpec.endpointProblem(e.url, venue: e.venue, mode: e.mode) == nil) == e.accepted)
+    }
 
     @Test("a bot names an account of its own venue, and a paper bot never names an exchange account", arguments: mismatches)
     func mismatched(_ c: Mismatch) throws {

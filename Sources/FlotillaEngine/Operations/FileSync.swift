@@ -52,7 +52,7 @@ public struct FileSync: Sendable {
     }
 }
 
-/// The files' sync, read again only when a file under `bots.d/` or `profiles/` changed (size or
+/// The files' sync, read again only when a file under `bots.d/`, `profiles/` or `accounts/` changed (size or
 /// modification time): a view rebuild every second costs a directory listing, not a parse.
 public final class FileSyncCache: Sendable {
     private let layout: ProjectLayout

@@ -93,12 +93,14 @@ extension Project {
             edits[file] = edited
         }
         var sources: [SpecSource] = []
-        for file in specs.fileHashes.keys.sorted() {
+        let accountFiles = Set(specs.accounts.values.map(\.file))
+        for file in specs.fileHashes.keys.sorted() where !accountFiles.contains(file) && !file.hasPrefix("accounts/") {
             let kind: DocumentKind = specs.profiles.values.contains { $0.file == file } ? .profile : .bot
             let text = try edits[file] ?? String(contentsOf: url(of: file, in: layout), encoding: .utf8)
             sources.append(SpecSource(name: file, text: text, kind: kind))
         }
-        let switched = try SpecLoader.load(sources: sources, replayCheck: layout.replayCheck)
+        // The accounts are read from the project as they stand (a switch never edits them).
+        let switched = try SpecLoader.load(sources: sources, replayCheck: layout.replayCheck, accountsOf: layout)
         var plan = try Project.plan(specs: switched, store: store, options: PlanOptions(targets: moving.map(\.name)))
         if moving.isEmpty { plan.changes = [] }
         plan.inputs = specs.fileHashes

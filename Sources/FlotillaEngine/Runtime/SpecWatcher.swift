@@ -5,8 +5,10 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-/// GitOps: watches bots.d/ and profiles/; a saved valid edit is planned and applied (then the
-/// reconciler rolls it out); an invalid edit is reported and changes nothing.
+/// GitOps: watches bots.d/, profiles/ and accounts/; a saved valid edit is planned and applied
+/// (then the reconciler rolls it out); an invalid edit is reported and changes nothing. A change
+/// that makes a bot trade real money is said loudly: a warning in the log and a `RealMoney`
+/// event per bot.
 public struct SpecWatcher: Service {
     let layout: ProjectLayout
     let store: StateStore
@@ -26,7 +28,7 @@ public struct SpecWatcher: Service {
     /// stamped by what it points to, so an edit of the target is seen.
     static func fingerprint(_ layout: ProjectLayout) -> [String: FileStamp] {
         var out: [String: FileStamp] = [:]
-        for dir in [layout.bots, layout.profiles] {
+        for dir in [layout.bots, layout.profiles, layout.accounts] {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
             out.reserveCapacity(out.count + names.count)
             for name in names where name.hasSuffix(".yaml") || name.hasSuffix(".yml") {
@@ -64,6 +66,12 @@ public struct SpecWatcher: Service {
             let s = plan.summary
             let text = "\(reason): applied \(s.add) added, \(s.change) changed, \(s.replace) replaced (state serial \(result.serial))"
             logger.info("\(text)")  // the store recorded the Applied event with the apply
+            for change in plan.changes {
+                guard let bot = change.desired, bot.venue.tradesRealMoney else { continue }
+                let message = "REAL MONEY: bot \(bot.name) now trades real money through \(bot.venue.kind.rawValue) account \(bot.venue.account) (mode live), revision \(result.revisions[bot.name].map(String.init) ?? "?")"
+                logger.warning("\(message)")
+                try? store.recordEvent(bot: bot.name, kind: "RealMoney", message: message)
+            }
             return (plan, specs)
         } catch let failure as ValidationFailure {
             let first = failure.diagnostics.prefix(5).map(\.description).joined(separator: "\n  ")

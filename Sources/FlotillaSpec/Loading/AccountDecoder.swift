@@ -42,30 +42,31 @@ extension DocumentDecoder {
         }
 
         var liveEnabled = false
-        if let node = spec["liveEnabled"], let value = reader.bool(node, "spec.liveEnabled") { liveEnabled = value }
-        if mode == .live, !liveEnabled, venue != nil {
+        var liveEnabledUnreadable = false
+        if let node = spec["liveEnabled"] {
+            // Not `reader.bool`: whatever was written here is not echoed (it may be a pasted secret).
+            if let scalar = node.scalar, scalar.isPlain, let value = YAMLNode.boolValue(scalar.text) {
+                liveEnabled = value
+            } else {
+                liveEnabledUnreadable = true
+                reader.fail(node.mark, "spec.liveEnabled", "expected true or false (unquoted)")
+            }
+        }
+        if mode == .live, !liveEnabled, !liveEnabledUnreadable, let venue {
+            let first = venue == .coinbase ? "start with a small allocation" : "try mode: testnet first"
             reader.fail(spec["mode"]?.mark ?? spec.node.mark, "spec.mode",
-                        "mode live trades real money; set spec.liveEnabled: true on purpose to allow it (try mode: testnet first)")
+                        "mode live trades real money; set spec.liveEnabled: true on purpose to allow it (\(first))")
         }
 
         var credentials: [String: SecretReference] = [:]
         if let venue, let node = reader.required(spec, "credentials") {
             let roles = AccountSpec.credentialRoles(venue)
-            if let map = reader.mapping(node, "spec.credentials", allowed: roles) {
-                for role in roles {
-                    guard let valueNode = reader.required(map, role), let text = reader.string(valueNode, map.path(role)) else { continue }
-                    do {
-                        credentials[role] = try SecretReference(parsing: text)
-                    } catch {
-                        reader.fail(valueNode.mark, map.path(role), error.description)
-                    }
-                }
-            }
+            credentials = decodeCredentials(node, roles: roles, venue: venue, reader: reader)
         }
 
         var endpoint: String?
         if let node = spec["endpoint"], let text = reader.string(node, "spec.endpoint") {
-            if let venue, let problem = AccountSpec.endpointProblem(text, venue: venue) {
+            if let venue, let mode, let problem = AccountSpec.endpointProblem(text, venue: venue, mode: mode) {
                 reader.fail(node.mark, "spec.endpoint", problem)
             } else {
                 endpoint = text.hasSuffix("/") ? String(text.dropLast()) : text
@@ -76,5 +77,48 @@ extension DocumentDecoder {
         return AccountSpec(
             name: name, file: document.file, mark: document.root.mark, venue: venue, mode: mode, credentials: credentials,
             liveEnabled: liveEnabled, endpoint: endpoint, description: description)
+    }
+
+    /// `spec.credentials`: each role a reference. Nothing written here is echoed — not a value,
+    /// not even an unknown key (a secret pasted as a key is still a secret).
+    static func decodeCredentials(_ node: YAMLNode, roles: [String], venue: VenueSpec.Kind, reader: NodeReader) -> [String: SecretReference] {
+        let expected = "\(venue.rawValue) takes \(roles.joined(separator: " and ")), each env:NAME or file:/absolute/path"
+        guard case .mapping(let pairs) = node.content else {
+            reader.fail(node.mark, "spec.credentials", "expected a mapping; \(expected)")
+            return [:]
+        }
+        var out: [String: SecretReference] = [:]
+        var seen: [String: SourceMark] = [:]
+        for (key, value) in pairs {
+            guard let role = key.scalar?.text, roles.contains(role) else {
+                let length = key.scalar?.text.count ?? 0
+                reader.fail(key.mark, "spec.credentials", "unknown credential role (\(length) characters, not shown); \(expected)")
+                continue
+            }
+            let path = "spec.credentials.\(role)"
+            if let earlier = seen[role] {
+                reader.fail(key.mark, path, "duplicate key \"\(role)\"; it is already set on line \(earlier.line)")
+                continue
+            }
+            seen[role] = key.mark
+            guard let scalar = value.scalar, !scalar.isNull else {
+                reader.fail(value.mark, path, "expected a reference, env:NAME or file:/absolute/path")
+                continue
+            }
+            do {
+                let reference = try SecretReference(parsing: scalar.text)
+                if case .file(let file) = reference, !(file.hasPrefix("/") || file.hasPrefix("~/")) {
+                    reader.fail(value.mark, path, "file: takes an absolute path (or ~/…), so it names the same file wherever flotilla runs; keep key files outside the project")
+                    continue
+                }
+                out[role] = reference
+            } catch {
+                reader.fail(value.mark, path, error.description)
+            }
+        }
+        for role in roles where out[role] == nil && seen[role] == nil {
+            reader.fail(node.mark, "spec.credentials.\(role)", "is required")
+        }
+        return out
     }
 }

@@ -44,31 +44,49 @@ public struct AccountSpec: Sendable, Hashable {
         }
     }
 
-    /// The hosts an `endpoint` may name besides loopback: the venue's own.
-    public static func venueHosts(_ venue: VenueSpec.Kind) -> [String] {
-        switch venue {
-        case .paper: return []
-        case .binance:
-            return ["api.binance.com", "api-gcp.binance.com", "api1.binance.com", "api2.binance.com", "api3.binance.com",
-                    "api4.binance.com", "data-api.binance.vision", "testnet.binance.vision"]
-        case .coinbase: return ["api.coinbase.com", "api-sandbox.coinbase.com"]
+    /// The hosts an `endpoint` may name besides loopback: the venue's own for that mode — a
+    /// testnet account never names a real-money host, nor a live one the test network.
+    public static func venueHosts(_ venue: VenueSpec.Kind, mode: AccountMode) -> [String] {
+        switch (venue, mode) {
+        case (.paper, _): return []
+        case (.binance, .testnet): return ["testnet.binance.vision"]
+        case (.binance, .live): return ["api.binance.com", "api-gcp.binance.com", "api1.binance.com", "api2.binance.com", "api3.binance.com", "api4.binance.com"]
+        case (.coinbase, .testnet): return []
+        case (.coinbase, .live): return ["api.coinbase.com"]
         }
     }
 
-    /// Why `endpoint` may not be used for `venue`, or nil. Credentials are sent to it, so it is the
-    /// venue's own host over https, or loopback (the simulator) — never another machine.
-    public static func endpointProblem(_ endpoint: String, venue: VenueSpec.Kind) -> String? {
-        guard let url = URL(string: endpoint), let scheme = url.scheme?.lowercased(), let host = url.host?.lowercased(), !host.isEmpty
-        else { return "endpoint must be a URL such as https://testnet.binance.vision or http://127.0.0.1:9000" }
-        guard url.user == nil, url.password == nil, url.query == nil, url.fragment == nil, url.path.isEmpty || url.path == "/"
-        else { return "endpoint is a scheme, host and port only (no user, path, query or fragment)" }
-        let loopback = ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host)
-        if loopback { return scheme == "http" || scheme == "https" ? nil : "endpoint scheme must be http or https" }
-        guard scheme == "https" else { return "endpoint must use https unless it is loopback (the simulator)" }
-        let hosts = venueHosts(venue)
-        guard hosts.contains(host) else {
-            return "endpoint host \(host.prefix(60)) is not one of \(venue.rawValue)'s (\(hosts.joined(separator: ", "))) or loopback; credentials are sent to it"
+    public static let loopbackHosts = ["127.0.0.1", "localhost", "[::1]"]
+
+    /// Why `endpoint` may not be used for an account of `venue` in `mode`, or nil. Credentials are
+    /// sent to it, so it is exactly `scheme://host[:port][/]` in lowercase ASCII, with the host one
+    /// of the venue's own for that mode over https, or loopback (the simulator) over http or https.
+    public static func endpointProblem(_ endpoint: String, venue: VenueSpec.Kind, mode: AccountMode) -> String? {
+        let hosts = venueHosts(venue, mode: mode)
+        let allowed = (hosts.map { "https://\($0)" } + ["http://127.0.0.1:PORT"]).joined(separator: ", ")
+        let shape = "endpoint is scheme://host[:port] in lowercase ASCII, e.g. \(allowed)"
+        guard endpoint.utf8.allSatisfy({ $0 > 32 && $0 < 127 }) else { return shape + " (no spaces or non-ASCII characters)" }
+        var rest = Substring(endpoint)
+        let scheme: String
+        if rest.hasPrefix("https://") { scheme = "https"; rest = rest.dropFirst(8) }
+        else if rest.hasPrefix("http://") { scheme = "http"; rest = rest.dropFirst(7) }
+        else { return shape }
+        if rest.hasSuffix("/") { rest = rest.dropLast() }
+        var host = rest
+        if let colon = rest.lastIndex(of: ":"), !rest.hasSuffix("]") {
+            host = rest[..<colon]
+            let port = rest[rest.index(after: colon)...]
+            guard !port.isEmpty, port.count <= 5, port.allSatisfy(\.isASCII), let n = Int(port), (1...65_535).contains(n) else {
+                return "endpoint port must be a number from 1 to 65535"
+            }
         }
+        let name = String(host)
+        if loopbackHosts.contains(name) { return nil }
+        guard name.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 || $0 == 46 }) else { return shape }
+        guard hosts.contains(name) else {
+            return "endpoint host \(name.prefix(60)) is not one of \(venue.rawValue)'s \(mode.rawValue) hosts (\(hosts.isEmpty ? "none" : hosts.joined(separator: ", "))) or loopback; credentials are sent to it"
+        }
+        guard scheme == "https" else { return "endpoint must use https unless it is loopback (the simulator)" }
         return nil
     }
 }

@@ -59,12 +59,16 @@ public struct VenueSpec: Sendable, Hashable, Codable {
     /// bot's content, so turning an account live shows in the plan of every bot on it.
     public var mode: AccountMode?
     public var endpoint: String?
+    /// The account's credential references (`apiKey=env:X secretKey=env:Y`; never a value), so a
+    /// changed key shows in the plan — as an update in place, not a new revision.
+    public var credentials: String?
 
-    public init(kind: Kind = .paper, account: String = "main", mode: AccountMode? = nil, endpoint: String? = nil) {
+    public init(kind: Kind = .paper, account: String = "main", mode: AccountMode? = nil, endpoint: String? = nil, credentials: String? = nil) {
         self.kind = kind
         self.account = account
         self.mode = mode
         self.endpoint = endpoint
+        self.credentials = credentials
     }
 
     /// Whether the bot's orders move real money.

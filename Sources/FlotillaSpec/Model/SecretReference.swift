@@ -16,6 +16,10 @@ public enum SecretReference: Sendable, Hashable, CustomStringConvertible {
             let path = String(text.dropFirst(5))
             guard !path.isEmpty else { throw .badReference("file: takes a path, e.g. file:~/.flotilla/coinbase.pem") }
             self = .file(path)
+        } else if text.lowercased().hasPrefix("env:") || text.lowercased().hasPrefix("file:") {
+            throw .badReference("write the prefix in lowercase: env:NAME or file:PATH")
+        } else if text.hasPrefix("$") {
+            throw .badReference("an environment variable is written env:NAME, not $NAME")
         } else {
             // Never echo the text: it may be a pasted secret.
             throw .badReference("a credential is a reference, env:NAME or file:PATH, not the secret itself (\(text.count) characters given)")

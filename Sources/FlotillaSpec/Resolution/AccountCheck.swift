@@ -9,12 +9,20 @@ enum AccountCheck {
             let account = accounts[bot.venue.account]
             switch bot.venue.kind {
             case .paper:
-                if let account {
+                // Only an account the bot names itself: the implicit `main` of a paper bot is its
+                // paper ledger, whatever accounts/ holds.
+                if let account, bot.marks["spec.venue.account"] != nil {
                     out.append(Diagnostic(
                         file: bot.file, mark: mark, path: "spec.venue.account",
-                        message: "account \(account.name) is a \(account.venue.rawValue) account (\(account.file)); a paper bot keeps its own ledger — set spec.venue.kind: \(account.venue.rawValue) to trade through it, or name a paper account that is not in accounts/"))
+                        message: "\(account.name) is a \(account.venue.rawValue) account (\(account.file)); a paper bot's account names a paper ledger, kept apart from exchange accounts — give it another name"))
                 }
             case .binance, .coinbase:
+                guard bot.marks["spec.venue.account"] != nil else {
+                    out.append(Diagnostic(
+                        file: bot.file, mark: mark, path: "spec.venue.account",
+                        message: "is required for a \(bot.venue.kind.rawValue) bot: name the kind: Account in accounts/ it trades through (accounts: \(names.isEmpty ? "none" : names.joined(separator: ", ")))"))
+                    continue
+                }
                 guard let account else {
                     let hint = Suggestion.hint(for: bot.venue.account, among: names)
                     out.append(Diagnostic(

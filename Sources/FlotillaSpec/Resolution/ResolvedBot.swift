@@ -141,6 +141,7 @@ public struct ResolvedBot: Sendable, Hashable, Codable {
         // From the account; only exchange bots have them, so a paper bot's content is unchanged.
         if let mode = venue.mode { add("spec.venue.mode", mode.rawValue) }
         if let endpoint = venue.endpoint { add("spec.venue.endpoint", endpoint) }
+        if let credentials = venue.credentials { add("spec.venue.credentials", credentials, .inPlace) }
         add("spec.market.symbols", market.symbols.joined(separator: ","))
         add("spec.market.interval", market.interval.description)
         switch market.source.feed {

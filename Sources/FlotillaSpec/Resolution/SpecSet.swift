@@ -88,6 +88,19 @@ public enum SpecLoader {
         }
     }
 
+    /// Reads only `accounts/`, whatever the other files hold, and never fails: the accounts that
+    /// validate, and the problems of those that do not (what `get accounts` needs).
+    public static func readAccounts(_ layout: ProjectLayout) -> (accounts: [String: AccountSpec], problems: [Diagnostic]) {
+        var diagnostics: [Diagnostic] = []
+        let files = listFiles(layout.accounts, display: layout, diagnostics: &diagnostics, kind: .account, optional: true)
+        var accounts: [String: AccountSpec] = [:]
+        for result in parseInParallel(files.map { ($0, DocumentKind.account) }, root: layout.root) {
+            diagnostics += result.diagnostics
+            for case .account(let account) in result.documents where accounts[account.name] == nil { accounts[account.name] = account }
+        }
+        return (accounts, diagnostics)
+    }
+
     /// Validates specs given as text rather than files (posted to the API, built by tests).
     /// `accountsOf`: the project whose `accounts/` the sources' bots trade through — accounts are
     /// read from the project's own files only, never posted (they name credentials).

@@ -90,18 +90,27 @@ public enum JSONSchemas {
 
     static func accountSchema() -> [String: Any] {
         let reference: [String: Any] = [
-            "type": "string", "pattern": "^(env:[A-Za-z0-9_]+|file:.+)$",
+            "type": "string", "pattern": "^(env:[A-Za-z0-9_]+|file:(/|~/).+)$",
             "description": "a reference to the credential, env:NAME or file:PATH — never the secret itself",
         ]
         func perVenue(_ venue: VenueSpec.Kind) -> [String: Any] {
             let roles = AccountSpec.credentialRoles(venue)
-            let hosts = AccountSpec.venueHosts(venue).map { $0.replacingOccurrences(of: ".", with: "\\.") }.joined(separator: "|")
             return [
                 "if": ["properties": ["venue": ["const": venue.rawValue]]],
                 "then": ["properties": [
                     "credentials": object(Dictionary(uniqueKeysWithValues: roles.map { ($0, reference as Any) }), required: roles),
-                    "endpoint": ["pattern": "^(https://(\(hosts))|https?://(127\\.0\\.0\\.1|localhost|\\[::1\\]))(:[0-9]{1,5})?/?$"],
                 ]],
+            ]
+        }
+        let port = "(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}))?"
+        let loopback = AccountSpec.loopbackHosts.map { $0.replacingOccurrences(of: ".", with: "\\.").replacingOccurrences(of: "[", with: "\\[").replacingOccurrences(of: "]", with: "\\]") }
+            .joined(separator: "|")
+        func endpoint(_ venue: VenueSpec.Kind, _ mode: AccountMode) -> [String: Any] {
+            let hosts = AccountSpec.venueHosts(venue, mode: mode).map { $0.replacingOccurrences(of: ".", with: "\\.") }
+            let own = hosts.isEmpty ? "" : "https://(\(hosts.joined(separator: "|")))\(port)/?|"
+            return [
+                "if": ["properties": ["venue": ["const": venue.rawValue], "mode": ["const": mode.rawValue]], "required": ["venue", "mode"]],
+                "then": ["properties": ["endpoint": ["pattern": "^(\(own)https?://(\(loopback))\(port)/?)$"]]],
             ]
         }
         let exchanges = VenueSpec.Kind.allCases.filter(\.isExchange)
@@ -117,7 +126,7 @@ public enum JSONSchemas {
                 ],
             ],
             required: ["venue", "mode", "credentials"])
-        spec["allOf"] = exchanges.map(perVenue) + [
+        spec["allOf"] = exchanges.map(perVenue) + exchanges.flatMap { v in AccountMode.allCases.map { endpoint(v, $0) } } + [
             ["if": ["properties": ["mode": ["const": "live"]], "required": ["mode"]],
              "then": ["properties": ["liveEnabled": ["const": true]], "required": ["liveEnabled"]]],
             ["if": ["properties": ["venue": ["const": "coinbase"]]], "then": ["properties": ["mode": ["const": "live"]]]],

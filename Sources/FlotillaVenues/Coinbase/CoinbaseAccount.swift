@@ -4,7 +4,10 @@ public struct CoinbaseAccount: Sendable {
     public var key: CoinbaseKey
     public var baseURL: String
 
-    public init(key: CoinbaseKey, baseURL: String = "https://api.coinbase.com") {
+    /// Coinbase's production API.
+    public static let productionURL = "https://api.coinbase.com"
+
+    public init(key: CoinbaseKey, baseURL: String = CoinbaseAccount.productionURL) {
         self.key = key
         self.baseURL = baseURL
     }
