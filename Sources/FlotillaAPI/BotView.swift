@@ -81,10 +81,18 @@ public struct BotView: Codable, Sendable {
     public var degraded: Degradation?
     public var rollout: RolloutView?
     public var instances: [InstanceView]
+    /// Where its orders go (`paper`, `binance`, `coinbase`), through which account, and whether
+    /// that moves real money (an exchange account in mode live).
+    public var venue: String
+    public var account: String
+    public var realMoney: Bool
 
     public init(name: String, labels: [String: String], revision: Int, profile: String, strategy: String, deploy: String, capital: String,
                 equity: String, file: String, sync: BotSync?, control: BotControl, health: HealthStatus, degraded: Degradation?, rollout: RolloutView?,
-                instances: [InstanceView]) {
+                instances: [InstanceView], venue: String = "paper", account: String = "main", realMoney: Bool = false) {
+        self.venue = venue
+        self.account = account
+        self.realMoney = realMoney
         self.name = name
         self.labels = labels
         self.revision = revision

@@ -104,10 +104,11 @@ struct GetCommand: ConsoleCommand {
             let revision: String = v.revision > 0 ? String(v.revision) : "-"
             let rollout: String = v.rollout.map { "\($0.phase.rawValue) r\($0.candidate)" } ?? "-"
             let health: String = v.degraded.map { "degraded: \($0.reason)" } ?? v.health.rawValue
-            let row: [String] = [v.name, v.profile, v.strategy, v.deploy, v.capital, equity, revision, rollout, phases.isEmpty ? "-" : phases, v.control.rawValue, health]
+            let venue = v.venue == "paper" ? "paper" : "\(v.venue)/\(v.account)\(v.realMoney ? " REAL" : "")"
+            let row: [String] = [v.name, v.profile, venue, v.strategy, v.deploy, v.capital, equity, revision, rollout, phases.isEmpty ? "-" : phases, v.control.rawValue, health]
             return row + [v.sync?.text ?? "-"]
         }
-        return Table.render(header: ["NAME", "PROFILE", "STRATEGY", "DEPLOY", "CAPITAL", "EQUITY", "REVISION", "ROLLOUT", "INSTANCES", "CONTROL", "HEALTH", "STATUS"],
+        return Table.render(header: ["NAME", "PROFILE", "VENUE", "STRATEGY", "DEPLOY", "CAPITAL", "EQUITY", "REVISION", "ROLLOUT", "INSTANCES", "CONTROL", "HEALTH", "STATUS"],
                             rows: rows)
     }
 }

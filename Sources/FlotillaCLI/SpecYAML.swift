@@ -13,7 +13,9 @@ enum SpecYAML {
         if let revision { out += "  revision: \(revision)   # current revision in the state\n" }
         out += "spec:\n"
         out += "  profile: \(bot.profile)\n"
-        out += "  venue: { kind: \(bot.venue.kind.rawValue), account: \(bot.venue.account) }\n"
+        out += "  venue: { kind: \(bot.venue.kind.rawValue), account: \(bot.venue.account) }"
+        if let mode = bot.venue.mode { out += "   # account mode \(mode.rawValue)\(bot.venue.tradesRealMoney ? ": REAL MONEY" : "")" }
+        out += "\n"
         out += "  market:\n"
         if bot.market.symbols.count == 1 {
             out += "    symbol: \(bot.market.symbols[0])\n"

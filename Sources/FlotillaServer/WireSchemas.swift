@@ -51,6 +51,7 @@ enum WireSchemas {
             "control": choice(BotControl.self),
             "health": choice(HealthStatus.self),
             "instances": array(["$ref": "#/components/schemas/BotInstance"]),
+            "venue": choice(VenueSpec.Kind.self), "account": botName, "realMoney": boolean,
         ], optional: ["degraded": ["$ref": "#/components/schemas/Degradation"], "rollout": ["$ref": "#/components/schemas/BotRollout"],
                       "sync": ["type": "string", "enum": ["synced", "changed", "not-applied", "orphan", "unknown"],
                                "description": "how it stands against the project's files; orphan: its file is gone and it still trades until apply --prune"]])),

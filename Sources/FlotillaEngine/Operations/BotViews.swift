@@ -36,7 +36,8 @@ extension BotView {
     public static func notApplied(_ spec: ResolvedBot) -> BotView {
         BotView(name: spec.name, labels: spec.labels, revision: 0, profile: spec.profile, strategy: spec.strategy.kind.rawValue,
                 deploy: spec.deploy.strategy.name.rawValue, capital: spec.capital.quote.canonicalText, equity: "-", file: spec.file,
-                sync: .notApplied, control: .running, health: .unknown, degraded: nil, rollout: nil, instances: [])
+                sync: .notApplied, control: .running, health: .unknown, degraded: nil, rollout: nil, instances: [],
+                venue: spec.venue.kind.rawValue, account: spec.venue.account, realMoney: spec.venue.tradesRealMoney)
     }
 
     static func build(_ bots: [AppliedBot], instances: [String: [LiveInstance]], controls: [String: BotControl], rollouts: [String: StoredRollout],
@@ -70,7 +71,7 @@ extension BotView {
                 // A bot a person stopped is "stopped", not "dead": nothing is wrong with it.
                 health: status?.degraded != nil ? .degraded : control == .stopped && views.isEmpty ? .stopped : BotHealth.of(views.map(\.healthInput)).status,
                 degraded: status?.degraded, rollout: status,
-                instances: views)
+                instances: views, venue: spec.venue.kind.rawValue, account: spec.venue.account, realMoney: spec.venue.tradesRealMoney)
         }
     }
 }
