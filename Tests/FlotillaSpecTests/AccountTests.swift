@@ -159,6 +159,19 @@ struct AccountTests {
         }
     }
 
+    @Test("an accounts file where the directory belongs says so")
+    func accountsIsAFile() throws {
+        let root = try Fixtures.projectCopy()
+        defer { try? FileManager.default.removeItem(at: root) }
+        try "x".write(to: root.appendingPathComponent("accounts"), atomically: true, encoding: .utf8)
+        do {
+            _ = try SpecLoader.load(ProjectLayout(root: root))
+            Issue.record("loaded")
+        } catch {
+            #expect(error.diagnostics.map(\.description) == ["accounts:1:1: is a file, not a directory; accounts/ is a directory of kind: Account files"])
+        }
+    }
+
     @Test("a credential is never echoed: a pasted secret is refused by its length only")
     func pastedSecretNotEchoed() throws {
         let secret = "sk-live-0123456789abcdefPLANTED"

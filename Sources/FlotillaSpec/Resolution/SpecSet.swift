@@ -255,7 +255,14 @@ public enum SpecLoader {
         let shownDirectory = displayPath(directory, base: display.displayBase)
         var isDirectory: ObjCBool = false
         if optional, !FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory) { return [] }
-        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+        let exists = FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory)
+        if exists, !isDirectory.boolValue {
+            diagnostics.append(Diagnostic(
+                file: shownDirectory, mark: SourceMark(line: 1, column: 1), path: "",
+                message: "is a file, not a directory; \(kind.directory)/ is a directory of kind: \(kind.rawValue) files"))
+            return []
+        }
+        guard exists else {
             diagnostics.append(Diagnostic(
                 file: shownDirectory, mark: SourceMark(line: 1, column: 1), path: "",
                 message: "directory not found; \(kind.directory)/ holds the kind: \(kind.rawValue) files (run flotilla from the project's top directory or pass --dir)"))
