@@ -9,21 +9,21 @@ import Testing
 /// resolved only then; a missing credential is that account's problem, named but never shown.
 @Suite("Account connections")
 struct AccountConnectionsTests {
-    static let binance = AccountSpec(
-        name: "bn-test", venue: .binance, mode: .testnet,
-        credentials: ["apiKey": .environment("BN_KEY"), "secretKey": .environment("BN_SECRET")], endpoint: "http://127.0.0.1:9")
+    /// A bot's applied venue, as resolution leaves it.
+    static let binance = VenueSpec(kind: .binance, account: "bn-test", mode: .testnet, endpoint: "http://127.0.0.1:9",
+                                   credentials: ["apiKey": "env:BN_KEY", "secretKey": "env:BN_SECRET"])
 
     @Test("every bot on an account shares its client and budget; requests go to the account's endpoint with its key")
     func shared() async throws {
         let transport = RecordingTransport()
         await transport.on(.get, "/api/v3/time", .response(VenueResponse(status: 200, text: #"{"serverTime":1700000000000}"#)))
         await transport.on(.get, "/api/v3/account", .response(VenueResponse(status: 200, text: #"{"balances":[]}"#)))
-        let connections = AccountConnections(
-            accounts: ["bn-test": Self.binance], environment: ["BN_KEY": "key-PLANTED", "BN_SECRET": "secret-PLANTED"],
-            transport: transport)
-        let a = try connections.venue("bn-test"), b = try connections.venue("bn-test")
+        let connections = AccountConnections(environment: ["BN_KEY": "key-PLANTED", "BN_SECRET": "secret-PLANTED"], transport: transport)
+        let a = try connections.venue(for: Self.binance), b = try connections.venue(for: Self.binance)
         let sameClient = ObjectIdentifier(a as AnyObject) == ObjectIdentifier(b as AnyObject)
-        let sameBudget = ObjectIdentifier(try connections.budget("bn-test")) == ObjectIdentifier(try connections.budget("bn-test"))
+        var rotated = Self.binance
+        rotated.credentials?["apiKey"] = "env:BN_KEY_NEW"
+        let sameBudget = ObjectIdentifier(try connections.budget(for: Self.binance)) == ObjectIdentifier(try connections.budget(for: rotated))
         #expect(sameClient && sameBudget)
         _ = try await a.balances()
         let sent = try #require(await transport.last(.get, "/api/v3/account"))
@@ -35,21 +35,20 @@ struct AccountConnectionsTests {
 
     @Test("a credential that cannot be resolved is the account's problem: which one and why, never a value")
     func missingCredential() throws {
-        let connections = AccountConnections(accounts: ["bn-test": Self.binance], environment: ["BN_KEY": "key-PLANTED"])
+        let connections = AccountConnections(environment: ["BN_KEY": "key-PLANTED"])
         #expect(throws: AccountConnections.Problem(
             account: "bn-test", reason: "spec.credentials.secretKey (env:BN_SECRET): credential: environment variable BN_SECRET is not set")) {
-            _ = try connections.venue("bn-test")
+            _ = try connections.venue(for: Self.binance)
         }
-        #expect(throws: AccountConnections.Problem.self) { _ = try connections.venue("nowhere") }
+        #expect(throws: AccountConnections.Problem.self) { _ = try connections.venue(for: VenueSpec(kind: .paper)) }
     }
 
     @Test("a Coinbase key that is not an EC private key is refused without echoing it")
     func badCoinbaseKey() throws {
-        let spec = AccountSpec(name: "cb", venue: .coinbase, mode: .live,
-                               credentials: ["keyName": .environment("CB_NAME"), "privateKey": .environment("CB_PEM")], liveEnabled: true)
-        let connections = AccountConnections(accounts: ["cb": spec], environment: ["CB_NAME": "organizations/o/apiKeys/k", "CB_PEM": "not-a-pem-PLANTED"])
+        let spec = VenueSpec(kind: .coinbase, account: "cb", mode: .live, credentials: ["keyName": "env:CB_NAME", "privateKey": "env:CB_PEM"])
+        let connections = AccountConnections(environment: ["CB_NAME": "organizations/o/apiKeys/k", "CB_PEM": "not-a-pem-PLANTED"])
         do {
-            _ = try connections.venue("cb")
+            _ = try connections.venue(for: spec)
             Issue.record("made a client")
         } catch {
             #expect(error.description.contains("not an EC P-256 private key") && !error.description.contains("PLANTED"))

@@ -59,11 +59,13 @@ public struct VenueSpec: Sendable, Hashable, Codable {
     /// bot's content, so turning an account live shows in the plan of every bot on it.
     public var mode: AccountMode?
     public var endpoint: String?
-    /// The account's credential references (`apiKey=env:X secretKey=env:Y`; never a value), so a
-    /// changed key shows in the plan — as an update in place, not a new revision.
-    public var credentials: String?
+    /// The account's credential references by role (`apiKey: env:X`; never a value), so a
+    /// changed key shows in the plan — as an update in place, not a new revision — and the
+    /// engine connects with what was applied, not with what the files say now.
+    public var credentials: [String: String]?
 
-    public init(kind: Kind = .paper, account: String = "main", mode: AccountMode? = nil, endpoint: String? = nil, credentials: String? = nil) {
+    public init(kind: Kind = .paper, account: String = "main", mode: AccountMode? = nil, endpoint: String? = nil,
+                credentials: [String: String]? = nil) {
         self.kind = kind
         self.account = account
         self.mode = mode

@@ -141,7 +141,9 @@ public struct ResolvedBot: Sendable, Hashable, Codable {
         // From the account; only exchange bots have them, so a paper bot's content is unchanged.
         if let mode = venue.mode { add("spec.venue.mode", mode.rawValue) }
         if let endpoint = venue.endpoint { add("spec.venue.endpoint", endpoint) }
-        if let credentials = venue.credentials { add("spec.venue.credentials", credentials, .inPlace) }
+        if let credentials = venue.credentials {
+            add("spec.venue.credentials", credentials.keys.sorted().map { "\($0)=\(credentials[$0]!)" }.joined(separator: " "), .inPlace)
+        }
         add("spec.market.symbols", market.symbols.joined(separator: ","))
         add("spec.market.interval", market.interval.description)
         switch market.source.feed {

@@ -9,7 +9,7 @@ public enum Resolver {
         if venue.kind.isExchange, let account, account.venue == venue.kind {
             venue.mode = account.mode
             venue.endpoint = account.endpoint
-            venue.credentials = account.credentials.keys.sorted().map { "\($0)=\(account.credentials[$0]!)" }.joined(separator: " ")
+            venue.credentials = account.credentials.mapValues(\.description)
         }
         var settings: [SettingKey: SettingValue] = [:]
         var sources: [SettingKey: SettingSource] = [:]
