@@ -18,7 +18,7 @@ struct AccountConnectionsTests {
         let transport = RecordingTransport()
         await transport.on(.get, "/api/v3/time", .response(VenueResponse(status: 200, text: #"{"serverTime":1700000000000}"#)))
         await transport.on(.get, "/api/v3/account", .response(VenueResponse(status: 200, text: #"{"balances":[]}"#)))
-        let connections = AccountConnections(environment: ["BN_KEY": "key-PLANTED", "BN_SECRET": "secret-PLANTED"], transport: transport)
+        let connections = AccountConnections(environment: ["BN_KEY": "key-PLANTED", "BN_KEY_NEW": "key2-PLANTED", "BN_SECRET": "secret-PLANTED"], transport: transport)
         let a = try connections.venue(for: Self.binance), b = try connections.venue(for: Self.binance)
         let sameClient = ObjectIdentifier(a as AnyObject) == ObjectIdentifier(b as AnyObject)
         var rotated = Self.binance
