@@ -75,7 +75,10 @@ let package = Package(
             name: "FlotillaBench",
             dependencies: [
                 "FlotillaCLI", "FlotillaSpec", "FlotillaPlan", "FlotillaStore", "FlotillaTrading",
+                "FlotillaEngine", "FlotillaLive", "FlotillaVenueSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(

@@ -74,6 +74,8 @@ struct DataCommand: ConsoleCommand {
                                                          start: startSeconds, end: endSeconds, nowMs: nowMs)
             } catch let problem as CandleDownload.Problem {
                 throw UsageProblem(problem.message)
+            } catch {
+                throw UsageProblem("\(venue.rawValue) candles could not be read: \(error)")
             }
             do {
                 try Data(CandleDownload.csv(candles).utf8).write(to: url, options: .atomic)

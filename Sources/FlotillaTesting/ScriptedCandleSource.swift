@@ -10,6 +10,12 @@ public final class ScriptedCandleSource: CandleSource, Sendable {
         public var symbol: Symbol
         public var start: Int64
         public var end: Int64
+
+        public init(symbol: Symbol, start: Int64, end: Int64) {
+            self.symbol = symbol
+            self.start = start
+            self.end = end
+        }
     }
     private struct State {
         var candles: [Candle]

@@ -62,6 +62,12 @@ struct DataFetchTests {
             let back = try CandleFormat.read(path: file)
             #expect(back == Array(series.candles[0..<1440]), "prices exact, volumes as the venue sent them")
             #expect(await exchange.klineRequests(Self.btc) == 2, "1,000 klines a page")
+            // The example bot reads live candles; backtested on the fetched history, it trades.
+            let console = Console.capturing()
+            let code = await CLI.run(["backtest", "-f", Fixtures.repositoryRoot.appendingPathComponent("examples/bots.d/live-paper.yaml").path,
+                                      "--data", file, "--json", "--dir", Fixtures.repositoryRoot.path], console: console)
+            #expect(code == 0, "\(console.errors)")
+            #expect(console.output.contains("\"candles\" : 1440") || console.output.contains("\"candles\":1440"), "\(console.output.prefix(600))")
         }
     }
 

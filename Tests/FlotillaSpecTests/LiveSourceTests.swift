@@ -47,7 +47,7 @@ struct LiveSourceTests {
         Bad(source: "source: { live: binance, speed: 10 }", path: "spec.market.source.speed", message: "remove speed", at: "10"),
         Bad(source: "source: { replay: x.csv, account: main }", path: "spec.market.source.account", message: "live: binance", at: "main"),
         Bad(source: "source: { replay: x.csv, live: binance }", path: "spec.market.source", message: "not several", at: "binance"),
-        Bad(source: "source: { live: binance, account: \"no such!\" }", path: "spec.market.source.account", message: "", at: "\"no such!\""),
+        Bad(source: "source: { live: binance, account: \"no such!\" }", path: "spec.market.source.account", message: "is not a valid name", at: "\"no such!\""),
         Bad(source: "source: { live: binance, acount: main }", path: "spec.market.source.acount", message: "did you mean \"account\"", at: "acount"),
     ])
     func refused(_ c: Bad) throws {

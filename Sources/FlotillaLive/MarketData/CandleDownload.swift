@@ -11,18 +11,19 @@ public enum CandleDownload {
         public var description: String { message }
     }
 
-    /// Closed candles whose open time is in `start..<end` (Unix seconds), oldest first, each once.
+    /// Closed candles whose open time is in `start..<end` (Unix seconds), oldest first, each once;
+    /// throws only `Problem`.
     /// A range in the future, an empty or reversed range, or a venue that knows no such market is a
     /// `Problem` that says what to change.
     public static func fetch(from source: any CandleSource, venue: String, symbol: Symbol, interval: CandleInterval,
-                             start: Int64, end: Int64, nowMs: Int64) async throws(Problem) -> [Candle] {
-        guard end > start else {
-            throw Problem("--end \(CandleTime.iso(end)) is not after --start \(CandleTime.iso(start)); give a range such as --start 2024-01-01 --end 2024-01-08")
-        }
+                             start: Int64, end: Int64, nowMs: Int64) async throws -> [Candle] {
         let schedule = CandleSchedule(interval: interval, graceMs: 0)
         let newestClosed = schedule.lastClosedOpen(atMs: nowMs)
         guard start <= newestClosed else {
             throw Problem("--start \(CandleTime.iso(start)) is in the future (the newest closed \(interval.rawValue) candle opened at \(CandleTime.iso(newestClosed)))")
+        }
+        guard end > start else {
+            throw Problem("--end \(CandleTime.iso(end)) is not after --start \(CandleTime.iso(start)); give a range such as --start 2024-01-01 --end 2024-01-08")
         }
         let until = min(end, newestClosed + interval.seconds)
         let raw: [Candle]

@@ -47,9 +47,9 @@ public protocol CandleSource: Sendable {
 
 /// A venue adapter reading public candles: no credentials are sent for market data.
 public struct VenueCandleSource: CandleSource {
-    public let venue: any Venue
+    public let venue: any FlotillaVenues.Venue
 
-    public init(venue: any Venue) { self.venue = venue }
+    public init(venue: any FlotillaVenues.Venue) { self.venue = venue }
 
     public func candles(_ symbol: Symbol, interval: CandleInterval, start: Int64, end: Int64) async throws -> [Candle] {
         try await venue.candles(symbol, interval: interval, start: start, end: end)
