@@ -33,6 +33,8 @@ public actor BotInstance {
     /// releases it when the instance leaves (`InstanceTable`).
     nonisolated let liveFeed: FeedSubscription?
     private var liveSeen = 0
+    /// The live feed's problem as last persisted (a change is persisted even without a candle).
+    private var reportedMarketData: String?
     var candlesSeen: Int { liveFeed == nil ? feed.position : liveSeen }
     private var persistedFills: Int
     private var heartbeatAt: Int64 = 0
@@ -177,8 +179,12 @@ public actor BotInstance {
             countForWindow(since: before.fills, equity: equity)
         }
         if liveFeed == nil, candlesSeen >= candles.count && reason == nil { reason = "replay finished" }
-        // A failed venue call changes the error count (and may pause the bot) without a candle.
-        guard processed > 0 || probes.venueErroredThisTick else { return nil }
+        // A failed venue call changes the error count (and may pause the bot) without a candle;
+        // a live feed turning stale (or current again) changes the bot's health without one.
+        let marketData = liveFeed == nil ? nil : marketDataProblem
+        let feedChanged = marketData != reportedMarketData
+        reportedMarketData = marketData
+        guard processed > 0 || probes.venueErroredThisTick || feedChanged else { return nil }
         return (capture(), events)
     }
 
