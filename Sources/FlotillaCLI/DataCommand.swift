@@ -67,7 +67,7 @@ struct DataCommand: ConsoleCommand {
                 throw UsageProblem("-o \(output): the directory \(parent) does not exist; create it first")
             }
             let base = endpoint ?? LiveEndpoints.public.baseURL(venue)
-            let source = try VenueCandleSource.make(venue, baseURL: base, transport: NetworkTransport())
+            let source = try VenueCandleSource.make(venue, baseURL: base, transport: NetworkTransport(timeout: .seconds(30)))
             let candles: [Candle]
             do {
                 candles = try await CandleDownload.fetch(from: source, venue: venue.rawValue, symbol: symbol, interval: interval,

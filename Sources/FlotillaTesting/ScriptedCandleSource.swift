@@ -27,9 +27,8 @@ public final class ScriptedCandleSource: CandleSource, Sendable {
     private let state: NIOLockedValueBox<State>
     private let now: @Sendable () -> Int64
 
-    public struct Outage: Error, Sendable, CustomStringConvertible {
-        public var description: String { "network: connection refused (scripted outage)" }
-    }
+    /// What a refused connection looks like from the adapter (retryable).
+    public static let outage = VenueError(.network, venue: "binance", operation: "klines", message: "connection refused (scripted outage)")
 
     /// - Parameter nowMs: the wall clock the venue serves by (the feed's).
     public init(candles: [Candle], nowMs: @escaping @Sendable () -> Int64) {
@@ -60,7 +59,7 @@ public final class ScriptedCandleSource: CandleSource, Sendable {
             s.requests.append(Request(symbol: symbol, start: start, end: end))
             if s.failures > 0 {
                 s.failures -= 1
-                throw Outage()
+                throw Self.outage
             }
             var out = s.candles.filter { $0.time >= start && $0.time < end && $0.time <= nowSeconds }
             if s.duplicateEach { out = out.flatMap { [$0, $0] } }

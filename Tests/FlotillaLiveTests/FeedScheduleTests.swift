@@ -1,4 +1,5 @@
 import FlotillaLive
+import FlotillaTesting
 import FlotillaTrading
 import Testing
 
@@ -113,4 +114,32 @@ struct FeedScheduleTests {
         ("ftp://example.com", false), ("api.binance.com", false), ("http://", false), ("gopher://x", false),
     ])
     func endpoints(url: String, ok: Bool) { #expect((LiveEndpoints.problem(with: url) == nil) == ok) }
+}
+
+@Suite("Fetching candle history")
+struct CandleDownloadTests {
+    static let t0 = FeedScheduleTests.t0
+
+    @Test("a read that times out or is refused is sent again, and the history comes whole")
+    func retries() async throws {
+        let now = (Self.t0 + 3_600) * 1000
+        let source = ScriptedCandleSource(candles: ScriptedCandleSource.series(start: Self.t0, interval: 60, count: 100), nowMs: { now })
+        source.fail(next: 1)
+        let candles = try await CandleDownload.fetch(from: source, venue: "binance", symbol: Symbol("BTC-USDT")!, interval: .oneMinute,
+                                                     start: Self.t0, end: Self.t0 + 6_000, nowMs: now)
+        #expect(candles.count == 60, "the hour that has closed")
+        #expect(source.requests.count == 2)
+    }
+
+    @Test("a venue that stays down is a problem that says so, after three tries")
+    func givesUp() async throws {
+        let now = (Self.t0 + 3_600) * 1000
+        let source = ScriptedCandleSource(candles: [], nowMs: { now })
+        source.fail(next: 10)
+        await #expect(throws: CandleDownload.Problem.self) {
+            _ = try await CandleDownload.fetch(from: source, venue: "binance", symbol: Symbol("BTC-USDT")!, interval: .oneMinute,
+                                               start: Self.t0, end: Self.t0 + 600, nowMs: now)
+        }
+        #expect(source.requests.count == 3)
+    }
 }

@@ -28,7 +28,7 @@ public enum CandleDownload {
         let until = min(end, newestClosed + interval.seconds)
         let raw: [Candle]
         do {
-            raw = try await source.candles(symbol, interval: interval, start: start, end: until)
+            raw = try await withRetries { try await source.candles(symbol, interval: interval, start: start, end: until) }
         } catch let e as VenueError where e.kind == .unknownProduct {
             throw Problem("\(venue) has no market \(symbol) (\(e.message)); check the symbol, written BASE-QUOTE, e.g. BTC-USDT")
         } catch {
@@ -40,6 +40,22 @@ public enum CandleDownload {
             throw Problem("\(venue) has no \(interval.rawValue) candles for \(symbol) between \(CandleTime.iso(start)) and \(CandleTime.iso(end)); try a later --start")
         }
         return candles
+    }
+
+    /// A read the venue may answer next time (a timeout, a 5xx, a rate limit) is sent again: up to
+    /// `attempts` times, 1 s then 2 s apart, or after the venue's `Retry-After` (at most a minute).
+    static func withRetries<T>(attempts: Int = 3, _ read: () async throws -> T) async throws -> T {
+        var attempt = 1
+        while true {
+            do {
+                return try await read()
+            } catch let e as VenueError where e.classification == .retryable && attempt < attempts {
+                var wait = Int64(1) << (attempt - 1)
+                if case .rateLimited(let after?) = e.kind { wait = Int64(min(60, max(1, after))) }
+                try await Task.sleep(for: .seconds(wait))
+                attempt += 1
+            }
+        }
     }
 
     /// The candles as CSV with the canonical header (ISO 8601 UTC open times, exact prices).
