@@ -127,7 +127,8 @@ struct LiveBench: ParsableCommand {
         func taken() throws -> Int { try store.runtimeInstances(withVenue: false).reduce(0) { $0 + $1.candlesSeen } }
         // Candles that closed while the fleet started (the clock runs at 60×) are taken first, outside the measurement.
         try await fleet.tick(nowMs: Int64(Date().timeIntervalSince1970 * 1000))
-        let r0 = await requests(), c0 = try taken(), cpu0 = cpuSeconds(), t0 = Date(), sim0 = clock.nowMs
+        func delivered() async -> Int { await feeds.statuses().reduce(0) { $0 + $1.delivered } }
+        let r0 = await requests(), c0 = try taken(), d0 = await delivered(), cpu0 = cpuSeconds(), t0 = Date()
         var lastReconcile = Date()
         while Date().timeIntervalSince(t0) < Double(seconds) {
             try await Task.sleep(for: .milliseconds(100))
@@ -139,13 +140,12 @@ struct LiveBench: ParsableCommand {
         }
         try await fleet.tick(nowMs: Int64(Date().timeIntervalSince1970 * 1000))
         let elapsed = Date().timeIntervalSince(t0), cpu = cpuSeconds() - cpu0
-        let closed = (clock.nowMs - sim0) / 60_000
-        let r = await requests() - r0, c = try taken() - c0
+        let r = await requests() - r0, c = try taken() - c0, d = await delivered() - d0
         let statuses = await feeds.statuses()
-        print(String(format: "market-data requests: %d for %d candles closed on %d symbols = %.2f per symbol per candle (target 1); %d feeds for %d bots",
-                     r, closed, count, Double(r) / Double(max(1, closed * Int64(count))), statuses.count, bots))
-        print(String(format: "candles taken by instances: %d (%.0f/s, %.2f per instance per candle); stale feeds: %d",
-                     c, Double(c) / elapsed, Double(c) / Double(max(1, closed * Int64(bots))), statuses.filter { $0.health.isStale }.count))
+        print(String(format: "market-data requests: %d for %d candles delivered on %d symbols (%.1f a symbol) = %.2f requests per symbol per candle (target 1); %d feeds for %d bots",
+                     r, d, count, Double(d) / Double(count), Double(r) / Double(max(1, d)), statuses.count, bots))
+        print(String(format: "candles taken by instances: %d (%.0f/s, %.2f per instance per delivered candle); stale feeds: %d",
+                     c, Double(c) / elapsed, Double(c) * Double(count) / Double(max(1, d * bots)), statuses.filter { $0.health.isStale }.count))
         print(String(format: "CPU: %.1f %% of one core (simulator, HTTP and fleet in this process)   RSS: %.1f MB (peak %.1f MB)",
                      cpu / elapsed * 100, memoryMB("VmRSS:"), memoryMB("VmHWM:")))
         await feeds.shutdown()
