@@ -62,7 +62,7 @@ let package = Package(
         .target(
             name: "FlotillaCLI",
             dependencies: [
-                "FlotillaSpec", "FlotillaPlan", "FlotillaStore", "FlotillaTrading", "FlotillaEngine", "FlotillaAPI", "FlotillaServer",
+                "FlotillaSpec", "FlotillaPlan", "FlotillaStore", "FlotillaTrading", "FlotillaEngine", "FlotillaAPI", "FlotillaServer", "FlotillaLive",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -75,7 +75,10 @@ let package = Package(
             name: "FlotillaBench",
             dependencies: [
                 "FlotillaCLI", "FlotillaSpec", "FlotillaPlan", "FlotillaStore", "FlotillaTrading",
+                "FlotillaEngine", "FlotillaLive", "FlotillaVenueSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
@@ -108,6 +111,7 @@ let package = Package(
                 "FlotillaVenues", "FlotillaTrading", "FlotillaStore", "FlotillaSpec",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]),
         // A loopback Binance for tests: signature and timestamp checks, orders matched at a set price.
         .target(
@@ -119,7 +123,7 @@ let package = Package(
             ]),
         .target(
             name: "FlotillaTesting",
-            dependencies: ["FlotillaSpec", "FlotillaTrading", "FlotillaVenues", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
+            dependencies: ["FlotillaSpec", "FlotillaTrading", "FlotillaVenues", "FlotillaLive", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
         .testTarget(name: "FlotillaSpecTests", dependencies: ["FlotillaSpec", "FlotillaTesting"]),
         .testTarget(name: "FlotillaPlanTests", dependencies: ["FlotillaPlan", "FlotillaSpec", "FlotillaStore", "FlotillaTesting"]),
         .testTarget(
@@ -134,7 +138,9 @@ let package = Package(
             name: "FlotillaLiveTests",
             dependencies: [
                 "FlotillaLive", "FlotillaVenues", "FlotillaVenueSimulator", "FlotillaTrading", "FlotillaStore", "FlotillaSpec",
-                "FlotillaTesting",
+                "FlotillaTesting", "FlotillaEngine",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]),
         .testTarget(name: "FlotillaTradingTests", dependencies: ["FlotillaTrading", "FlotillaTesting"]),
         .testTarget(
@@ -151,7 +157,8 @@ let package = Package(
         .testTarget(name: "FlotillaStoreTests", dependencies: ["FlotillaStore", "FlotillaSpec", "FlotillaTesting"]),
         .testTarget(
             name: "FlotillaCLITests",
-            dependencies: ["FlotillaCLI", "FlotillaStore", "FlotillaSpec", "FlotillaPlan", "FlotillaTesting"]),
+            dependencies: ["FlotillaCLI", "FlotillaStore", "FlotillaSpec", "FlotillaPlan", "FlotillaTesting", "FlotillaVenueSimulator",
+                           .product(name: "HummingbirdTesting", package: "hummingbird")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -31,11 +31,13 @@ public struct InstanceMetrics: Sendable, Codable, Equatable {
     public var venueResponseSeconds: Double?
     /// Set while the instance is halted by its emergency stop-loss: what fired, when.
     public var emergencyStop: String?
+    /// Set while the instance's live candle feed is stale (no closed candle for over two intervals): what and since when.
+    public var marketData: String?
 
     public init(trades: Int, wins: Int, realizedPnL: Fixed, unrealizedPnL: Fixed, equity: Fixed, returnPct: Double, maxDrawdownPct: Double,
                 decisions: Int, rejects: Int, slippageBps: Double, position: Fixed, cash: Fixed, errors: Int, circuitBreaker: BreakerState,
                 buys: Int, sells: Int, anomalies: [Anomaly]? = nil, cpuPct: Double? = nil, memoryBytes: Int? = nil,
-                venueResponseSeconds: Double? = nil, emergencyStop: String? = nil) {
+                venueResponseSeconds: Double? = nil, emergencyStop: String? = nil, marketData: String? = nil) {
         self.trades = trades
         self.wins = wins
         self.realizedPnL = realizedPnL
@@ -57,6 +59,7 @@ public struct InstanceMetrics: Sendable, Codable, Equatable {
         self.memoryBytes = memoryBytes
         self.venueResponseSeconds = venueResponseSeconds
         self.emergencyStop = emergencyStop
+        self.marketData = marketData
     }
 }
 

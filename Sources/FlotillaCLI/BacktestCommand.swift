@@ -118,6 +118,9 @@ struct BacktestCommand: ConsoleCommand {
                 seed: UInt64(seed), start: try TradingBridge.money(start, "spec.market.source.synthetic.startPrice"),
                 interval: Int64(bot.market.interval.seconds), volatilityPct: TradingBridge.double(vol), driftPct: TradingBridge.double(drift))
             return Array(candles.prefix(10_000))
+        } else if case .live(let venue, _) = bot.market.source.feed {
+            throw UsageProblem("\(bot.name) reads live candles; fetch history first and pass it: flotilla data fetch --venue \(venue.rawValue) "
+                               + "--symbol \(bot.market.symbols[0]) --interval \(bot.market.interval) --start 2024-01-01 -o history.csv, then --data history.csv")
         } else {
             throw UsageProblem("pass --data FILE")
         }

@@ -44,6 +44,9 @@ enum Help {
         "token revoke": ["flotilla token revoke 3f2a9c"],
         "audit": ["flotilla audit --limit 50"],
         "backtest": ["flotilla backtest -f bots.d/eth-trend.yaml", "flotilla backtest -f bots.d/ltc-rsi.yaml --from 2018-01-15 --to 2018-01-20 --json"],
+        "data": ["flotilla data fetch --venue binance --symbol BTC-USDT --interval 1h --start 2024-01-01 --end 2024-02-01 -o btc-1h.csv"],
+        "data fetch": ["flotilla data fetch --venue binance --symbol BTC-USDT --interval 1h --start 2024-01-01 --end 2024-02-01 -o btc-1h.csv",
+                       "flotilla backtest -f bots.d/live-paper.yaml --data btc-1h.csv"],
         "strategies": ["flotilla strategies"],
         "schema": ["flotilla schema bot > schemas/bot.schema.json"],
     ]

@@ -28,6 +28,9 @@ enum SpecYAML {
         case .replay(let file): out += "      replay: \(quoted(file))\n"
         case .synthetic(let seed, let start, let vol, let drift):
             out += "      synthetic: { seed: \(seed), startPrice: \(start.canonicalText), volatilityPct: \(vol.canonicalText), driftPct: \(drift.canonicalText) }\n"
+        case .live(let venue, let account):
+            out += "      live: \(venue.rawValue)\n"
+            if let account { out += "      account: \(quoted(account))\n" }
         }
         out += "      speed: \(bot.market.source.speed.canonicalText)\n"
         out += "  strategy:\n    kind: \(bot.strategy.kind.rawValue)\n    longOnly: \(bot.strategy.longOnly)\n    params:\n"

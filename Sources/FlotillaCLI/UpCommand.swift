@@ -1,5 +1,6 @@
 import ArgumentParser
 import FlotillaEngine
+import FlotillaLive
 import FlotillaServer
 import FlotillaSpec
 import FlotillaStore
@@ -28,6 +29,10 @@ struct UpCommand: ConsoleCommand {
     @Option(name: .customLong("max-connections"), help: "Connections held open at once; at the cap the longest-idle one is closed for a new one.")
     var maxConnections: Int = 512
     @Option(name: .customLong("idle-timeout"), help: "Close a connection idle this long, e.g. 30s.") var idleTimeout: String = "30s"
+    @Option(name: .customLong("market-data-endpoint"),
+            help: ArgumentHelp("Read live candles (market.source.live) from this base URL instead of each venue's public one (a simulator, a proxy); http or https only.",
+                               valueName: "URL"))
+    var marketDataEndpoint: String?
 
     var listenAddress: (host: String, port: Int)? {
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port) else { return nil }
@@ -43,6 +48,9 @@ struct UpCommand: ConsoleCommand {
         guard (1...100_000).contains(maxConnections) else { throw ValidationError("--max-connections \(maxConnections): write 1 to 100000") }
         guard let idle = TimeSpan(parsing: idleTimeout), idle.milliseconds >= 1000 else {
             throw ValidationError("--idle-timeout \(idleTimeout): write a duration of at least 1s, e.g. 30s")
+        }
+        if let marketDataEndpoint, let problem = LiveEndpoints.problem(with: marketDataEndpoint) {
+            throw ValidationError("--market-data-endpoint \(marketDataEndpoint.prefix(80)): \(problem)")
         }
         for host in allowedHosts where host.isEmpty || host.contains("/") || host.contains(" ") {
             throw ValidationError("--allowed-host \(host): write a host name such as flotilla.internal")
@@ -73,7 +81,9 @@ struct UpCommand: ConsoleCommand {
             console.error("flotilla up: the files are invalid (see above); running the last applied state")
         }
         console.line("Reconciling every \(interval)\(noWatch ? "" : "; watching bots.d/, profiles/ and accounts/"). Stop with Ctrl-C (SIGINT) or SIGTERM.")
-        let fleet = Fleet(store: store, dataDirectory: global.layout.bots.path, logger: logger)
+        // Live candles: one feed per (venue, symbol, interval) for the whole fleet, from the venues' public endpoints.
+        let feeds = MarketFeeds(endpoints: marketDataEndpoint.map(LiveEndpoints.all) ?? .public, transport: NetworkTransport(), logger: logger)
+        let fleet = Fleet(store: store, dataDirectory: global.layout.bots.path, logger: logger, feeds: feeds)
         if let specs = read?.specs { await fleet.adopt(specs.bots) }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: FleetService(fleet: fleet, interval: TimeSpan(parsing: interval)!.duration, logger: logger))
@@ -100,6 +110,7 @@ struct UpCommand: ConsoleCommand {
         }))
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+        await feeds.shutdown()
         console.line("flotilla up: stopped; orders cancelled, state persisted.")
     }
 }

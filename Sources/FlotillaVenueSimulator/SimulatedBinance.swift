@@ -66,6 +66,9 @@ public actor SimulatedBinance {
     /// The exchange's clock, Unix ms.
     public private(set) var now: Int64
     private var markets: [String: Market] = [:]
+    /// Markets whose klines and price follow a candle series (`CandleSeries.swift`).
+    var seriesByMarket: [String: CandleSeries] = [:]
+    var klineRequestCount: [String: Int] = [:]
     private var free: [String: Fixed] = [:]
     private var locked: [String: Fixed] = [:]
     private var orders: [Int64] = []
@@ -86,7 +89,13 @@ public actor SimulatedBinance {
         self.free = balances
     }
 
-    public func advance(milliseconds: Int64) { now += milliseconds }
+    public func advance(milliseconds: Int64) {
+        now += milliseconds
+        followSeries()
+    }
+
+    func marketSymbol(_ name: String) -> Symbol? { markets[name]?.symbol }
+    func price(of name: String) -> Fixed? { markets[name]?.price }
 
     public func balance(_ asset: String) -> (free: Fixed, locked: Fixed) { (free[asset] ?? .zero, locked[asset] ?? .zero) }
 
@@ -356,6 +365,7 @@ public actor SimulatedBinance {
 
     private func klinesValue(_ params: [String: String]) throws(Refusal) -> [[Any]] {
         let m = try market(params)
+        if let series = seriesByMarket[m.name] { return try seriesKlines(series, market: m.name, params) }
         // A flat series at the current price: enough for the shape; candle replay comes with the matching engine.
         let start = params["startTime"].flatMap { Int64($0) } ?? now - 60_000
         let end = params["endTime"].flatMap { Int64($0) } ?? now

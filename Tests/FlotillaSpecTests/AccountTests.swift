@@ -33,6 +33,7 @@ struct AccountTests {
         var venue: String
         var accounts: [SpecSource]
         var expected: String
+        var source: String? = nil
         var testDescription: String { expected }
     }
 
@@ -47,6 +48,11 @@ struct AccountTests {
                  expected: "spec.venue.account: bn-test is a binance account (accounts/bn-test.yaml); a paper bot's account names a paper ledger"),
         Mismatch(venue: "{ kind: binance, account: main }", accounts: [],
                  expected: "(accounts: none)"),
+        Mismatch(venue: "{ kind: paper }", accounts: [account()],
+                 expected: "spec.market.source.account: account bn-test is a binance account (accounts/bn-test.yaml); a live: coinbase source reads through a coinbase account",
+                 source: "source: { live: coinbase, account: bn-test }"),
+        Mismatch(venue: "{ kind: paper }", accounts: [],
+                 expected: "spec.market.source.account: unknown account \"nope\"", source: "source: { live: binance, account: nope }"),
         Mismatch(venue: "{ kind: binance }", accounts: [account()],
                  expected: "spec.venue.account: is required for a binance bot: name the kind: Account in accounts/ it trades through (accounts: bn-test)"),
     ]
@@ -106,7 +112,11 @@ struct AccountTests {
     @Test("a bot names an account of its own venue, and a paper bot never names an exchange account", arguments: mismatches)
     func mismatched(_ c: Mismatch) throws {
         do {
-            _ = try Self.load(c.accounts + [Self.bot(venue: c.venue)])
+            var bot = Self.bot(venue: c.venue)
+            if let source = c.source {
+                bot.text = bot.text.replacingOccurrences(of: "source: { replay: ETH_BTC-5m.csv, speed: 600 }", with: source)
+            }
+            _ = try Self.load(c.accounts + [bot])
             Issue.record("loaded")
         } catch let failure as ValidationFailure {
             let lines = failure.diagnostics.map(\.description)

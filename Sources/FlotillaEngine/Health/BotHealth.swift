@@ -64,8 +64,15 @@ public struct BotHealth: Codable, Sendable {
         let unhealthy = failed || !halted.isEmpty || degraded != nil
         let score = unhealthy ? 0 : (parts.reduce(0) { $0 + $1.score * $1.weight } * 10).rounded() / 10
         // Degraded says what every bot view says for such a bot (`get bots`, the dashboard).
-        let status: HealthStatus = degraded != nil ? .degraded : unhealthy ? .unhealthy : heartbeat >= 30 ? .dead : score >= 80 ? .healthy : score >= 50 ? .degraded : .unhealthy
+        var status: HealthStatus = degraded != nil ? .degraded : unhealthy ? .unhealthy : heartbeat >= 30 ? .dead : score >= 80 ? .healthy : score >= 50 ? .degraded : .unhealthy
+        // A stale live feed: the bot trades on, but on old prices — Degraded, saying which feed.
+        let stale = instances.filter { $0.metrics?.marketData != nil }
+        if !stale.isEmpty, status == .healthy { status = .degraded }
         var anomalies: [String] = degradedAnomaly.map { [$0] } ?? []
+        for instance in stale {
+            let what = instance.metrics?.marketData ?? ""
+            anomalies.append(instances.count > 1 ? "\(instance.id): \(what)" : what)
+        }
         for instance in halted {
             let what = "halted: \(instance.metrics?.emergencyStop ?? "")"
             anomalies.append(instances.count > 1 ? "\(instance.id): \(what)" : what)

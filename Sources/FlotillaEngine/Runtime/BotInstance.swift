@@ -1,3 +1,4 @@
+import FlotillaLive
 import FlotillaSpec
 import FlotillaStore
 import FlotillaTrading
@@ -23,11 +24,18 @@ public actor BotInstance {
     /// The start placed protective orders again (a stop had cancelled them): the fleet persists
     /// them right away.
     private(set) var placedOnStart: Bool
-    private let candles: [Candle]
+    private var candles: [Candle]
     /// The candles at the replay's speed on the fleet's clock: the one it resumes from is due when
     /// the instance starts, each after it its gap at the speed later. The fleet polls it (`advance`).
     private var feed: ReplayFeed<FleetClock>
-    var candlesSeen: Int { feed.position }
+    /// A live source's subscription to its (venue, symbol, interval) feed: `candles` starts as its
+    /// history (all seen: the warm-up) and grows by each closed candle the feed delivers; the fleet
+    /// releases it when the instance leaves (`InstanceTable`).
+    nonisolated let liveFeed: FeedSubscription?
+    private var liveSeen = 0
+    /// The live feed's problem as last persisted (a change is persisted even without a candle).
+    private var reportedMarketData: String?
+    var candlesSeen: Int { liveFeed == nil ? feed.position : liveSeen }
     private var persistedFills: Int
     private var heartbeatAt: Int64 = 0
     private var peakEquity: Double = 0
@@ -51,8 +59,9 @@ public actor BotInstance {
     init(id: String, spec: ResolvedBot, revision: Int, symbol: String, mode: InstanceMode, capitalPct: Decimal, candles: [Candle],
          venue: PaperVenue, candlesSeen: Int, nowMs: Int64, fillCounts: (buys: Int, sells: Int) = (0, 0),
          trader traderState: TraderState<AnyStrategy>? = nil, connection: any VenueConnection = PaperConnection(),
-         executor: any SerialExecutor) throws(MoneyConversionError) {
+         liveFeed: FeedSubscription? = nil, executor: any SerialExecutor) throws(MoneyConversionError) {
         self.executor = executor
+        self.liveFeed = liveFeed
         self.connection = connection
         self.buys = fillCounts.buys
         self.sells = fillCounts.sells
@@ -64,7 +73,8 @@ public actor BotInstance {
         self.mode = mode
         self.capitalPct = capitalPct
         self.candles = candles
-        let seen = max(0, min(candlesSeen, candles.count))
+        let seen = liveFeed == nil ? max(0, min(candlesSeen, candles.count)) : candles.count
+        self.liveSeen = seen
         self.feed = ReplayFeed(candles: candles, speed: max(0.000_001, NSDecimalNumber(decimal: spec.market.source.speed).doubleValue),
                                clock: FleetClock(), startAt: seen, anchor: FleetClock.Instant(ms: nowMs))
         self.persistedFills = venue.fills.count
@@ -139,7 +149,8 @@ public actor BotInstance {
         guard phase == .running || phase == .paused else { return nil }
         var processed = 0
         var events: [(kind: String, message: String)] = []
-        while let due = feed.nextDue, due.ms <= nowMs {
+        if let liveFeed { candles.append(contentsOf: liveFeed.drain()) }
+        while candleDue(nowMs: nowMs) {
             let candle = candles[candlesSeen]
             if phase == .running, !venueCall(nowMs: nowMs) { break }  // the candle waits for the venue
             // Returns are judged only while a position is open: a flat account's return is always 0.
@@ -154,7 +165,7 @@ public actor BotInstance {
                 _ = trader.step(candle)
                 probes.venueAnswered(in: (ContinuousClock.now - call).seconds)
             }
-            _ = feed.take()
+            if liveFeed == nil { _ = feed.take() } else { liveSeen += 1 }
             processed += 1
             if !wasHalted, let stop = trader.risk.emergencyStop {
                 phase = .paused
@@ -167,10 +178,28 @@ public actor BotInstance {
             if peakEquity > 0 { maxDrawdownPct = max(maxDrawdownPct, (peakEquity - equity) / peakEquity * 100) }
             countForWindow(since: before.fills, equity: equity)
         }
-        if candlesSeen >= candles.count && reason == nil { reason = "replay finished" }
-        // A failed venue call changes the error count (and may pause the bot) without a candle.
-        guard processed > 0 || probes.venueErroredThisTick else { return nil }
+        if liveFeed == nil, candlesSeen >= candles.count && reason == nil { reason = "replay finished" }
+        // A failed venue call changes the error count (and may pause the bot) without a candle;
+        // a live feed turning stale (or current again) changes the bot's health without one.
+        let marketData = liveFeed == nil ? nil : marketDataProblem
+        let feedChanged = marketData != reportedMarketData
+        reportedMarketData = marketData
+        guard processed > 0 || probes.venueErroredThisTick || feedChanged else { return nil }
         return (capture(), events)
+    }
+
+    /// Whether the next candle is there to process: a replay's when its time at the speed has come,
+    /// a live feed's as soon as the feed delivered it.
+    private func candleDue(nowMs: Int64) -> Bool {
+        if liveFeed != nil { return liveSeen < candles.count }
+        guard let due = feed.nextDue else { return false }
+        return due.ms <= nowMs
+    }
+
+    /// What health shows while the live feed is stale, nil otherwise.
+    private var marketDataProblem: String? {
+        guard let status = liveFeed?.status, status.health.isStale else { return nil }
+        return "live candles \(status.key): \(status.health)" + (status.lastError.map { "; last error: \($0.prefix(200))" } ?? "")
     }
 
     /// Counts one candle's fills and drop for the analysis window.
@@ -263,7 +292,7 @@ public actor BotInstance {
             circuitBreaker: venueGuard.breakerState, buys: buys, sells: sells,
             anomalies: probes.detector.anomalies, cpuPct: (probes.cpuShare * 10000).rounded() / 100,
             memoryBytes: InstanceProbes.memoryEstimate(candles: candles.count, orders: trader.venue.orders.count, fills: trader.venue.fills.count),
-            venueResponseSeconds: probes.venueLatency, emergencyStop: trader.risk.emergencyStop?.description)
+            venueResponseSeconds: probes.venueLatency, emergencyStop: trader.risk.emergencyStop?.description, marketData: marketDataProblem)
     }
 
     var lastClose: Fixed { candlesSeen > 0 ? candles[candlesSeen - 1].close : (candles.first?.open ?? .zero) }
@@ -271,7 +300,7 @@ public actor BotInstance {
     /// The next candle's time and when it is due (wall ms): a new instance on the symbol starts in
     /// step with this one, so both see each candle in the same tick.
     var nextCandle: (time: Int64, dueMs: Int64)? {
-        guard let due = feed.nextDue else { return nil }
+        guard liveFeed == nil, let due = feed.nextDue else { return nil }
         return (candles[candlesSeen].time, due.ms)
     }
 

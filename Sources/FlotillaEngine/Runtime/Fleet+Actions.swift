@@ -127,22 +127,33 @@ extension Fleet {
                 touched.insert(existing.id)
                 continue
             }
-            let candles: [Candle]
-            do { candles = try data.candles(for: spec, symbol: s) } catch {
+            let source: InstanceCandles
+            do { source = try await instanceCandles(for: spec, symbol: s) } catch {
                 throw StartFailure(revision: revision, symbol: s, reason: "\(error)")
             }
-            guard !candles.isEmpty else { throw StartFailure(revision: revision, symbol: s, reason: "no candles for \(s)") }
-            let notional = try Self.notionalCash(spec)
-            let id = BotInstance.id(bot: bot, revision: revision, symbol: s, incarnation: try nextIncarnation(bot: bot, revision: revision, symbol: s))
-            // Shadow instances trade notional capital; live ones start empty and draw on the reserve.
-            let (seen, lead) = await startingCandle(bot: bot, symbol: s)
-            // In step with the instance it starts beside: the same candle in the same tick.
-            var startMs = nowMs
-            if let next = await lead?.nextCandle, seen < candles.count, candles[seen].time == next.time { startMs = next.dueMs }
-            let instance = try BotInstance(
-                id: id, spec: spec, revision: revision, symbol: s, mode: mode, capitalPct: pct, candles: candles,
-                venue: PaperVenue(cash: mode == .shadow ? notional : .zero, rules: Self.paperRules(spec)),
-                candlesSeen: seen, nowMs: startMs, connection: connection, executor: executor)
+            let candles = source.candles
+            guard !candles.isEmpty || source.live != nil else { throw StartFailure(revision: revision, symbol: s, reason: "no candles for \(s)") }
+            let instance: BotInstance
+            do {
+                let notional = try Self.notionalCash(spec)
+                let id = BotInstance.id(bot: bot, revision: revision, symbol: s, incarnation: try nextIncarnation(bot: bot, revision: revision, symbol: s))
+                // Shadow instances trade notional capital; live ones start empty and draw on the reserve.
+                // A live feed's instances all take each candle as it comes: no replay position to share.
+                var seen = candles.count
+                var lead: BotInstance?
+                if source.live == nil { (seen, lead) = await startingCandle(bot: bot, symbol: s) }
+                // In step with the instance it starts beside: the same candle in the same tick.
+                var startMs = nowMs
+                if let next = await lead?.nextCandle, seen < candles.count, candles[seen].time == next.time { startMs = next.dueMs }
+                instance = try BotInstance(
+                    id: id, spec: spec, revision: revision, symbol: s, mode: mode, capitalPct: pct, candles: candles,
+                    venue: PaperVenue(cash: mode == .shadow ? notional : .zero, rules: Self.paperRules(spec)),
+                    candlesSeen: seen, nowMs: startMs, connection: connection, liveFeed: source.live, executor: executor)
+            } catch {
+                source.live?.cancel()
+                throw error
+            }
+            let id = instance.id
             instances[id] = instance
             touched.insert(id)
         }

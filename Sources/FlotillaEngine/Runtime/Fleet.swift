@@ -1,3 +1,4 @@
+import FlotillaLive
 import FlotillaPlan
 import FlotillaSpec
 import FlotillaStore
@@ -49,12 +50,18 @@ public actor Fleet {
     /// Where the instances' venue calls go: the paper venue, which never fails, unless a test
     /// gives a venue that does (FlotillaTesting's `FlakyVenue`).
     let connection: any VenueConnection
+    /// The fleet's live candle feeds, one per (venue, symbol, interval), for bots with a live source.
+    public nonisolated let feeds: MarketFeeds
 
-    public init(store: StateStore, dataDirectory: String?, logger: Logger, venue: any VenueConnection = PaperConnection()) {
+    /// - Parameter feeds: live market data (default: the venues' public endpoints over the network;
+    ///   tests point it at the simulator).
+    public init(store: StateStore, dataDirectory: String?, logger: Logger, venue: any VenueConnection = PaperConnection(),
+                feeds: MarketFeeds? = nil) {
         self.store = store
         self.data = MarketDataCache(baseDirectory: dataDirectory)
         self.logger = logger
         self.connection = venue
+        self.feeds = feeds ?? MarketFeeds(transport: NetworkTransport(), logger: logger)
     }
 
     public var instanceCount: Int { instances.count }
@@ -201,12 +208,19 @@ public actor Fleet {
         guard let capitalPct = Decimal.parseExactPublic(state.capitalPct) else {
             throw RestoreError(instance: state.id, part: "capital share", underlying: EngineError.missingData("\"\(state.capitalPct.prefix(20))\" is not a number"))
         }
-        let instance = try BotInstance(
-            id: state.id, spec: spec, revision: state.revision, symbol: state.symbol, mode: state.mode,
-            capitalPct: capitalPct, candles: try data.candles(for: spec, symbol: state.symbol), venue: venue,
-            candlesSeen: state.candlesSeen, nowMs: nowMs,
-            fillCounts: persisted.fillCounts,
-            trader: trader, connection: connection, executor: executor)
+        let source = try await instanceCandles(for: spec, symbol: state.symbol)
+        let instance: BotInstance
+        do {
+            instance = try BotInstance(
+                id: state.id, spec: spec, revision: state.revision, symbol: state.symbol, mode: state.mode,
+                capitalPct: capitalPct, candles: source.candles, venue: venue,
+                candlesSeen: state.candlesSeen, nowMs: nowMs,
+                fillCounts: persisted.fillCounts,
+                trader: trader, connection: connection, liveFeed: source.live, executor: executor)
+        } catch {
+            source.live?.cancel()
+            throw error
+        }
         if state.phase == .paused { await instance.setPhase(.paused, reason: state.reason) }
         if state.phase == .failed { await instance.setPhase(.failed, reason: state.reason) }
         return instance

@@ -9,6 +9,8 @@ struct InstanceTable: Sequence {
         get { byID[id] }
         set {
             if let old = byID[id] {
+                // An instance leaving the fleet stops reading its live feed (the last reader stops the feed).
+                if old !== newValue { old.liveFeed?.cancel() }
                 byBot[old.bot]?[id] = nil
                 if byBot[old.bot]?.isEmpty == true { byBot[old.bot] = nil }
             }

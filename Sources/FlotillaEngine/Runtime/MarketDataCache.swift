@@ -39,6 +39,9 @@ final class MarketDataCache: Sendable {
                 tick: Fixed(units: 1)).prefix(20_000))
             cache.withLockedValue { $0[key] = candles }
             return candles
+        case .live:
+            // Live candles come from the fleet's feeds (`Fleet.instanceCandles`), never from a file.
+            throw EngineError.missingData("\(bot.name) on \(symbol): a live source has no candle file")
         }
     }
 }

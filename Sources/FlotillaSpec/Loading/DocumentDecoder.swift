@@ -172,6 +172,10 @@ enum DocumentDecoder {
         }
         var source = MarketSource.defaultSynthetic
         if let node = map["source"] { source = decodeSource(node, reader: reader, marks: &marks) }
+        if source.isLive, let interval, !MarketSource.liveIntervalSeconds.contains(interval.milliseconds / 1000) || interval.milliseconds % 1000 != 0, let node = map["interval"] {
+            reader.fail(node.mark, "spec.market.interval",
+                        "live candles come in 1m, 5m, 15m, 30m, 1h, 2h, 6h or 1d; \(interval) is not one the venues serve")
+        }
         guard let interval, !symbols.isEmpty else { return nil }
         return Market(symbols: symbols, interval: interval, source: source)
     }
@@ -189,9 +193,38 @@ enum DocumentDecoder {
 
     private static func decodeSource(_ node: YAMLNode, reader: NodeReader, marks: inout [String: SourceMark]) -> MarketSource {
         var source = MarketSource.defaultSynthetic
-        guard let map = reader.mapping(node, "spec.market.source", allowed: ["replay", "synthetic", "speed"]) else { return source }
+        guard let map = reader.mapping(node, "spec.market.source", allowed: ["replay", "synthetic", "live", "account", "speed"]) else { return source }
         if let speedNode = map["speed"], let speed = reader.decimal(speedNode, "spec.market.source.speed", min: 0, max: 1_000_000, exclusiveMin: true) {
             source.speed = speed
+        }
+        let given = [map["replay"], map["synthetic"], map["live"]].compactMap { $0 }
+        if given.count > 1 {
+            reader.fail(given[1].mark, "spec.market.source", "set one of replay, synthetic or live, not several")
+            return source
+        }
+        if let accountNode = map["account"], map["live"] == nil {
+            reader.fail(accountNode.mark, "spec.market.source.account", "names the venue account of a live source; add live: binance or live: coinbase, or remove it")
+        }
+        if let live = map["live"] {
+            marks["spec.market.source.live"] = live.mark
+            if let speedNode = map["speed"] {
+                reader.fail(speedNode.mark, "spec.market.source.speed", "live candles come as the market makes them; remove speed (it paces replay and synthetic sources)")
+            }
+            var account: String?
+            if let accountNode = map["account"], let name = reader.string(accountNode, "spec.market.source.account") {
+                marks["spec.market.source.account"] = accountNode.mark
+                if let problem = Name.problem(with: name) { reader.fail(accountNode.mark, "spec.market.source.account", problem) }
+                account = name
+            }
+            guard let text = reader.string(live, "spec.market.source.live") else { return source }
+            guard let venue = MarketSource.LiveVenue(rawValue: text) else {
+                let names = MarketSource.LiveVenue.allCases.map(\.rawValue)
+                reader.fail(live.mark, "spec.market.source.live",
+                            "unknown venue \"\(text.prefix(40))\"\(Suggestion.hint(for: text, among: names)); live candles come from \(names.joined(separator: " or "))")
+                return source
+            }
+            source.feed = .live(venue: venue, account: account)
+            return source
         }
         switch (map["replay"], map["synthetic"]) {
         case (let replay?, nil):
@@ -214,7 +247,7 @@ enum DocumentDecoder {
         case (.some, .some(let second)):
             reader.fail(second.mark, "spec.market.source", "set either replay or synthetic, not both")
         case (nil, nil):
-            reader.fail(map.node.mark, "spec.market.source", "needs replay: FILE or synthetic: { seed: N }")
+            reader.fail(map.node.mark, "spec.market.source", "needs replay: FILE, synthetic: { seed: N } or live: binance | coinbase")
         }
         return source
     }

@@ -108,7 +108,19 @@ public struct MarketSource: Sendable, Hashable, Codable {
         case replay(file: String)
         /// Seeded geometric Brownian motion, reproducible.
         case synthetic(seed: Int64, startPrice: Decimal, volatilityPct: Decimal, driftPct: Decimal)
+        /// Candles from a real exchange as they close (history backfilled for the warm-up), one
+        /// feed per (venue, symbol, interval) shared by the fleet. `account` names the venue
+        /// account whose endpoint is used (nil: the venue's public endpoint).
+        case live(venue: LiveVenue, account: String?)
     }
+    /// The exchanges a live source reads candles from.
+    public enum LiveVenue: String, Sendable, Hashable, Codable, CaseIterable {
+        case binance
+        case coinbase
+    }
+    /// Candle lengths both live venues serve, in seconds (1m 5m 15m 30m 1h 2h 6h 1d).
+    public static let liveIntervalSeconds: [Int64] = [60, 300, 900, 1800, 3600, 7200, 21600, 86400]
+
     public var feed: Feed
     /// Replay speed factor: 600 plays a 5-minute candle every half second.
     public var speed: Decimal
@@ -118,11 +130,17 @@ public struct MarketSource: Sendable, Hashable, Codable {
         self.speed = speed
     }
 
+    /// True for candles from a real venue (paced by the market, not by `speed`).
+    public var isLive: Bool {
+        if case .live = feed { return true }
+        return false
+    }
+
     public static let defaultSynthetic = MarketSource(
         feed: .synthetic(seed: 1, startPrice: 100, volatilityPct: 1, driftPct: 0), speed: 1)
 
     /// The candle file an instance on `symbol` replays (`{symbol}`, `{base}`, `{quote}` filled in),
-    /// or nil for a synthetic feed.
+    /// or nil for a synthetic or live feed.
     public func replayFile(for symbol: String) -> String? {
         guard case .replay(let pattern) = feed else { return nil }
         let parts = symbol.split(separator: "-").map(String.init)

@@ -5,6 +5,21 @@ enum AccountCheck {
         var out: [Diagnostic] = []
         let names = accounts.keys.sorted()
         for bot in bots {
+            // A live source may read candles through an account's endpoint: one of its own venue.
+            if case .live(let venue, let name?) = bot.market.source.feed {
+                let mark = bot.marks["spec.market.source.account"] ?? bot.mark
+                if let account = accounts[name] {
+                    if account.venue.rawValue != venue.rawValue {
+                        out.append(Diagnostic(
+                            file: bot.file, mark: mark, path: "spec.market.source.account",
+                            message: "account \(name) is a \(account.venue.rawValue) account (\(account.file)); a live: \(venue.rawValue) source reads through a \(venue.rawValue) account"))
+                    }
+                } else {
+                    out.append(Diagnostic(
+                        file: bot.file, mark: mark, path: "spec.market.source.account",
+                        message: "unknown account \"\(name.prefix(40))\"\(Suggestion.hint(for: name, among: names)); accounts: \(names.isEmpty ? "none (add a kind: Account to accounts/, or remove account: to read the venue's public endpoint)" : names.joined(separator: ", "))"))
+                }
+            }
             let mark = bot.marks["spec.venue.account"] ?? bot.marks["spec.venue"] ?? bot.mark
             let account = accounts[bot.venue.account]
             switch bot.venue.kind {

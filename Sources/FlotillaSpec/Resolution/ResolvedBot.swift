@@ -153,6 +153,9 @@ public struct ResolvedBot: Sendable, Hashable, Codable {
             add("spec.market.source.synthetic.startPrice", start.canonicalText)
             add("spec.market.source.synthetic.volatilityPct", vol.canonicalText)
             add("spec.market.source.synthetic.driftPct", drift.canonicalText)
+        case .live(let venue, let account):
+            add("spec.market.source.live", venue.rawValue)
+            if let account { add("spec.market.source.account", account) }
         }
         add("spec.market.source.speed", market.source.speed.canonicalText, .inPlace)
         add("spec.strategy.kind", strategy.kind.rawValue)

@@ -199,9 +199,12 @@ public enum JSONSchemas {
             [
                 "replay": ["type": "string", "minLength": 1, "description": "CSV candles: a bundled data set or a path; {symbol}, {base}, {quote} are replaced per instance"],
                 "synthetic": synthetic,
+                "live": ["enum": MarketSource.LiveVenue.allCases.map(\.rawValue),
+                         "description": "closed candles from a real venue as they complete, history backfilled for the warm-up; one feed per (venue, symbol, interval) for the fleet"],
+                "account": ["type": "string", "description": "the venue account whose endpoint a live source reads (default: the venue's public endpoint)"],
                 "speed": ["type": "number", "exclusiveMinimum": 0, "maximum": 1_000_000],
             ],
-            extra: ["oneOf": [["required": ["replay"]], ["required": ["synthetic"]]]])
+            extra: ["oneOf": [["required": ["replay"]], ["required": ["synthetic"]], ["required": ["live"]]]])
         return object(
             [
                 "symbol": symbol,
