@@ -72,13 +72,13 @@ struct OrdersStoreTests {
                                kind: .market(.base(Fixed(exact: "0.01"))), createdAt: 1)
         var row = StoredOrderIntent(
             account: "binance-sim", clientOrderId: good.clientOrderId.rawValue, bot: "test-bot", instance: "test-bot-1", sequence: 0,
-            symbol: "BTC-USDT", side: "buy", kind: "market", quantity: "1e-2", price: nil, stop: nil, state: "filled", reason: nil,
+            symbol: "BTC-USDT", side: "buy", kind: "market", quantity: "0.000000001", price: nil, stop: nil, state: "filled", reason: nil,
             venueOrderId: "1", filledQuantity: "0", unknownSince: nil, createdAt: 1, updatedAt: 1)
         try store.saveOrderIntent(row)
         let h = OrdersHarness(ledger: StoreOrderLedger(store: store))
         let outcome = await h.router.reconcile()
         let reason = try #require(outcome.reason)
-        #expect(reason.contains(good.clientOrderId.rawValue) && reason.contains("quantity") && reason.contains("1e-2"))
+        #expect(reason.contains(good.clientOrderId.rawValue) && reason.contains("quantity") && reason.contains("0.000000001"))
         await #expect(throws: OrderRouterError.notReconciled(reason: reason)) {
             try await h.router.place(btc, .buy, .market(.base(Fixed(exact: "0.01"))))
         }
