@@ -13,11 +13,13 @@ enum OrdersFaultSuite {
         var faults: [OrderFault: Int] = [:]
         var states: [OrderState: Int] = [:]
         var fills = 0
+        var requests = 0
 
         mutating func add(_ other: Tally) {
             for (k, v) in other.faults { faults[k, default: 0] += v }
             for (k, v) in other.states { states[k, default: 0] += v }
             fills += other.fills
+            requests += other.requests
         }
     }
 
@@ -61,7 +63,8 @@ enum OrdersFaultSuite {
     /// passing) with faults on a quarter of the requests, then the venue goes quiet, the grace
     /// period runs out, and a reconciliation must bring our books and the venue's into agreement.
     static func schedule(seed: UInt64, ledger: any OrderLedger, verbose: Bool) async -> ([String], Tally) {
-        let h = OrdersHarness(seed: seed, probability: 0.25, ledger: ledger, bot: bot)
+        // Signatures are checked in the directed tests; thousands of schedules skip re-computing them.
+        let h = OrdersHarness(seed: seed, probability: 0.25, ledger: ledger, bot: bot, checksSignatures: false)
         let btc = OrdersHarness.btc
         var rng = SplitMix64(seed: seed &* 0x2545_F491_4F6C_DD1D &+ 1)
         var problems: [String] = []
@@ -162,6 +165,7 @@ enum OrdersFaultSuite {
             if ours != theirs { problems.append("\(asset): our ledger says \(ours), the venue's balances moved \(theirs)") }
         }
         tally.fills = (try? ledger.fills(bot: bot).count) ?? 0
+        tally.requests = h.faults.sent.count
         if verbose || !problems.isEmpty {
             let text = "seed \(seed):\n  steps:\n    " + log.joined(separator: "\n    ") + "\n  faults:\n    "
                 + h.faults.trace.joined(separator: "\n    ") + "\n  intents:\n    "
@@ -190,7 +194,7 @@ struct OrdersFaultSuiteTests {
         let faults = OrderFault.allCases.map { "\($0.rawValue) \(tally.faults[$0] ?? 0)" }.joined(separator: ", ")
         let states = OrderState.allCases.map { "\($0.rawValue) \(tally.states[$0] ?? 0)" }.joined(separator: ", ")
         print("fault suite: \(count) schedules in \(String(format: "%.1f", Date().timeIntervalSince(started))) s, \(failures.count) failed; "
-              + "faults: \(faults); final states: \(states); fills: \(tally.fills)")
+              + "faults: \(faults); final states: \(states); fills: \(tally.fills); requests: \(tally.requests)")
         #expect(failures.isEmpty, "\(failures.count) schedules failed; first: \(failures.prefix(5).joined(separator: "\n"))")
         if count >= 1_000 {
             for fault in OrderFault.allCases { #expect((tally.faults[fault] ?? 0) > 0, "\(fault) was never injected") }

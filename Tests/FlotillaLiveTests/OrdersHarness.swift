@@ -18,14 +18,14 @@ struct OrdersHarness {
     let router: OrderRouter
 
     init(seed: UInt64 = 1, probability: Double = 0, ledger: any OrderLedger = MemoryOrderLedger(), bot: String = "test-bot",
-         instance: String = "test-bot-1", policy: OrderRouterPolicy = OrderRouterPolicy()) {
+         instance: String = "test-bot-1", policy: OrderRouterPolicy = OrderRouterPolicy(), checksSignatures: Bool = true) {
         let clock = VirtualClock(Self.start)
         let rules = VenueRules(lotSize: Fixed(units: 100_000), tickSize: Fixed(units: 1_000_000), minNotional: Fixed(1))
         exchange = SimulatedBinance(
             apiKey: "sim-key", secretKey: "sim-secret", now: Self.start,
             markets: [.init(symbol: Self.btc, rules: rules, minQuantity: Fixed(units: 100_000), price: Fixed(100))],
             balances: Self.startingBalances)
-        faults = FaultSchedule(SimulatorTransport(exchange, clock: { clock.now() }), seed: seed, symbol: Self.btc, probability: probability)
+        faults = FaultSchedule(SimulatorTransport(exchange, clock: { clock.now() }, checksSignatures: checksSignatures), seed: seed, symbol: Self.btc, probability: probability)
         venue = BinanceSpot(
             account: BinanceAccount(environment: .testnet, apiKey: Secret("sim-key"), secretKey: Secret("sim-secret"), baseURL: "http://simulator"),
             transport: faults, clock: VenueClock { clock.now() })
