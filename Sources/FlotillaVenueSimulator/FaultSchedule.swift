@@ -14,7 +14,8 @@ public enum OrderFault: String, Sendable, CaseIterable {
     case serverErrorBeforeAcceptance
     /// 429 with Retry-After (1–3 s); nothing reaches the exchange.
     case rateLimited
-    /// After a lost answer, queries of that order say "does not exist" for a while (the exchange's read lags).
+    /// After a lost answer, queries of that order say "does not exist" for a while (the exchange's
+    /// read lags, up to `FaultSchedule.maxReadLag`).
     case orderNotFoundForAWhile
     /// A place reaches the exchange and is acted on, and the answer is "Duplicate order sent."
     case duplicateRefusal
@@ -40,6 +41,7 @@ public final class FaultSchedule: HTTPTransport, @unchecked Sendable {
     private var probability: Double
     private var enabled = true
     private var hidden: [String: Int] = [:]
+    private var hiddenUntil: [String: Int64] = [:]
     private var log: [String] = []
     private var counts: [OrderFault: Int] = [:]
     private var placeObserver: (@Sendable (String) -> Void)?
@@ -51,8 +53,12 @@ public final class FaultSchedule: HTTPTransport, @unchecked Sendable {
         case place, cancel, query, any
     }
 
-    public init(_ inner: SimulatorTransport, seed: UInt64, symbol: Symbol, probability: Double = 0.25) {
+    /// The longest a drawn `orderNotFoundForAWhile` lasts, ms (of the inner transport's clock).
+    public let maxReadLag: Int64
+
+    public init(_ inner: SimulatorTransport, seed: UInt64, symbol: Symbol, probability: Double = 0.25, maxReadLag: Int64 = 5_000) {
         self.inner = inner
+        self.maxReadLag = maxReadLag
         self.seed = seed
         self.symbol = symbol
         self.rng = SplitMix64(seed: seed)
@@ -66,7 +72,10 @@ public final class FaultSchedule: HTTPTransport, @unchecked Sendable {
     public func setEnabled(_ on: Bool) {
         lock.withLock {
             enabled = on
-            if !on { hidden = [:] }
+            if !on {
+                hidden = [:]
+                hiddenUntil = [:]
+            }
         }
     }
 
@@ -112,6 +121,10 @@ public final class FaultSchedule: HTTPTransport, @unchecked Sendable {
                 note(.orderNotFoundForAWhile, request)
                 return (nil, true, placeObserver, roll, false)
             }
+            if query, let until = hiddenUntil[clientId], let now = inner.clock?(), now < until {
+                note(.orderNotFoundForAWhile, request)
+                return (nil, true, placeObserver, roll, false)
+            }
             guard enabled, Double(rng.next() % 10_000) < probability * 10_000 else { return (nil, false, placeObserver, roll, false) }
             var fits: [OrderFault] = [.timeoutBeforeSend, .rateLimited, .partialFill]
             if signed { fits.append(.clockSkew) }
@@ -145,8 +158,11 @@ public final class FaultSchedule: HTTPTransport, @unchecked Sendable {
         let response = try await inner.send(request)
         switch fault {
         case .timeoutAfterAcceptance, .serverErrorAfterAcceptance, .duplicateRefusal:
-            // A drawn fault may leave the exchange's reads lagging behind the order it took.
-            if chance, place, response.status == 200 { lock.withLock { if hidden[clientId] == nil { hidden[clientId] = Int(roll % 4) } } }
+            // A drawn fault may leave the exchange's reads lagging behind the order it took, for up
+            // to `maxReadLag` (a venue's lag is seconds; the router's grace period must outlast it).
+            if chance, place, response.status == 200, let now = inner.clock?() {
+                lock.withLock { hiddenUntil[clientId] = now + Int64(roll % UInt64(maxReadLag + 1)) }
+            }
             if fault == .timeoutAfterAcceptance { throw .timedOut(sent: true) }
             if fault == .serverErrorAfterAcceptance { return VenueResponse(status: 503, text: "Service Unavailable") }
             return place ? Self.refusal(400, -2010, "Duplicate order sent.") : response

@@ -14,6 +14,8 @@ enum OrdersFaultSuite {
         var states: [OrderState: Int] = [:]
         var fills = 0
         var requests = 0
+        /// One schedule's steps and faults (not summed across schedules).
+        var trace: [String] = []
 
         mutating func add(_ other: Tally) {
             for (k, v) in other.faults { faults[k, default: 0] += v }
@@ -166,6 +168,7 @@ enum OrdersFaultSuite {
         }
         tally.fills = (try? ledger.fills(bot: bot).count) ?? 0
         tally.requests = h.faults.sent.count
+        tally.trace = log + h.faults.trace
         if verbose || !problems.isEmpty {
             let text = "seed \(seed):\n  steps:\n    " + log.joined(separator: "\n    ") + "\n  faults:\n    "
                 + h.faults.trace.joined(separator: "\n    ") + "\n  intents:\n    "
@@ -180,6 +183,19 @@ enum OrdersFaultSuite {
 
 @Suite("Order fault suite")
 struct OrdersFaultSuiteTests {
+    @Test("a seed replays exactly: the same steps, the same faults at the same requests")
+    func replay() async throws {
+        for seed: UInt64 in [7, 4711] {
+            let first = await OrdersFaultSuite.schedule(seed: seed, ledger: MemoryOrderLedger(), verbose: false)
+            let again = await OrdersFaultSuite.schedule(seed: seed, ledger: MemoryOrderLedger(), verbose: false)
+            #expect(first.0.isEmpty && again.0.isEmpty)
+            #expect(!first.1.trace.isEmpty)
+            #expect(first.1.trace == again.1.trace)
+        }
+        let other = await OrdersFaultSuite.schedule(seed: 8, ledger: MemoryOrderLedger(), verbose: false)
+        #expect(other.1.trace != (await OrdersFaultSuite.schedule(seed: 7, ledger: MemoryOrderLedger(), verbose: false)).1.trace)
+    }
+
     @Test("seeded schedules of orders and cancels under order-side faults: nothing doubled, nothing placed while UNKNOWN, position = Σ fills, cash conserved")
     func seededSchedules() async throws {
         let env = ProcessInfo.processInfo.environment
