@@ -174,6 +174,9 @@ enum Migrations {
         migrator.registerMigration("v7-constraints") { db in
             try Constraints.add(db)
         }
+        migrator.registerMigration("v8-order-intents") { db in
+            try OrderIntentsMigration.add(db)
+        }
         return migrator
     }
 }

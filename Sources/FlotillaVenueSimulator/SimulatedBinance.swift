@@ -64,18 +64,18 @@ public actor SimulatedBinance {
     public let apiKey: String
     let secretKey: Secret
     /// The exchange's clock, Unix ms.
-    public private(set) var now: Int64
-    private var markets: [String: Market] = [:]
+    public internal(set) var now: Int64
+    var markets: [String: Market] = [:]
     /// Markets whose klines and price follow a candle series (`CandleSeries.swift`).
     var seriesByMarket: [String: CandleSeries] = [:]
     var klineRequestCount: [String: Int] = [:]
-    private var free: [String: Fixed] = [:]
-    private var locked: [String: Fixed] = [:]
-    private var orders: [Int64] = []
-    private var byId: [Int64: Order] = [:]
-    private var trades: [Trade] = []
-    private var nextOrderId: Int64 = 1
-    private var nextTradeId: Int64 = 1
+    var free: [String: Fixed] = [:]
+    var locked: [String: Fixed] = [:]
+    var orders: [Int64] = []
+    var byId: [Int64: Order] = [:]
+    var trades: [Trade] = []
+    var nextOrderId: Int64 = 1
+    var nextTradeId: Int64 = 1
     /// Taker fee charged on every fill, in the asset received.
     public var fee: Fixed
 
@@ -269,7 +269,7 @@ public actor SimulatedBinance {
     }
 
     /// Moves what the order could spend from free to locked, or refuses for insufficient balance.
-    private func reserve(_ o: Order, _ m: Market, at price: Fixed) throws(Refusal) {
+    func reserve(_ o: Order, _ m: Market, at price: Fixed) throws(Refusal) {
         let asset = o.side == .buy ? m.symbol.quote : m.symbol.base
         let amount = o.side == .buy ? o.quantity.multiplied(by: price, rounding: .up) : o.quantity
         guard (free[asset] ?? .zero) >= amount else {
@@ -279,7 +279,7 @@ public actor SimulatedBinance {
         locked[asset, default: .zero] += amount
     }
 
-    private func fill(_ o: inout Order, at price: Fixed, maker: Bool, lockedHeld: Bool) {
+    func fill(_ o: inout Order, at price: Fixed, maker: Bool, lockedHeld: Bool) {
         guard let m = markets[o.market] else { return }
         let q = o.quantity - o.executed
         guard q > .zero else { return }
@@ -304,7 +304,7 @@ public actor SimulatedBinance {
         o.status = "FILLED"
     }
 
-    private func record(_ o: inout Order, price: Fixed, quantity: Fixed, commission: Fixed, asset: String, maker: Bool) {
+    func record(_ o: inout Order, price: Fixed, quantity: Fixed, commission: Fixed, asset: String, maker: Bool) {
         let t = Trade(id: nextTradeId, orderId: o.id, market: o.market, side: o.side, price: price, quantity: quantity,
                       commission: commission, commissionAsset: asset, time: now, maker: maker)
         nextTradeId += 1

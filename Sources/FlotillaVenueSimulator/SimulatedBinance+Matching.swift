@@ -1,0 +1,100 @@
+import FlotillaTrading
+import FlotillaVenues
+
+/// Order-side matching beyond `setPrice`: resting orders filled in part (another trader took
+/// some of the book), an order filled just before our cancel arrives, and what a test reads back
+/// to check it never held two orders for one intent and that balances follow the trades.
+extension SimulatedBinance {
+    /// One trade of one of the account's orders, as the exchange recorded it.
+    public struct ExecutedTrade: Sendable, Equatable {
+        public var clientOrderId: String
+        public var side: Side
+        public var price: Fixed
+        public var quantity: Fixed
+        public var commission: Fixed
+        public var commissionAsset: String
+    }
+
+    /// Sets the exchange's clock (a virtual clock's time, before each request).
+    public func setTime(_ milliseconds: Int64) { now = milliseconds }
+
+    /// Fills part of the oldest resting limit order in `symbol` at its limit (a maker fill):
+    /// `numerator/denominator` of what is left, down to the lot size; all of it when that rounds
+    /// to nothing or to everything. Returns the client order id filled, or nil when nothing rests.
+    @discardableResult
+    public func fillPart(_ symbol: Symbol, numerator: Int64, denominator: Int64) -> String? {
+        let name = BinanceRequests.venueSymbol(symbol)
+        guard let m = markets[name],
+            let id = orders.first(where: { byId[$0].map { $0.market == name && $0.type == "LIMIT" && Self.resting($0) } ?? false }),
+            var o = byId[id], let limit = o.price
+        else { return nil }
+        let left = o.quantity - o.executed
+        var q = left.scaled(by: numerator, over: denominator, rounding: .down).rounded(toMultipleOf: m.rules.lotSize, .down)
+        if q <= .zero || q > left { q = left }
+        execute(&o, quantity: q, at: limit, market: m)
+        byId[id] = o
+        return o.clientOrderId
+    }
+
+    /// Fills what is left of the resting order with this client id at its limit (the fill that
+    /// lands before a cancel). Returns whether anything filled.
+    @discardableResult
+    public func fillResting(clientOrderId: String) -> Bool {
+        guard let id = orders.last(where: { byId[$0]?.clientOrderId == clientOrderId }), var o = byId[id], Self.resting(o),
+            let m = markets[o.market], let limit = o.price, o.type == "LIMIT"
+        else { return false }
+        execute(&o, quantity: o.quantity - o.executed, at: limit, market: m)
+        byId[id] = o
+        return true
+    }
+
+    /// How many orders the exchange holds (in any status) with this client id.
+    public func orderCount(clientOrderId: String) -> Int { orders.filter { byId[$0]?.clientOrderId == clientOrderId }.count }
+
+    /// Every client order id the exchange has an order for, once per order (a doubled intent shows twice).
+    public func clientOrderIds() -> [String] { orders.compactMap { byId[$0]?.clientOrderId } }
+
+    /// The status Binance would report for the order with this client id (`NEW`, `FILLED`, …).
+    public func status(clientOrderId: String) -> String? { orders.last(where: { byId[$0]?.clientOrderId == clientOrderId }).flatMap { byId[$0]?.status } }
+
+    /// Every trade, oldest first, with the client id of its order.
+    public func executedTrades() -> [ExecutedTrade] {
+        trades.map { t in
+            ExecutedTrade(clientOrderId: byId[t.orderId]?.clientOrderId ?? "", side: t.side, price: t.price, quantity: t.quantity,
+                          commission: t.commission, commissionAsset: t.commissionAsset)
+        }
+    }
+
+    /// Free plus locked, per asset.
+    public func totals() -> [String: Fixed] {
+        var out = free
+        for (a, l) in locked { out[a, default: .zero] += l }
+        return out
+    }
+
+    static func resting(_ o: Order) -> Bool { o.status == "NEW" || o.status == "PARTIALLY_FILLED" }
+
+    /// Fills `q` of a resting limit order at `price` (its limit), releasing what was reserved for
+    /// that part at the reserving price: partial when some is left.
+    private func execute(_ o: inout Order, quantity q: Fixed, at price: Fixed, market m: Market) {
+        guard q > .zero else { return }
+        let notional = q.multiplied(by: price)
+        let reservedPrice = o.price ?? price
+        if o.side == .buy {
+            let reserved = q.multiplied(by: reservedPrice, rounding: .up)
+            locked[m.symbol.quote, default: .zero] -= reserved
+            free[m.symbol.quote, default: .zero] += reserved - notional
+            let commission = q.multiplied(by: fee, rounding: .up)
+            free[m.symbol.base, default: .zero] += q - commission
+            record(&o, price: price, quantity: q, commission: commission, asset: m.symbol.base, maker: true)
+        } else {
+            locked[m.symbol.base, default: .zero] -= q
+            let commission = notional.multiplied(by: fee, rounding: .up)
+            free[m.symbol.quote, default: .zero] += notional - commission
+            record(&o, price: price, quantity: q, commission: commission, asset: m.symbol.quote, maker: true)
+        }
+        o.executed += q
+        o.cumulativeQuote += notional
+        o.status = o.executed >= o.quantity ? "FILLED" : "PARTIALLY_FILLED"
+    }
+}
