@@ -153,6 +153,8 @@ let package = Package(
                 "FlotillaServer", "FlotillaEngine", "FlotillaStore", "FlotillaSpec", "FlotillaTesting", "FlotillaCLI",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]),
         .testTarget(name: "FlotillaStoreTests", dependencies: ["FlotillaStore", "FlotillaSpec", "FlotillaTesting"]),
         .testTarget(

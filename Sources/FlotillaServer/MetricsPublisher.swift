@@ -4,9 +4,10 @@ import ServiceLifecycle
 /// Keeps the server's metric series up to date, as a `Service` of the application's
 /// `ServiceGroup`: each time the fleet publishes its instances (looked for every `interval`, the
 /// reconciler's default period), their series are updated on a Dispatch thread — so a scrape of
-/// `/metrics` renders them and never rebuilds them. The first update creates every series (~0.5 s
-/// for 1,000 bots) before the first scrape asks. Without a fleet in this process there is nothing
-/// to follow: it waits for the shutdown (a service that returned would end the group).
+/// `/metrics` renders them and never rebuilds them. The first update creates every series before
+/// the first scrape asks. A graceful stop ends the wait between publications at once (the stop
+/// never waits out an interval). Without a fleet in this process there is nothing to follow: it
+/// waits for the shutdown (a service that returned would end the group).
 struct MetricsPublisher: Service {
     let server: ServerContext
     var interval: Duration = .milliseconds(250)
@@ -19,7 +20,7 @@ struct MetricsPublisher: Service {
         let server = self.server
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             _ = try? await offPool { try server.metrics.publish(server) }
-            try? await Task.sleep(for: interval)
+            try? await cancelWhenGracefulShutdown { [interval] in try await Task.sleep(for: interval) }
         }
     }
 }

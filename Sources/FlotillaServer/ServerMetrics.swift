@@ -18,6 +18,8 @@ import Prometheus
 /// be bootstrapped once) gets its own registry and factory.
 public final class ServerMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
+    /// Flotilla's own series (every one this type makes), rendered before the registry's.
+    let series: SeriesRegistry
     private let factory: any MetricsFactory
     private let started = Date()
     private let state = NIOLockedValueBox(State())
@@ -39,21 +41,22 @@ public final class ServerMetrics: Sendable {
 
     /// A server's own registry, with a factory of its own.
     public convenience init() {
-        let registry = PrometheusCollectorRegistry()
-        self.init(registry: registry, factory: DescribedMetricsFactory(registry: registry))
+        let registry = PrometheusCollectorRegistry(), series = SeriesRegistry()
+        self.init(registry: registry, series: series, factory: DescribedMetricsFactory(registry: registry, series: series))
     }
 
-    init(registry: PrometheusCollectorRegistry, factory: any MetricsFactory) {
+    init(registry: PrometheusCollectorRegistry, series: SeriesRegistry, factory: any MetricsFactory) {
         self.registry = registry
+        self.series = series
         self.factory = factory
     }
 
     /// The process's metrics, for `flotilla up`: swift-metrics is bootstrapped (once per process)
     /// with a factory on this registry, and the series are made through `MetricsSystem.factory`.
     public static let process: ServerMetrics = {
-        let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(DescribedMetricsFactory(registry: registry))
-        return ServerMetrics(registry: registry, factory: MetricsSystem.factory)
+        let registry = PrometheusCollectorRegistry(), series = SeriesRegistry()
+        MetricsSystem.bootstrap(DescribedMetricsFactory(registry: registry, series: series))
+        return ServerMetrics(registry: registry, series: series, factory: MetricsSystem.factory)
     }()
 
     // MARK: Updating
@@ -92,36 +95,21 @@ public final class ServerMetrics: Sendable {
         s.instancesAt = Date()
     }
 
-    /// New rollout series made per publication at most. swift-prometheus copies a family's
-    /// series on every one it adds, so making ten thousand bots' series at once held the lock (and
-    /// a graceful stop, which waits for the publication) for minutes; spread over passes, each
-    /// publication stays short and the rest follow within seconds.
-    static let newRolloutSeriesPerPass = 200
-
     private func updateRollouts(_ store: StateStore) throws {
         let current = try store.rollouts()
         state.withLockedValue { s in
             var seen = Set<String>(minimumCapacity: current.count)
-            var made = 0
             for rollout in current {
                 seen.insert(rollout.bot)
-                let series: RolloutSeries
-                if let known = s.rollouts[rollout.bot] {
-                    series = known
-                } else {
-                    guard made < Self.newRolloutSeriesPerPass else { continue }
-                    made += 1
-                    series = RolloutSeries(factory, bot: rollout.bot)
-                    s.rollouts[rollout.bot] = series
-                }
+                let series = s.rollouts[rollout.bot] ?? RolloutSeries(factory, bot: rollout.bot)
+                s.rollouts[rollout.bot] = series
                 series.record(rollout)
             }
             for (bot, series) in s.rollouts where !seen.contains(bot) {
                 series.destroy()
                 s.rollouts[bot] = nil
             }
-            // Series still to make: the next publication goes on with them.
-            s.rolloutsAt = made < Self.newRolloutSeriesPerPass ? Date() : .distantPast
+            s.rolloutsAt = Date()
         }
     }
 
@@ -162,6 +150,7 @@ public final class ServerMetrics: Sendable {
         }
         var text: [UInt8] = []
         text.reserveCapacity(1 << 20)
+        series.emit(into: &text)
         registry.emit(into: &text)
         return text
     }

@@ -49,7 +49,7 @@ public enum TradingBridge {
         withStrategy(bot) { s in bot.strategy.longOnly ? AnyStrategy(LongOnly(AnyStrategy(s))) : AnyStrategy(s) }
     }
 
-    /// Runs `body` with the bot's strategy as a concrete type (so the backtest loop specializes).
+    /// Runs `body` with the bot's strategy (`Backtest.run(anyStrategy:)` opens it to its concrete type).
     public static func withStrategy<R>(_ bot: ResolvedBot, _ body: (any Strategy) -> R) -> R {
         let p = bot.strategy.params
         func int(_ name: String) -> Int { NSDecimalNumber(decimal: p[name] ?? 0).intValue }
@@ -73,22 +73,9 @@ public enum TradingBridge {
         let risk = try riskLimits(bot)
         let interval = decisionInterval(bot)
         let candleInterval = Int64(bot.market.interval.seconds)
-        func run<S: Strategy>(_ s: S) -> BacktestReport {
-            bot.strategy.longOnly
-                ? Backtest.run(strategy: LongOnly(s), candles: candles, risk: risk, venue: venue, periodsPerYear: periodsPerYear,
-                               decisionIntervalSeconds: interval, intervalSeconds: candleInterval, curve: curve)
-                : Backtest.run(strategy: s, candles: candles, risk: risk, venue: venue, periodsPerYear: periodsPerYear,
-                               decisionIntervalSeconds: interval, intervalSeconds: candleInterval, curve: curve)
-        }
         return withStrategy(bot) { strategy in
-            switch strategy {
-            case let s as MACrossover: return run(s)
-            case let s as RSIReversion: return run(s)
-            case let s as Grid: return run(s)
-            case let s as Momentum: return run(s)
-            case let s as MACDBollinger: return run(s)
-            default: return run(AnyStrategy(strategy))
-            }
+            Backtest.run(anyStrategy: strategy, longOnly: bot.strategy.longOnly, candles: candles, risk: risk, venue: venue,
+                         periodsPerYear: periodsPerYear, decisionIntervalSeconds: interval, intervalSeconds: candleInterval, curve: curve)
         }
     }
 }

@@ -58,6 +58,11 @@ public struct Fixed: Sendable, Hashable, Comparable, Codable, CustomStringConver
 
     @usableFromInline static func divide(_ n: Int128, _ d: Int128, _ rounding: Rounding) -> Int64 {
         precondition(d != 0, "Fixed division by zero")
+        // Most products fit in 64 bits (a flat position's mark, prices times small quantities):
+        // the same quotient and rounding without a 128-bit division, which is a library call.
+        if let n64 = Int64(exactly: n), let d64 = Int64(exactly: d), n64 != .min, d64 != .min {
+            return divide64(n64, d64, rounding)
+        }
         var q = n / d
         let r = n % d
         if r != 0 {
@@ -73,6 +78,23 @@ public struct Fixed: Sendable, Hashable, Comparable, Codable, CustomStringConver
             }
         }
         return Int64(q)
+    }
+
+    /// `divide` for operands that fit in 64 bits (neither `Int64.min`): the quotient, |n / d| ≤ |n|,
+    /// fits too, and twice the remainder is compared as a `UInt64`.
+    @usableFromInline static func divide64(_ n: Int64, _ d: Int64, _ rounding: Rounding) -> Int64 {
+        var q = n / d
+        let r = n % d
+        if r != 0 {
+            let positive = (n < 0) == (d < 0)
+            switch rounding {
+            case .towardZero: break
+            case .down: if !positive { q -= 1 }
+            case .up: if positive { q += 1 }
+            case .nearest: if r.magnitude * 2 >= d.magnitude { q += positive ? 1 : -1 }
+            }
+        }
+        return q
     }
 
     /// Parses `12`, `-0.5`, `0.0994766`, `5.33e-05`: exact, or nil when the text is not a number or

@@ -28,6 +28,8 @@ struct CalendarPeriods: Sendable {
 
     /// Moves to the periods containing `time`; returns the periods that rolled over.
     mutating func advance(to time: Int64) -> [Period] {
+        // Inside all three periods (every candle but the few on a boundary): nothing rolls.
+        if time >= starts[0], time >= starts[1], time >= starts[2], time < ends[0], time < ends[1], time < ends[2] { return [] }
         var rolled: [Period] = []
         for period in Period.allCases where time >= ends[period.rawValue] || time < starts[period.rawValue] {
             let date = Date(timeIntervalSince1970: TimeInterval(time))
