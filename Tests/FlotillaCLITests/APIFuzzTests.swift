@@ -7,7 +7,7 @@ import Testing
 /// against a real `flotilla up` running the example fleet, once with a token of each role: no
 /// server error, no status or content type the document doesn't declare, no response outside its
 /// schema. Bounded: each role's run has a time budget, and the whole test a deadline.
-@Suite("the API under schemathesis", .serialized)
+@Suite("the API under schemathesis", .serialized, .heavy)
 struct APIFuzzTests {
     /// Whether `schemathesis` runs from PATH (`/usr/bin/env` finds it wherever pip put it).
     static func schemathesisVersion() -> String? {

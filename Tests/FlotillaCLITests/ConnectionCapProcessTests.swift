@@ -6,7 +6,7 @@ import Testing
 /// Finding 4 against a real `flotilla up`: more idle connections than the cap, and health still
 /// answers. Run as its own process, as users run it: a server stopped with a thousand connections
 /// still queued is its own business (SIGTERM shuts it down gracefully), not the test runner's.
-@Suite("flotilla up: connections are capped", .serialized)
+@Suite("flotilla up: connections are capped", .serialized, .heavy)
 struct ConnectionCapProcessTests {
     @Test("1,100 idle connections against a cap of 512: the longest-idle are closed, /healthz and /readyz still answer, SIGTERM exits 0")
     func idleConnectionsAboveTheCap() async throws {

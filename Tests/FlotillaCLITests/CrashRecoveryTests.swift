@@ -37,7 +37,7 @@ func crashProject() throws -> URL {
     return dir
 }
 
-@Suite("Crash recovery", .serialized)
+@Suite("Crash recovery", .serialized, .heavy)
 struct CrashRecoveryTests {
     @Test("SIGKILL at random moments, 20 times: after every restart no order or fill is lost or doubled, and the money adds up")
     func killNine() async throws {

@@ -10,7 +10,7 @@ import Testing
 /// Finding 5 against a real `flotilla up`: a bot whose new revision replays a file that doesn't
 /// exist is that bot's problem — the others keep trading, a restart starts, the bot is Degraded
 /// with its reason, and restoring the file heals it.
-@Suite("A bad bot is Degraded alone, in a real flotilla up", .serialized)
+@Suite("A bad bot is Degraded alone, in a real flotilla up", .serialized, .heavy)
 struct DegradedBotProcessTests {
     static let deploys = [
         "steady": "    strategy: canary\n    canary: { steps: [ { setCapital: 20% }, { pause: {} } ] }\n",

@@ -5,7 +5,7 @@ import Testing
 
 /// `flotilla up` bootstraps swift-metrics with the Prometheus factory once and `/metrics` exports
 /// that registry: the series follow the running fleet and pass promtool.
-@Suite("flotilla up: /metrics through swift-metrics", .serialized)
+@Suite("flotilla up: /metrics through swift-metrics", .serialized, .heavy)
 struct UpMetricsProcessTests {
     @Test("a real up's /metrics has every running instance's series, passes promtool, and its counters rise between scrapes")
     func scrape() async throws {

@@ -1,3 +1,4 @@
+import FlotillaTesting
 import FlotillaLive
 import FlotillaTrading
 import FlotillaVenueSimulator
@@ -183,7 +184,7 @@ enum OrdersFaultSuite {
     }
 }
 
-@Suite("Order fault suite")
+@Suite("Order fault suite", .heavy)
 struct OrdersFaultSuiteTests {
     @Test("a seed replays exactly: the same steps, the same faults at the same requests")
     func replay() async throws {
