@@ -31,7 +31,7 @@ extension SimulatedBinance {
         let left = o.quantity - o.executed
         var q = left.scaled(by: numerator, over: denominator, rounding: .down).rounded(toMultipleOf: m.rules.lotSize, .down)
         if q <= .zero || q > left { q = left }
-        execute(&o, quantity: q, at: limit, market: m)
+        execute(&o, quantity: q, at: limit, market: m, maker: true)
         byId[id] = o
         return o.clientOrderId
     }
@@ -43,7 +43,7 @@ extension SimulatedBinance {
         guard let id = orders.last(where: { byId[$0]?.clientOrderId == clientOrderId }), var o = byId[id], Self.resting(o),
             let m = markets[o.market], let limit = o.price, o.type == "LIMIT"
         else { return false }
-        execute(&o, quantity: o.quantity - o.executed, at: limit, market: m)
+        execute(&o, quantity: o.quantity - o.executed, at: limit, market: m, maker: true)
         byId[id] = o
         return true
     }
@@ -73,28 +73,4 @@ extension SimulatedBinance {
     }
 
     static func resting(_ o: Order) -> Bool { o.status == "NEW" || o.status == "PARTIALLY_FILLED" }
-
-    /// Fills `q` of a resting limit order at `price` (its limit), releasing what was reserved for
-    /// that part at the reserving price: partial when some is left.
-    private func execute(_ o: inout Order, quantity q: Fixed, at price: Fixed, market m: Market) {
-        guard q > .zero else { return }
-        let notional = q.multiplied(by: price)
-        let reservedPrice = o.price ?? price
-        if o.side == .buy {
-            let reserved = q.multiplied(by: reservedPrice, rounding: .up)
-            locked[m.symbol.quote, default: .zero] -= reserved
-            free[m.symbol.quote, default: .zero] += reserved - notional
-            let commission = q.multiplied(by: fee, rounding: .up)
-            free[m.symbol.base, default: .zero] += q - commission
-            record(&o, price: price, quantity: q, commission: commission, asset: m.symbol.base, maker: true)
-        } else {
-            locked[m.symbol.base, default: .zero] -= q
-            let commission = notional.multiplied(by: fee, rounding: .up)
-            free[m.symbol.quote, default: .zero] += notional - commission
-            record(&o, price: price, quantity: q, commission: commission, asset: m.symbol.quote, maker: true)
-        }
-        o.executed += q
-        o.cumulativeQuote += notional
-        o.status = o.executed >= o.quantity ? "FILLED" : "PARTIALLY_FILLED"
-    }
 }

@@ -281,7 +281,12 @@ public actor SimulatedBinance {
 
     func fill(_ o: inout Order, at price: Fixed, maker: Bool, lockedHeld: Bool) {
         guard let m = markets[o.market] else { return }
-        let q = o.quantity - o.executed
+        execute(&o, quantity: o.quantity - o.executed, at: price, market: m, maker: maker)
+    }
+
+    /// Executes `q` of `o` at `price`, releasing what was reserved for that part at the
+    /// reserving price: partial when some is left.
+    func execute(_ o: inout Order, quantity q: Fixed, at price: Fixed, market m: Market, maker: Bool) {
         guard q > .zero else { return }
         let notional = q.multiplied(by: price)
         // Release what was reserved for this part, at the reserving price.
@@ -301,7 +306,7 @@ public actor SimulatedBinance {
         }
         o.executed += q
         o.cumulativeQuote += notional
-        o.status = "FILLED"
+        o.status = o.executed >= o.quantity ? "FILLED" : "PARTIALLY_FILLED"
     }
 
     func record(_ o: inout Order, price: Fixed, quantity: Fixed, commission: Fixed, asset: String, maker: Bool) {
