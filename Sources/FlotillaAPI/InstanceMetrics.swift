@@ -33,11 +33,15 @@ public struct InstanceMetrics: Sendable, Codable, Equatable {
     public var emergencyStop: String?
     /// Set while the instance's live candle feed is stale (no closed candle for over two intervals): what and since when.
     public var marketData: String?
+    /// Set while a live instance on an exchange does not trade: not reconciled with its account
+    /// (and why), or an order whose outcome is not known yet.
+    public var exchange: String?
 
     public init(trades: Int, wins: Int, realizedPnL: Fixed, unrealizedPnL: Fixed, equity: Fixed, returnPct: Double, maxDrawdownPct: Double,
                 decisions: Int, rejects: Int, slippageBps: Double, position: Fixed, cash: Fixed, errors: Int, circuitBreaker: BreakerState,
                 buys: Int, sells: Int, anomalies: [Anomaly]? = nil, cpuPct: Double? = nil, memoryBytes: Int? = nil,
-                venueResponseSeconds: Double? = nil, emergencyStop: String? = nil, marketData: String? = nil) {
+                venueResponseSeconds: Double? = nil, emergencyStop: String? = nil, marketData: String? = nil, exchange: String? = nil) {
+        self.exchange = exchange
         self.trades = trades
         self.wins = wins
         self.realizedPnL = realizedPnL

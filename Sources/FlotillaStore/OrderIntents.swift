@@ -70,6 +70,17 @@ enum OrderIntentsMigration {
     }
 }
 
+/// `v11-order-reference`: the placing instance's own id for each order, so an instance that
+/// restarts finds which of its orders each intent is.
+enum OrderReferenceMigration {
+    static func add(_ db: Database) throws {
+        try db.execute(sql: """
+            ALTER TABLE order_intents ADD COLUMN reference TEXT
+                CHECK (reference IS NULL OR (typeof(reference) = 'text' AND length(reference) BETWEEN 1 AND 200));
+            """)
+    }
+}
+
 /// One row of `order_intents`, as text: FlotillaLive reads it into a typed intent (and refuses a
 /// row it cannot read by name, for that bot only).
 public struct StoredOrderIntent: Sendable, Equatable {
@@ -91,10 +102,14 @@ public struct StoredOrderIntent: Sendable, Equatable {
     public var unknownSince: Int64?
     public var createdAt: Int64
     public var updatedAt: Int64
+    /// The placing instance's own id for the order (`v11-order-reference`); nil for intents
+    /// placed without one.
+    public var reference: String?
 
     public init(account: String, clientOrderId: String, bot: String, instance: String, sequence: Int, symbol: String, side: String,
                 kind: String, quantity: String, price: String?, stop: String?, state: String, reason: String?, venueOrderId: String?,
-                filledQuantity: String, unknownSince: Int64?, createdAt: Int64, updatedAt: Int64) {
+                filledQuantity: String, unknownSince: Int64?, createdAt: Int64, updatedAt: Int64, reference: String? = nil) {
+        self.reference = reference
         self.account = account
         self.clientOrderId = clientOrderId
         self.bot = bot
@@ -169,14 +184,14 @@ extension StateStore {
             try db.execute(
                 sql: """
                     INSERT INTO order_intents (account, client_order_id, bot, instance, sequence, symbol, side, kind, quantity, price, stop,
-                        state, reason, venue_order_id, filled_quantity, unknown_since, created_at, updated_at)
-                    SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM bots WHERE name = ?)
+                        state, reason, venue_order_id, filled_quantity, unknown_since, created_at, updated_at, reference)
+                    SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM bots WHERE name = ?)
                     ON CONFLICT (account, client_order_id) DO UPDATE SET state = excluded.state, reason = excluded.reason,
                         venue_order_id = excluded.venue_order_id, filled_quantity = excluded.filled_quantity,
                         unknown_since = excluded.unknown_since, updated_at = excluded.updated_at
                     """,
                 arguments: [i.account, i.clientOrderId, i.bot, i.instance, i.sequence, i.symbol, i.side, i.kind, i.quantity, i.price, i.stop,
-                            i.state, i.reason, i.venueOrderId, i.filledQuantity, i.unknownSince, i.createdAt, i.updatedAt, i.bot])
+                            i.state, i.reason, i.venueOrderId, i.filledQuantity, i.unknownSince, i.createdAt, i.updatedAt, i.reference, i.bot])
             if db.changesCount == 0 { throw OrderStoreError.noSuchBot(i.bot) }
         }
     }
@@ -197,7 +212,7 @@ extension StateStore {
                     price: r.optional("price"), stop: r.optional("stop"), state: r.value("state", or: "unknown"),
                     reason: r.optional("reason"), venueOrderId: r.optional("venue_order_id"),
                     filledQuantity: r.value("filled_quantity", or: "0"), unknownSince: r.optional("unknown_since"),
-                    createdAt: r.value("created_at", or: 0), updatedAt: r.value("updated_at", or: 0))
+                    createdAt: r.value("created_at", or: 0), updatedAt: r.value("updated_at", or: 0), reference: r.optional("reference"))
             }
         }
     }

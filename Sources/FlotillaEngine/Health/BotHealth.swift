@@ -68,7 +68,14 @@ public struct BotHealth: Codable, Sendable {
         // A stale live feed: the bot trades on, but on old prices — Degraded, saying which feed.
         let stale = instances.filter { $0.metrics?.marketData != nil }
         if !stale.isEmpty, status == .healthy { status = .degraded }
+        // A live instance that may not trade on its exchange (not reconciled, an order unknown): Degraded, saying why.
+        let blocked = instances.filter { $0.metrics?.exchange != nil }
+        if !blocked.isEmpty, status == .healthy { status = .degraded }
         var anomalies: [String] = degradedAnomaly.map { [$0] } ?? []
+        for instance in blocked {
+            let what = instance.metrics?.exchange ?? ""
+            anomalies.append(instances.count > 1 ? "\(instance.id): \(what)" : what)
+        }
         for instance in stale {
             let what = instance.metrics?.marketData ?? ""
             anomalies.append(instances.count > 1 ? "\(instance.id): \(what)" : what)

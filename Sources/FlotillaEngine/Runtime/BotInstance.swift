@@ -35,6 +35,14 @@ public actor BotInstance {
     private var liveSeen = 0
     /// The live feed's problem as last persisted (a change is persisted even without a candle).
     private var reportedMarketData: String?
+    /// A live instance on an exchange: where its market orders go (`ExchangeDesk`), which of its
+    /// book's orders were handed over, and why it does not trade when it may not.
+    nonisolated let desk: ExchangeDesk?
+    private var forwarded: Set<String> = []
+    private var cancelsSent: Set<String> = []
+    private var refreshedAtMs: Int64 = 0
+    private var exchangeProblem: String?
+    private var reportedExchange: String?
     var candlesSeen: Int { liveFeed == nil ? feed.position : liveSeen }
     private var persistedFills: Int
     private var heartbeatAt: Int64 = 0
@@ -59,8 +67,10 @@ public actor BotInstance {
     init(id: String, spec: ResolvedBot, revision: Int, symbol: String, mode: InstanceMode, capitalPct: Decimal, candles: [Candle],
          venue: PaperVenue, candlesSeen: Int, nowMs: Int64, fillCounts: (buys: Int, sells: Int) = (0, 0),
          trader traderState: TraderState<AnyStrategy>? = nil, connection: any VenueConnection = PaperConnection(),
-         liveFeed: FeedSubscription? = nil, executor: any SerialExecutor) throws(MoneyConversionError) {
+         liveFeed: FeedSubscription? = nil, desk: ExchangeDesk? = nil, executor: any SerialExecutor) throws(MoneyConversionError) {
         self.executor = executor
+        self.desk = desk
+        if desk != nil { exchangeProblem = "reconciling with the exchange account before trading" }
         self.liveFeed = liveFeed
         self.connection = connection
         self.buys = fillCounts.buys
@@ -150,6 +160,7 @@ public actor BotInstance {
         var processed = 0
         var events: [(kind: String, message: String)] = []
         if let liveFeed { candles.append(contentsOf: liveFeed.drain()) }
+        let exchange = onExchange ? takeExchangeReport() : nil
         while candleDue(nowMs: nowMs) {
             let candle = candles[candlesSeen]
             if phase == .running, !venueCall(nowMs: nowMs) { break }  // the candle waits for the venue
@@ -158,7 +169,8 @@ public actor BotInstance {
             let before = (equity: holding ? trader.venue.equity(at: candles[candlesSeen - 1].close).double : 0,
                           fills: trader.venue.fills.count, rejects: trader.rejectionCount)
             let wasHalted = trader.risk.halted
-            if phase == .paused {
+            if phase == .paused || (exchange != nil && exchangeProblem != nil) {
+                // Paused, or on an exchange it may not trade on yet (not reconciled, an order unknown).
                 _ = trader.observeOnly(candle)
             } else {
                 let call = ContinuousClock.now
@@ -177,15 +189,89 @@ public actor BotInstance {
             peakEquity = max(peakEquity, equity)
             if peakEquity > 0 { maxDrawdownPct = max(maxDrawdownPct, (peakEquity - equity) / peakEquity * 100) }
             countForWindow(since: before.fills, equity: equity)
+            if let exchange { forwardToExchange(exchange) }
         }
+        if let exchange { settle(exchange, nowMs: nowMs) }
+        let exchangeChanged = exchangeProblem != reportedExchange
+        reportedExchange = exchangeProblem
         if liveFeed == nil, candlesSeen >= candles.count && reason == nil { reason = "replay finished" }
         // A failed venue call changes the error count (and may pause the bot) without a candle;
         // a live feed turning stale (or current again) changes the bot's health without one.
         let marketData = liveFeed == nil ? nil : marketDataProblem
         let feedChanged = marketData != reportedMarketData
         reportedMarketData = marketData
-        guard processed > 0 || probes.venueErroredThisTick || feedChanged else { return nil }
+        guard processed > 0 || probes.venueErroredThisTick || feedChanged || exchangeChanged else { return nil }
         return (capture(), events)
+    }
+
+    // MARK: On an exchange
+
+    /// A live instance of an exchange bot: its orders go to the exchange, its book is filled by it.
+    private var onExchange: Bool { desk != nil && mode == .live }
+
+    /// Reads what the exchange did since the last candle: the executions to book, and whether the
+    /// instance may trade.
+    private func takeExchangeReport() -> ExchangeDesk.Report? {
+        guard let desk else { return nil }
+        let report = desk.report
+        switch report.status {
+        case .reconciling(let why):
+            exchangeProblem = why ?? "reconciling with the exchange account before trading"
+            return report
+        case .trading:
+            exchangeProblem = report.unresolved.map {
+                "order \($0)'s outcome is not known yet: nothing is placed until the exchange says what became of it"
+            }
+        }
+        // Every order that became an intent (in this process or an earlier one) was handed over.
+        forwarded.formUnion(report.intents.keys)
+        forwarded.formUnion(report.refused.keys)
+        let time = candlesSeen > 0 ? candles[candlesSeen - 1].time : 0
+        trader.receive(report.executions(for: desk.symbol, notBookedIn: trader.venue, at: time))
+        return report
+    }
+
+    /// Hands the exchange the book's new market orders, and cancels of orders the book cancelled
+    /// while the exchange still works them. Only once reconciled: before, the instance does not
+    /// know which of its orders are intents already.
+    private func forwardToExchange(_ report: ExchangeDesk.Report) {
+        guard let desk, case .trading = report.status else { return }
+        for order in trader.venue.openMarketOrders where !forwarded.contains(order.clientOrderId) {
+            forwarded.insert(order.clientOrderId)
+            desk.send(.place(reference: order.clientOrderId, side: order.side, size: order.quoteBudget.map { .quote($0) } ?? .base(order.quantity)))
+        }
+        for (reference, intent) in report.intents where intent.state.isWorking && !cancelsSent.contains(reference) {
+            guard trader.venue.order(clientOrderId: reference)?.status == .cancelled else { continue }
+            cancelsSent.insert(reference)
+            desk.send(.cancel(reference: reference))
+        }
+    }
+
+    /// Marks the book's orders the exchange finished (once their fills are booked), refused ones
+    /// rejected with the reason; asks for a fresh read every 2 s while orders work.
+    private func settle(_ report: ExchangeDesk.Report, nowMs: Int64) {
+        guard let desk, case .trading = report.status else { return }
+        for (reference, reason) in report.refused where trader.venue.order(clientOrderId: reference)?.status == .open {
+            trader.settle(clientOrderId: reference, as: .rejected(reason))
+        }
+        var working = false
+        for (reference, intent) in report.intents {
+            if intent.state.isWorking || intent.state.isUnresolved { working = true }
+            guard trader.venue.order(clientOrderId: reference)?.status == .open else { continue }
+            let booked = report.fills.allSatisfy { $0.clientOrderId != intent.clientOrderId || trader.venue.hasBooked(fill: $0.fill.id) }
+            guard booked else { continue }
+            switch intent.state {
+            case .filled: trader.settle(clientOrderId: reference, as: .filled)
+            case .cancelled: trader.settle(clientOrderId: reference, as: .cancelled)
+            case .rejected: trader.settle(clientOrderId: reference, as: .rejected(intent.reason ?? "rejected by the exchange"))
+            case .notPlaced: trader.settle(clientOrderId: reference, as: .rejected(intent.reason ?? "not placed"))
+            default: break
+            }
+        }
+        if working, report.queued == 0, nowMs - refreshedAtMs >= 2000 {
+            refreshedAtMs = nowMs
+            desk.send(.refresh)
+        }
     }
 
     /// Whether the next candle is there to process: a replay's when its time at the speed has come,
@@ -292,7 +378,8 @@ public actor BotInstance {
             circuitBreaker: venueGuard.breakerState, buys: buys, sells: sells,
             anomalies: probes.detector.anomalies, cpuPct: (probes.cpuShare * 10000).rounded() / 100,
             memoryBytes: InstanceProbes.memoryEstimate(candles: candles.count, orders: trader.venue.orders.count, fills: trader.venue.fills.count),
-            venueResponseSeconds: probes.venueLatency, emergencyStop: trader.risk.emergencyStop?.description, marketData: marketDataProblem)
+            venueResponseSeconds: probes.venueLatency, emergencyStop: trader.risk.emergencyStop?.description, marketData: marketDataProblem,
+            exchange: onExchange ? exchangeProblem : nil)
     }
 
     var lastClose: Fixed { candlesSeen > 0 ? candles[candlesSeen - 1].close : (candles.first?.open ?? .zero) }
@@ -344,6 +431,8 @@ public actor BotInstance {
     /// `stop`, returning what to persist unencoded (a fleet's stop encodes them all at once).
     func stopCapturing(reason: String) -> InstanceCapture {
         trader.suspendOrders()
+        // On an exchange, what it still works of the book's cancelled orders is cancelled there too.
+        if onExchange, let desk { forwardToExchange(desk.report) }
         phase = .stopped
         self.reason = reason
         return capture()
@@ -353,7 +442,7 @@ public actor BotInstance {
         if self.mode == .shadow && mode == .live {
             // Shadow fills were simulated on notional capital: live trading starts from an empty account
             // that receives real capital and positions.
-            trader.replaceVenue(PaperVenue(cash: .zero, rules: trader.venue.rules))
+            trader.replaceVenue(PaperVenue(cash: .zero, rules: trader.venue.rules, matching: desk == nil ? nil : .exchange))
             persistedFills = 0
         }
         self.mode = mode

@@ -111,12 +111,6 @@ extension Fleet {
         guard let spec = try spec(bot: bot, revision: revision) else {
             throw StartFailure(revision: revision, symbol: symbol, reason: "\(EngineError.missingRevision(bot: bot, revision: revision))")
         }
-        if spec.venue.kind.isExchange {
-            // Never a silent paper fallback for a bot declared to trade on an exchange.
-            throw StartFailure(
-                revision: revision, symbol: symbol,
-                reason: "orders to \(spec.venue.kind.rawValue) (account \(spec.venue.account)) are not routed by this build yet — live order routing is in progress; trade venue kind paper until it lands")
-        }
         var touched = Set<String>()
         let symbols = symbol.map { [$0] } ?? spec.market.symbols
         for s in symbols {
@@ -134,9 +128,12 @@ extension Fleet {
             let candles = source.candles
             guard !candles.isEmpty || source.live != nil else { throw StartFailure(revision: revision, symbol: s, reason: "no candles for \(s)") }
             let instance: BotInstance
+            var seat: ExchangeSeat?
             do {
                 let notional = try Self.notionalCash(spec)
                 let id = BotInstance.id(bot: bot, revision: revision, symbol: s, incarnation: try nextIncarnation(bot: bot, revision: revision, symbol: s))
+                // An exchange bot's instance: orders to its account, never a silent paper fallback.
+                seat = try await exchangeSeat(for: spec, instance: id, symbol: s)
                 // Shadow instances trade notional capital; live ones start empty and draw on the reserve.
                 // A live feed's instances all take each candle as it comes: no replay position to share.
                 var seen = candles.count
@@ -147,11 +144,13 @@ extension Fleet {
                 if let next = await lead?.nextCandle, seen < candles.count, candles[seen].time == next.time { startMs = next.dueMs }
                 instance = try BotInstance(
                     id: id, spec: spec, revision: revision, symbol: s, mode: mode, capitalPct: pct, candles: candles,
-                    venue: PaperVenue(cash: mode == .shadow ? notional : .zero, rules: Self.paperRules(spec)),
-                    candlesSeen: seen, nowMs: startMs, connection: connection, liveFeed: source.live, executor: executor)
+                    venue: PaperVenue(cash: mode == .shadow ? notional : .zero, rules: seat?.rules ?? Self.paperRules(spec),
+                                      matching: seat != nil && mode == .live ? .exchange : nil),
+                    candlesSeen: seen, nowMs: startMs, connection: connection, liveFeed: source.live, desk: seat?.desk, executor: executor)
             } catch {
                 source.live?.cancel()
-                throw error
+                seat?.desk.abandon()
+                throw StartFailure(revision: revision, symbol: s, reason: "\(error)")
             }
             let id = instance.id
             instances[id] = instance

@@ -52,11 +52,15 @@ public actor Fleet {
     let connection: any VenueConnection
     /// The fleet's live candle feeds, one per (venue, symbol, interval), for bots with a live source.
     public nonisolated let feeds: MarketFeeds
+    /// The clients of the exchange accounts the fleet's bots trade on: one client and one rate
+    /// budget per account.
+    public nonisolated let accounts: AccountConnections
 
     /// - Parameter feeds: live market data (default: the venues' public endpoints over the network;
     ///   tests point it at the simulator).
     public init(store: StateStore, dataDirectory: String?, logger: Logger, venue: any VenueConnection = PaperConnection(),
-                feeds: MarketFeeds? = nil) {
+                feeds: MarketFeeds? = nil, accounts: AccountConnections? = nil) {
+        self.accounts = accounts ?? AccountConnections()
         self.store = store
         self.data = MarketDataCache(baseDirectory: dataDirectory)
         self.logger = logger
@@ -203,7 +207,9 @@ public actor Fleet {
     func restore(_ state: InstanceState, nowMs: Int64, decoded: PersistedInstance? = nil) async throws -> BotInstance? {
         guard let spec = try spec(bot: state.bot, revision: state.revision) else { return nil }
         let persisted = decoded ?? PersistedInstance(state)
-        let venue = try persisted.venue.get() ?? PaperVenue(cash: .zero, rules: Self.paperRules(spec))
+        let seat = try await exchangeSeat(for: spec, instance: state.id, symbol: state.symbol)
+        let venue = try persisted.venue.get()
+            ?? PaperVenue(cash: .zero, rules: seat?.rules ?? Self.paperRules(spec), matching: seat != nil && state.mode == .live ? .exchange : nil)
         let trader = try persisted.trader.get()
         guard let capitalPct = Decimal.parseExactPublic(state.capitalPct) else {
             throw RestoreError(instance: state.id, part: "capital share", underlying: EngineError.missingData("\"\(state.capitalPct.prefix(20))\" is not a number"))
@@ -216,9 +222,10 @@ public actor Fleet {
                 capitalPct: capitalPct, candles: source.candles, venue: venue,
                 candlesSeen: state.candlesSeen, nowMs: nowMs,
                 fillCounts: persisted.fillCounts,
-                trader: trader, connection: connection, liveFeed: source.live, executor: executor)
+                trader: trader, connection: connection, liveFeed: source.live, desk: seat?.desk, executor: executor)
         } catch {
             source.live?.cancel()
+            seat?.desk.abandon()
             throw error
         }
         if state.phase == .paused { await instance.setPhase(.paused, reason: state.reason) }
@@ -662,6 +669,13 @@ public actor Fleet {
             captures.append(resumable)
         }
         for encoded in InstanceCapture.encodeAll(captures) { writes.saveInstance(encoded.state) }
+        // Exchange instances: the cancels their stop handed over go out (each within 2 s).
+        let desks = instances.values.compactMap(\.desk)
+        if !desks.isEmpty {
+            await withTaskGroup(of: Void.self) { group in
+                for desk in desks { group.addTask { await desk.finish(within: 2) } }
+            }
+        }
         writes.recordEvent(bot: nil, kind: "Shutdown", message: "stopped \(instances.count) instance(s); orders cancelled, state persisted")
         try flush()
     }

@@ -10,7 +10,11 @@ struct InstanceTable: Sequence {
         set {
             if let old = byID[id] {
                 // An instance leaving the fleet stops reading its live feed (the last reader stops the feed).
-                if old !== newValue { old.liveFeed?.cancel() }
+                if old !== newValue {
+                    old.liveFeed?.cancel()
+                    // Its exchange commands already handed over (a stop's cancels) still go out.
+                    if let desk = old.desk { Task { await desk.finish(within: 5) } }
+                }
                 byBot[old.bot]?[id] = nil
                 if byBot[old.bot]?.isEmpty == true { byBot[old.bot] = nil }
             }

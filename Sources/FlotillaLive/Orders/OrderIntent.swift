@@ -25,10 +25,14 @@ public struct OrderIntent: Sendable, Equatable {
     public var unknownSince: Int64?
     public var createdAt: Int64
     public var updatedAt: Int64
+    /// The placing instance's own id for the order (its book's client order id), so a restarted
+    /// instance knows which of its orders this is. Never sent to the venue.
+    public var reference: String?
 
     public init(bot: String, instance: String, account: String, sequence: Int, symbol: Symbol, side: Side, kind: OrderRequest.Kind,
                 state: OrderState = .pending, reason: String? = nil, venueOrderId: String? = nil, filledQuantity: Fixed = .zero,
-                unknownSince: Int64? = nil, createdAt: Int64, updatedAt: Int64? = nil) {
+                unknownSince: Int64? = nil, createdAt: Int64, updatedAt: Int64? = nil, reference: String? = nil) {
+        self.reference = reference
         self.bot = bot
         self.instance = instance
         self.account = account

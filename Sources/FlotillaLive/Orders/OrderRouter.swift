@@ -87,7 +87,7 @@ public actor OrderRouter {
     /// `partiallyFilled` or `filled` when the venue took it, `rejected` with the reason when it
     /// refused, `unknown` when the answer was lost (resolve it before placing more).
     @discardableResult
-    public func place(_ symbol: Symbol, _ side: Side, _ kind: OrderRequest.Kind) async throws(OrderRouterError) -> OrderIntent {
+    public func place(_ symbol: Symbol, _ side: Side, _ kind: OrderRequest.Kind, reference: String? = nil) async throws(OrderRouterError) -> OrderIntent {
         await enter()
         defer { leave() }
         guard case .reconciled = reconciled else {
@@ -97,7 +97,7 @@ public actor OrderRouter {
         if let u = unresolved() { throw .blockedByUnknown(u.clientOrderId) }
 
         var intent = OrderIntent(bot: bot, instance: instance, account: account, sequence: nextSequence, symbol: symbol, side: side,
-                                 kind: kind, createdAt: timing.now())
+                                 kind: kind, createdAt: timing.now(), reference: reference)
         do { try ledger.save(intent) } catch { throw .ledger("\(error)") }
         nextSequence += 1
         index[intent.clientOrderId] = intents.count
@@ -188,6 +188,30 @@ public actor OrderRouter {
             var intent = intents[i]
             await resolve(&intent)
         }
+    }
+
+    /// Reads the working orders and the fills again (the engine calls it while orders work);
+    /// false when the venue did not answer (the engine reconciles again once it does).
+    @discardableResult
+    public func refresh() async -> Bool {
+        await enter()
+        defer { leave() }
+        guard case .reconciled = reconciled else { return false }
+        var answered = true
+        for i in intents.indices where intents[i].state.isWorking {
+            var intent = intents[i]
+            do {
+                if let report = try await venue.order(intent.clientOrderId, symbol: intent.symbol) { adopt(&intent, report) }
+            } catch {
+                answered = false
+            }
+            _ = persist(intent)
+        }
+        await resolveUnresolved()
+        for symbol in symbols.union(intents.map(\.symbol)).sorted(by: { $0.description < $1.description }) {
+            do { _ = try await readFills(symbol) } catch { answered = false }
+        }
+        return answered
     }
 
     // MARK: Reconciliation

@@ -70,7 +70,8 @@ public struct StoreOrderLedger: OrderLedger {
             account: i.account, clientOrderId: i.clientOrderId.rawValue, bot: i.bot, instance: i.instance, sequence: i.sequence,
             symbol: i.symbol.description, side: i.side.rawValue, kind: kind, quantity: quantity.description, price: price?.description,
             stop: stop?.description, state: i.state.rawValue, reason: i.reason, venueOrderId: i.venueOrderId,
-            filledQuantity: i.filledQuantity.description, unknownSince: i.unknownSince, createdAt: i.createdAt, updatedAt: i.updatedAt)
+            filledQuantity: i.filledQuantity.description, unknownSince: i.unknownSince, createdAt: i.createdAt, updatedAt: i.updatedAt,
+            reference: i.reference)
     }
 
     static func intent(_ r: StoredOrderIntent) throws -> OrderIntent {
@@ -98,7 +99,7 @@ public struct StoreOrderLedger: OrderLedger {
             // A state this version does not know reads as unknown: resolved by query before anything else is placed.
             state: OrderState(rawValue: r.state) ?? .unknown, reason: r.reason, venueOrderId: r.venueOrderId,
             filledQuantity: Fixed(parsing: r.filledQuantity) ?? .zero, unknownSince: r.unknownSince, createdAt: r.createdAt,
-            updatedAt: r.updatedAt)
+            updatedAt: r.updatedAt, reference: r.reference)
         // The id is derived, but the stored one is what the venue knows: a row whose id does not
         // match its own (bot, instance, sequence) is not ours to guess about.
         guard intent.clientOrderId.rawValue == r.clientOrderId else { throw bad("client_order_id", r.clientOrderId) }

@@ -56,6 +56,16 @@ public struct BotTrader<S: Strategy>: Sendable {
         return fills
     }
 
+    /// Hands the book the executions its exchange reported (booked by the next `step`), and the
+    /// orders the exchange finished: an exchange's executions are trading, never capital moving.
+    public mutating func receive(_ executions: [VenueExecution]) {
+        if !executions.isEmpty { venue.receive(executions) }
+    }
+
+    public mutating func settle(clientOrderId: String, as status: OrderStatus) {
+        venue.settle(clientOrderId: clientOrderId, as: status)
+    }
+
     /// Replaces the venue state (capital moves, position handovers, compaction). What the equity
     /// gains or loses by it at the last close is capital moving, not trading: the risk manager's
     /// references move with it.

@@ -34,6 +34,8 @@ public struct Order: Sendable, Codable, Equatable {
     public var filledAt: Int64?
     public var fillPrice: Fixed?
     public var fee: Fixed?
+    /// Base filled so far, for an order an exchange fills (possibly in parts); nil on the paper venue.
+    public var filled: Fixed?
 }
 
 public struct Fill: Sendable, Codable, Equatable {

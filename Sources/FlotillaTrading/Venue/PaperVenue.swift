@@ -11,24 +11,36 @@
 public struct PaperVenue: Sendable, Codable, Equatable {
     public let rules: VenueRules
     /// Cash put in: the starting cash plus transfers in, minus transfers out.
-    public private(set) var startingCash: Fixed
-    public private(set) var cash: Fixed
+    public internal(set) var startingCash: Fixed
+    public internal(set) var cash: Fixed
     /// Base quantity held: positive long, negative short.
-    public private(set) var position: Fixed = .zero
+    public internal(set) var position: Fixed = .zero
     /// Signed sum of the notionals of the open position (negative for a short).
-    public private(set) var costBasis: Fixed = .zero
-    public private(set) var realizedPnL: Fixed = .zero
-    public private(set) var feesPaid: Fixed = .zero
-    public private(set) var orders: [Int64: Order] = [:]
-    public private(set) var openOrderIds: [Int64] = []
-    public private(set) var fills: [Fill] = []
-    private var clientOrderIds: [String: Int64] = [:]
-    private var nextOrderId: Int64 = 1
+    public internal(set) var costBasis: Fixed = .zero
+    public internal(set) var realizedPnL: Fixed = .zero
+    public internal(set) var feesPaid: Fixed = .zero
+    public internal(set) var orders: [Int64: Order] = [:]
+    public internal(set) var openOrderIds: [Int64] = []
+    public internal(set) var fills: [Fill] = []
+    var clientOrderIds: [String: Int64] = [:]
+    var nextOrderId: Int64 = 1
+    /// Who fills the orders: nil (the candles, as a paper venue) or `.exchange` (see `ExchangeBook`).
+    public internal(set) var matching: Matching?
+    /// Executions an exchange reported, not yet booked (booked by the next `process`).
+    var inbox: [VenueExecution]?
+    /// Every execution booked, by the exchange's fill id: one booked twice would double money.
+    var booked: Set<String>?
 
-    public init(cash: Fixed, rules: VenueRules = VenueRules()) {
+    public enum Matching: String, Sendable, Codable {
+        /// A real exchange fills the orders; this venue is the instance's book of them.
+        case exchange
+    }
+
+    public init(cash: Fixed, rules: VenueRules = VenueRules(), matching: Matching? = nil) {
         self.rules = rules
         self.startingCash = cash
         self.cash = cash
+        self.matching = matching
     }
 
     public enum Submission: Sendable, Equatable {
@@ -101,8 +113,11 @@ public struct PaperVenue: Sendable, Codable, Equatable {
 
     public func order(clientOrderId: String) -> Order? { clientOrderIds[clientOrderId].flatMap { orders[$0] } }
 
-    /// Matches open orders against one candle; returns the fills, in order.
+    /// Matches open orders against one candle; returns the fills, in order. On an exchange's book
+    /// (`matching == .exchange`): books the executions the exchange reported instead, and turns
+    /// the protective orders the candle crossed into market orders to send (`ExchangeBook`).
     public mutating func process(_ candle: Candle) -> [Fill] {
+        if matching == .exchange { return processOnExchange(candle) }
         guard !openOrderIds.isEmpty else { return [] }
         var made: [Fill] = []
         var remaining: [Int64] = []
@@ -193,7 +208,7 @@ public struct PaperVenue: Sendable, Codable, Equatable {
     }
 
     /// Updates position, cost basis and realized PnL for a trade; returns the PnL it realized.
-    private mutating func book(side: Side, quantity: Fixed, notional: Fixed) -> Fixed {
+    mutating func book(side: Side, quantity: Fixed, notional: Fixed) -> Fixed {
         let signedQuantity = side == .buy ? quantity : -quantity
         let signedNotional = side == .buy ? notional : -notional
         // Opening or adding in the same direction.
