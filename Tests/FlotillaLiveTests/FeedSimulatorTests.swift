@@ -19,14 +19,14 @@ struct SimulatedMarket {
     let series: CandleSeries
 
     /// ETH_BTC-5m's candles, one per `interval`, with `played` of them closed and the next in progress.
-    static func make(interval: CandleInterval, played: Int) async throws -> SimulatedMarket {
+    static func make(interval: CandleInterval, played: Int, balances: [String: Fixed] = [:]) async throws -> SimulatedMarket {
         let candles = try CandleFormat.read(path: Fixtures.bundledCandles("ETH_BTC-5m.csv").path)
         let now = seriesStartMs + Int64(played) * interval.seconds * 1000 + 5_000
         let exchange = SimulatedBinance(
             apiKey: "sim-api-key-0001", secretKey: "sim-secret-key-0001", now: now,
             markets: [SimulatedBinance.Market(symbol: btc, rules: VenueRules(lotSize: Fixed(units: 1), tickSize: Fixed(units: 1), minNotional: .zero),
                                               minQuantity: Fixed(units: 1), price: 1)],
-            balances: [:])
+            balances: balances)
         let series = CandleSeries(candles, interval: interval, startMs: seriesStartMs)
         await exchange.play(series, on: btc)
         return SimulatedMarket(exchange: exchange, clock: ManualWallClock(nowMs: now), series: series)

@@ -169,8 +169,9 @@ public actor BotInstance {
             let before = (equity: holding ? trader.venue.equity(at: candles[candlesSeen - 1].close).double : 0,
                           fills: trader.venue.fills.count, rejects: trader.rejectionCount)
             let wasHalted = trader.risk.halted
-            if phase == .paused || (exchange != nil && exchangeProblem != nil) {
-                // Paused, or on an exchange it may not trade on yet (not reconciled, an order unknown).
+            if phase == .paused || (exchange != nil && (exchangeProblem != nil || !trader.venue.openMarketOrders.isEmpty)) {
+                // Paused, or on an exchange it may not trade on yet (not reconciled, an order unknown),
+                // or whose last market order the exchange has not answered: decisions wait for its fills.
                 _ = trader.observeOnly(candle)
             } else {
                 let call = ContinuousClock.now
