@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "flotilla", targets: ["flotilla"]),
         .executable(name: "flotilla-bench", targets: ["FlotillaBench"]),
+        .executable(name: "flotilla-venue-simulator", targets: ["FlotillaSimulatorServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -120,6 +121,14 @@ let package = Package(
                 "FlotillaVenues", "FlotillaTrading",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+            ]),
+        // The simulator as a process of its own (kill -9 trials of `flotilla up` against a venue that lives on).
+        .executableTarget(
+            name: "FlotillaSimulatorServer",
+            dependencies: [
+                "FlotillaVenueSimulator", "FlotillaVenues", "FlotillaTrading",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ]),
         .target(
             name: "FlotillaTesting",

@@ -6,8 +6,16 @@ import NIOCore
 /// The loopback HTTP face of a `SimulatedBinance`: the REST paths Flotilla's Binance client uses,
 /// with Binance's status codes and error bodies. Bound to 127.0.0.1 on the port asked (0: any free).
 public enum BinanceSimulatorApp {
-    public static func application(_ exchange: SimulatedBinance, port: Int = 0) -> some ApplicationProtocol {
+    /// - Parameters:
+    ///   - inspection: also serve `GET /simulator/state` (every order's client id, every trade,
+    ///     the balances) for a test in another process to check the exchange against its store.
+    ///   - onListening: called with the bound port once the server listens.
+    public static func application(_ exchange: SimulatedBinance, port: Int = 0, inspection: Bool = false,
+                                   onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let router = Router()
+        if inspection {
+            router.get("/simulator/state") { _, _ in json(await exchange.inspection()) }
+        }
         router.get("/api/v3/time") { _, _ in json(await exchange.time()) }
         router.get("/api/v3/exchangeInfo") { request, _ in
             await answer { () async throws(SimulatedBinance.Refusal) -> JSONBody in
@@ -37,7 +45,8 @@ public enum BinanceSimulatorApp {
         router.get("/api/v3/myTrades") { request, _ in
             await signed(request, exchange) { p async throws(SimulatedBinance.Refusal) in try await exchange.myTrades(p) }
         }
-        return Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
+        return Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
+                           onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) })
     }
 
     static func signed(_ request: Request, _ exchange: SimulatedBinance,

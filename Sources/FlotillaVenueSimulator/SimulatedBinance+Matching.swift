@@ -65,6 +65,20 @@ extension SimulatedBinance {
         }
     }
 
+    /// What a test in another process checks the exchange by (`GET /simulator/state`): every
+    /// order's client id (a doubled order shows twice), every trade, and free + locked per asset,
+    /// amounts as exact decimal text.
+    func inspection() -> JSONBody {
+        JSONBody([
+            "clientOrderIds": clientOrderIds(),
+            "trades": executedTrades().map { t in
+                ["clientOrderId": t.clientOrderId, "side": t.side.rawValue, "price": t.price.description, "quantity": t.quantity.description,
+                 "commission": t.commission.description, "commissionAsset": t.commissionAsset]
+            },
+            "balances": totals().mapValues(\.description),
+        ] as [String: Any])
+    }
+
     /// Free plus locked, per asset.
     public func totals() -> [String: Fixed] {
         var out = free
