@@ -61,11 +61,12 @@ struct ExchangeTradingTests {
             try FeedPaperTradingTests.apply(try Self.bot(baseURL: baseURL), to: store)
             try await fleet.reconcile(nowMs: market.clock.nowMs)
             #expect(try FeedPaperTradingTests.running(store).count == 1)
-            // Reconciled before it trades.
-            _ = try await Self.eventually {
+            // Reconciled before it trades: Degraded ("reconciling") until then, then not.
+            let reconciled = try await Self.eventually {
                 try await fleet.tick(nowMs: market.clock.nowMs)
                 return try FeedPaperTradingTests.metrics(try #require(FeedPaperTradingTests.running(store).first)).exchange == nil
             }
+            #expect(reconciled, "the instance reports it trades once reconciled")
             for _ in 0..<200 {
                 await market.advance(by: 60_000)
                 await fleet.feeds.pollAll()
@@ -106,6 +107,15 @@ struct ExchangeTradingTests {
             let venue = try JSONDecoder().decode(PaperVenue.self, from: Data(try #require(instance.venueJSON).utf8))
             #expect(venue.cash - venue.startingCash == quote, "and so did the bot's book")
             #expect(venue.isOnExchange)
+            // The account's key and secret are references in the store, never values.
+            let events = try store.events(bot: "live-paper", limit: 500).map(\.message).joined(separator: "\n")
+            for secret in Self.environment.values {
+                #expect(!events.contains(secret))
+                for suffix in ["", "-wal"] {
+                    let bytes = (try? Data(contentsOf: dir.appendingPathComponent("state.db" + suffix))) ?? Data()
+                    #expect(bytes.range(of: Data(secret.utf8)) == nil, "a credential is in state.db\(suffix)")
+                }
+            }
         }
     }
 

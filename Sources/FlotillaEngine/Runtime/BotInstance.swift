@@ -42,6 +42,8 @@ public actor BotInstance {
     private var cancelsSent: Set<String> = []
     private var refreshedAtMs: Int64 = 0
     private var exchangeProblem: String?
+    /// Whether the book was matched against the exchange's intents since the instance started.
+    private var adopted = false
     private var reportedExchange: String?
     var candlesSeen: Int { liveFeed == nil ? feed.position : liveSeen }
     private var persistedFills: Int
@@ -193,8 +195,8 @@ public actor BotInstance {
             if let exchange { forwardToExchange(exchange) }
         }
         if let exchange { settle(exchange, nowMs: nowMs) }
+        // Against what the last capture persisted (a start's capture persists "reconciling").
         let exchangeChanged = exchangeProblem != reportedExchange
-        reportedExchange = exchangeProblem
         if liveFeed == nil, candlesSeen >= candles.count && reason == nil { reason = "replay finished" }
         // A failed venue call changes the error count (and may pause the bot) without a candle;
         // a live feed turning stale (or current again) changes the bot's health without one.
@@ -222,6 +224,15 @@ public actor BotInstance {
         case .trading:
             exchangeProblem = report.unresolved.map {
                 "order \($0)'s outcome is not known yet: nothing is placed until the exchange says what became of it"
+            }
+        }
+        if !adopted {
+            // The first word from the exchange since this instance (re)started: a market order its
+            // book holds that never became an intent was decided by a process that stopped before
+            // sending it — stale now, so it is not sent.
+            adopted = true
+            for order in trader.venue.openMarketOrders where report.intents[order.clientOrderId] == nil {
+                trader.settle(clientOrderId: order.clientOrderId, as: .rejected("not sent: flotilla stopped before it was sent"))
             }
         }
         // Every order that became an intent (in this process or an earlier one) was handed over.
@@ -342,6 +353,7 @@ public actor BotInstance {
         trader.replaceVenue(venue)
         let traderState = trader.state
         let metrics = self.metrics
+        reportedExchange = metrics.exchange
         lastMetrics = metrics
         return InstanceCapture(
             state: InstanceState(
