@@ -8,6 +8,7 @@ import FlotillaVenueSimulator
 import Foundation
 import Hummingbird
 import Logging
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -25,13 +26,14 @@ struct LiveBench: ParsableCommand {
     @Option(help: "How many bots.") var bots: Int = 1000
     @Option(help: "How many symbols they share.") var symbols: Int = 50
     @Option(help: "How long to measure, seconds (one candle a second per symbol).") var seconds: Int = 20
+    @Option(help: "Orders to place through an order router on the simulator, for intent → sent.") var orders: Int = 500
 
     func run() throws {
         let done = DispatchSemaphore(value: 0)
         let outcome = NIOLockedBox<Result<Void, any Error>>(.success(()))
-        let (bots, symbols, seconds) = (bots, symbols, seconds)
+        let (bots, symbols, seconds, orders) = (bots, symbols, seconds, orders)
         Task {
-            do { try await LiveBench.measure(bots: bots, symbols: symbols, seconds: seconds) } catch { outcome.value = .failure(error) }
+            do { try await LiveBench.measure(bots: bots, symbols: symbols, seconds: seconds, orders: orders) } catch { outcome.value = .failure(error) }
             done.signal()
         }
         done.wait()
@@ -55,7 +57,7 @@ struct LiveBench: ParsableCommand {
         }
     }
 
-    static func measure(bots: Int, symbols count: Int, seconds: Int) async throws {
+    static func measure(bots: Int, symbols count: Int, seconds: Int, orders: Int) async throws {
         let markets = (0..<count).map { Symbol(base: "C\($0)", quote: "USDT") }
         let interval = CandleInterval.oneMinute
         let candles = try CandleFormat.read(path: try bundledPath("ETH_BTC-5m.csv"))
@@ -65,7 +67,7 @@ struct LiveBench: ParsableCommand {
             apiKey: "bench", secretKey: "bench", now: clock.nowMs,
             markets: markets.map { SimulatedBinance.Market(symbol: $0, rules: VenueRules(lotSize: Fixed(units: 1), tickSize: Fixed(units: 1), minNotional: .zero),
                                                           minQuantity: Fixed(units: 1), price: 1) },
-            balances: [:])
+            balances: ["USDT": Fixed(parsing: "1000000000")!])
         for m in markets { await exchange.play(CandleSeries(candles, interval: interval, startMs: 1_704_067_200_000), on: m) }
         let port = 21_000 + Int(getpid() % 20_000)
         let app = BinanceSimulatorApp.application(exchange, port: port)
@@ -149,6 +151,38 @@ struct LiveBench: ParsableCommand {
         print(String(format: "CPU: %.1f %% of one core (simulator, HTTP and fleet in this process)   RSS: %.1f MB (peak %.1f MB)",
                      cpu / elapsed * 100, memoryMB("VmRSS:"), memoryMB("VmHWM:")))
         await feeds.shutdown()
+        if orders > 0 { try await measureOrders(orders, exchangeAt: baseURL, store: store, symbol: markets[0], clock: clock) }
+    }
+
+    /// Order intent → sent: from `OrderRouter.place` (the intent written to SQLite, marked sent,
+    /// signed) to the request handed to the HTTP client, and the whole round trip (the answer
+    /// recorded, fills read), for market buys on the loopback simulator. The rate budget is left
+    /// out (Binance allows 50 orders in 10 s: a budget would measure its own waits).
+    static func measureOrders(_ n: Int, exchangeAt baseURL: String, store: StateStore, symbol: Symbol, clock: ScaledClock) async throws {
+        let sentAt = SendStamp()
+        let transport = StampingTransport(inner: NetworkTransport(), sentAt: sentAt)
+        let venue = BinanceSpot(account: BinanceAccount(environment: .testnet, apiKey: Secret("bench"), secretKey: Secret("bench"), baseURL: baseURL),
+                                transport: transport, clock: VenueClock { clock.nowMs })
+        let router = OrderRouter(bot: "bot-0", instance: "bot-0/bench#1", account: "bench", venue: venue, ledger: StoreOrderLedger(store: store),
+                                 symbols: [symbol])
+        guard case .reconciled = await router.reconcile() else { throw ValidationError("the bench router did not reconcile with the simulator") }
+        var toSent: [Double] = [], roundTrip: [Double] = []
+        let cpu0 = cpuSeconds(), t0 = Date()
+        for _ in 0..<n {
+            sentAt.instant.withLock { $0 = nil }
+            let start = ContinuousClock.now
+            let intent = try await router.place(symbol, .buy, .market(.quote(Fixed(parsing: "10")!)))
+            let end = ContinuousClock.now
+            guard intent.state == .filled, let sent = sentAt.instant.withLock({ $0 }) else {
+                throw ValidationError("order \(intent.clientOrderId) ended \(intent.state): \(intent.reason ?? "")")
+            }
+            toSent.append((sent - start).seconds * 1000)
+            roundTrip.append((end - start).seconds * 1000)
+        }
+        let elapsed = Date().timeIntervalSince(t0), cpu = cpuSeconds() - cpu0
+        func pct(_ xs: [Double], _ p: Double) -> Double { let s = xs.sorted(); return s[min(s.count - 1, Int(Double(s.count) * p))] }
+        print(String(format: "orders: %d market buys through an order router (intent in SQLite, HMAC-signed, loopback HTTP): intent → sent p50 %.2f ms, p99 %.2f ms (target ≤ 5 ms); round trip p50 %.2f ms, p99 %.2f ms; %.1f %% of one core",
+                     n, pct(toSent, 0.5), pct(toSent, 0.99), pct(roundTrip, 0.5), pct(roundTrip, 0.99), cpu / elapsed * 100))
     }
 
     static func bundledPath(_ name: String) throws -> String {
@@ -169,6 +203,28 @@ struct LiveBench: ParsableCommand {
               let line = status.split(separator: "\n").first(where: { $0.hasPrefix(key) }) else { return 0 }
         return (Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
     }
+}
+
+/// Stamps the moment an order request is handed to the HTTP client.
+final class SendStamp: Sendable {
+    let instant = Mutex<ContinuousClock.Instant?>(nil)
+}
+
+struct StampingTransport: HTTPTransport {
+    let inner: NetworkTransport
+    let sentAt: SendStamp
+
+    func send(_ request: VenueRequest) async throws(TransportError) -> VenueResponse {
+        if request.method == .post, request.path == "/api/v3/order" {
+            let now = ContinuousClock.now
+            sentAt.instant.withLock { $0 = now }
+        }
+        return try await inner.send(request)
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
 
 /// A value box for handing a result from a task back to a synchronous command.
