@@ -61,6 +61,9 @@ public enum Fixtures {
         return try SpecLoader.load(sources: sources).bots
     }
 
+    /// The market line of `botYAML` and the shipped eth-trend bot: a replay of bundled candles.
+    public static let replayMarket = "market: { symbol: ETH-BTC, interval: 5m, source: { replay: ETH_BTC-5m.csv, speed: 600 } }"
+
     /// A complete, valid bot spec; `replace` swaps text in it to make variants.
     public static func botYAML(name: String = "test-bot", _ replacements: [String: String] = [:]) -> String {
         var text = """

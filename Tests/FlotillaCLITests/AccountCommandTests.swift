@@ -26,7 +26,9 @@ struct AccountCommandTests {
         let onExchange = bot.contains("venue:")
             ? bot.replacingOccurrences(of: "venue: { kind: paper, account: main }", with: "venue: { kind: binance, account: bn-test }")
             : bot.replacingOccurrences(of: "  profile:", with: "  venue: { kind: binance, account: bn-test }\n  profile:")
-        try onExchange.write(to: p.dir.appendingPathComponent("bots.d/bn-trend.yaml"), atomically: true, encoding: .utf8)
+        // On the exchange's own candles: a replay is for paper bots (or a simulator on loopback).
+        try onExchange.replacingOccurrences(of: Fixtures.replayMarket, with: "market: { symbol: BTC-USDT, interval: 5m, source: { live: binance } }")
+            .write(to: p.dir.appendingPathComponent("bots.d/bn-trend.yaml"), atomically: true, encoding: .utf8)
         return p
     }
 

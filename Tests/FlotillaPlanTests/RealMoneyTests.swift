@@ -20,7 +20,9 @@ struct RealMoneyTests {
             """, kind: .account)
         let sources = try Fixtures.shippedProfiles() + [account] + bots.map { b in
             SpecSource(name: "bots.d/\(b.name).yaml",
-                       text: Fixtures.botYAML(name: b.name, ["venue: { kind: paper, account: main }": "venue: \(b.venue)"]), kind: .bot)
+                       text: Fixtures.botYAML(name: b.name, ["venue: { kind: paper, account: main }": "venue: \(b.venue)"]
+                           .merging(b.venue.contains("binance") ? [Fixtures.replayMarket: "market: { symbol: BTC-USDT, interval: 5m, source: { live: binance } }"] : [:]) { a, _ in a }),
+                       kind: .bot)
         }
         return try SpecLoader.load(sources: sources).bots
     }

@@ -24,7 +24,9 @@ struct AccountTests {
     }
 
     static func bot(venue: String) -> SpecSource {
-        SpecSource(name: "bots.d/test-bot.yaml", text: Fixtures.botYAML(["venue: { kind: paper, account: main }": "venue: \(venue)"]), kind: .bot)
+        // An exchange bot trades on its exchange's candles (a replay is for paper, or a simulator on loopback).
+        let market = venue.contains("binance") ? [Fixtures.replayMarket: "market: { symbol: BTC-USDT, interval: 5m, source: { live: binance } }"] : [:]
+        return SpecSource(name: "bots.d/test-bot.yaml", text: Fixtures.botYAML(["venue: { kind: paper, account: main }": "venue: \(venue)"].merging(market) { a, _ in a }), kind: .bot)
     }
 
     static func load(_ sources: [SpecSource]) throws -> SpecSet { try SpecLoader.load(sources: try Fixtures.shippedProfiles() + sources) }
@@ -142,6 +144,36 @@ struct AccountTests {
         #expect(bot.venue.mode == .testnet && bot.venue.endpoint == "http://127.0.0.1:9000" && !bot.venue.tradesRealMoney)
         #expect(bot.fields.contains { $0.path == "spec.venue.mode" && $0.value == "testnet" })
         #expect(specs.accounts["bn-test"]?.credentials["apiKey"] == .environment("BINANCE_API_KEY"))
+    }
+
+    struct SourceCase: Sendable, CustomTestStringConvertible {
+        var market: String
+        var endpoint: String?
+        var refused: Bool
+        var testDescription: String { "\(market) on \(endpoint ?? "binance's own host") → \(refused ? "refused" : "valid")" }
+    }
+
+    @Test("an exchange bot trades on its exchange's own candles; a replay or synthetic series only against a simulator on loopback",
+          arguments: [
+              SourceCase(market: "market: { symbol: BTC-USDT, interval: 5m, source: { live: binance } }", endpoint: nil, refused: false),
+              SourceCase(market: Fixtures.replayMarket, endpoint: nil, refused: true),
+              SourceCase(market: "market: { symbol: BTC-USDT, interval: 5m, source: { live: coinbase } }", endpoint: nil, refused: true),
+              SourceCase(market: "market: { symbol: ETH-BTC, interval: 5m, source: { synthetic: { seed: 7 } } }", endpoint: "https://testnet.binance.vision", refused: true),
+              SourceCase(market: Fixtures.replayMarket, endpoint: "http://127.0.0.1:9000", refused: false),
+              SourceCase(market: Fixtures.replayMarket, endpoint: "http://localhost:9000/", refused: false),
+          ])
+    func exchangeCandles(_ c: SourceCase) throws {
+        let bot = SpecSource(name: "bots.d/test-bot.yaml", text: Fixtures.botYAML([
+            "venue: { kind: paper, account: main }": "venue: { kind: binance, account: bn-test }", Fixtures.replayMarket: c.market,
+        ]), kind: .bot)
+        let account = Self.account(extra: c.endpoint.map { "  endpoint: \($0)" } ?? "")
+        do {
+            _ = try Self.load([account, bot])
+            #expect(!c.refused, "loaded")
+        } catch {
+            #expect(c.refused, "\(error)")
+            #expect("\(error)".contains("bots.d/test-bot.yaml:9:") && "\(error)".contains("spec.market.source") && "\(error)".contains("live: binance"), "\(error)")
+        }
     }
 
     @Test("turning an account live changes every bot on it, so the plan shows it")

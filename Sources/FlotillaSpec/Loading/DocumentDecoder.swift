@@ -194,6 +194,7 @@ enum DocumentDecoder {
     private static func decodeSource(_ node: YAMLNode, reader: NodeReader, marks: inout [String: SourceMark]) -> MarketSource {
         var source = MarketSource.defaultSynthetic
         guard let map = reader.mapping(node, "spec.market.source", allowed: ["replay", "synthetic", "live", "account", "speed"]) else { return source }
+        marks["spec.market.source"] = node.mark
         if let speedNode = map["speed"], let speed = reader.decimal(speedNode, "spec.market.source.speed", min: 0, max: 1_000_000, exclusiveMin: true) {
             source.speed = speed
         }
@@ -236,6 +237,7 @@ enum DocumentDecoder {
                 source.feed = .replay(file: file)
             }
         case (nil, let synthetic?):
+            marks["spec.market.source.synthetic"] = synthetic.mark
             guard let s = reader.mapping(synthetic, "spec.market.source.synthetic", allowed: ["seed", "startPrice", "volatilityPct", "driftPct"])
             else { break }
             let p = "spec.market.source.synthetic"

@@ -58,6 +58,12 @@ public struct AccountSpec: Sendable, Hashable {
 
     public static let loopbackHosts = ["127.0.0.1", "localhost", "[::1]"]
 
+    /// Whether the account is reached on loopback (the exchange simulator), not a real exchange.
+    public var isLoopback: Bool {
+        guard let endpoint else { return false }
+        return Self.loopbackHosts.contains { endpoint.hasPrefix("http://\($0)") || endpoint.hasPrefix("https://\($0)") }
+    }
+
     /// Why `endpoint` may not be used for an account of `venue` in `mode`, or nil. Credentials are
     /// sent to it, so it is exactly `scheme://host[:port][/]` in lowercase ASCII, with the host one
     /// of the venue's own for that mode over https, or loopback (the simulator) over http or https.

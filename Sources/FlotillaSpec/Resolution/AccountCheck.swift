@@ -50,8 +50,22 @@ enum AccountCheck {
                         file: bot.file, mark: bot.marks["spec.venue.kind"] ?? mark, path: "spec.venue.kind",
                         message: "account \(account.name) is a \(account.venue.rawValue) account (\(account.file)), not \(bot.venue.kind.rawValue); set spec.venue.kind: \(account.venue.rawValue) or name a \(bot.venue.kind.rawValue) account"))
                 }
+                // Real orders follow the exchange's own prices: a replayed or synthetic series would
+                // decide on candles that are not the market (a simulator on loopback may play any).
+                if case .live(let venue, _) = bot.market.source.feed, venue.rawValue == bot.venue.kind.rawValue {
+                } else if !account.isLoopback {
+                    out.append(Diagnostic(
+                        file: bot.file, mark: Self.sourceMark(bot), path: "spec.market.source",
+                        message: "a \(bot.venue.kind.rawValue) bot places real orders, so it trades on \(bot.venue.kind.rawValue)'s own candles: set market.source: { live: \(bot.venue.kind.rawValue) } (replayed or synthetic candles are for paper bots, or for an account whose endpoint is a simulator on loopback)"))
+                }
             }
         }
         return out
+    }
+
+    /// Where a bot's market source is written (a bot without one: its document).
+    static func sourceMark(_ bot: BotSpec) -> SourceMark {
+        bot.marks["spec.market.source.replay"] ?? bot.marks["spec.market.source.synthetic"] ?? bot.marks["spec.market.source.live"]
+            ?? bot.marks["spec.market.source"] ?? bot.mark
     }
 }
