@@ -53,6 +53,24 @@ public struct Plan: Sendable, Codable {
 
     public var hasChanges: Bool { !changes.isEmpty }
 
+    private enum DerivedKeys: String, CodingKey { case realMoney }
+
+    /// The stored fields, and `realMoney` (`realMoneyBots`) for programs reading `plan --json`;
+    /// decoding reads the stored fields only.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(formatVersion, forKey: .formatVersion)
+        try c.encode(stateSerial, forKey: .stateSerial)
+        try c.encode(inputs, forKey: .inputs)
+        try c.encode(options, forKey: .options)
+        try c.encode(changes, forKey: .changes)
+        try c.encode(orphans, forKey: .orphans)
+        try c.encode(unchanged, forKey: .unchanged)
+        try c.encode(risk, forKey: .risk)
+        var derived = encoder.container(keyedBy: DerivedKeys.self)
+        try derived.encode(realMoneyBots, forKey: .realMoney)
+    }
+
     /// The bots this plan creates or changes that will trade real money (an exchange account in
     /// mode live): plan text names them, apply shows them again before it asks.
     public var realMoneyBots: [String] {

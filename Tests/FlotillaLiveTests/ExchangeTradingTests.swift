@@ -152,3 +152,20 @@ struct ExchangeTradingTests {
         }
     }
 }
+
+@Suite("The testnet example")
+struct TestnetExampleTests {
+    @Test("examples/bots.d/testnet-trend.yaml validates against the shipped test-network account: play money, binance's own candles")
+    func validates() throws {
+        let root = Fixtures.repositoryRoot
+        let bot = try String(contentsOf: root.appendingPathComponent("examples/bots.d/testnet-trend.yaml"), encoding: .utf8)
+        let account = try String(contentsOf: root.appendingPathComponent("accounts/binance-testnet.yaml"), encoding: .utf8)
+        let specs = try SpecLoader.load(sources: try Fixtures.shippedProfiles() + [
+            SpecSource(name: "accounts/binance-testnet.yaml", text: account, kind: .account),
+            SpecSource(name: "bots.d/testnet-trend.yaml", text: bot, kind: .bot),
+        ])
+        let resolved = try #require(specs.bots.first)
+        #expect(resolved.venue.kind == .binance && resolved.venue.mode == .testnet && !resolved.venue.tradesRealMoney)
+        #expect(resolved.market.source.feed == .live(venue: .binance, account: nil))
+    }
+}

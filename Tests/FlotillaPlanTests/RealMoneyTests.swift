@@ -32,6 +32,11 @@ struct RealMoneyTests {
         let bots = try Self.specs(mode: "live", bots: [("live-one", "{ kind: binance, account: bn }"), ("paper-one", "{ kind: paper }")])
         let plan = Planner.plan(desired: bots, actual: [], stateSerial: 0)
         #expect(plan.realMoneyBots == ["live-one"])
+        // plan --json names them too, and a saved plan still reads back.
+        let json = try SavedPlan.encoder().encode(plan)
+        let object = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
+        #expect(object["realMoney"] as? [String] == ["live-one"])
+        #expect(try JSONDecoder().decode(Plan.self, from: json).realMoneyBots == ["live-one"])
         let text = PlanText.render(plan)
         #expect(text.contains("  # REAL MONEY: orders go to binance account bn (mode live)\n  + bot \"live-one\" {"))
         #expect(text.contains("REAL MONEY: 1 bot in this plan will trade real money on a live exchange account: live-one."))
