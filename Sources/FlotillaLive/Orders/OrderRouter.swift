@@ -98,6 +98,9 @@ public actor OrderRouter {
 
         var intent = OrderIntent(bot: bot, instance: instance, account: account, sequence: nextSequence, symbol: symbol, side: side,
                                  kind: kind, createdAt: timing.now(), reference: reference)
+        // Written once before the first send, already as sent: after a crash pending and sent mean
+        // the same (the outcome is asked for), so one durable write is all an order costs before it goes.
+        transition(&intent, .sending)
         do { try ledger.save(intent) } catch { throw .ledger("\(error)") }
         nextSequence += 1
         index[intent.clientOrderId] = intents.count
@@ -106,8 +109,10 @@ public actor OrderRouter {
         var sends = 0
         send: while true {
             sends += 1
-            transition(&intent, .sending)
-            guard persist(intent) else { break }
+            if sends > 1 {
+                transition(&intent, .sending)
+                guard persist(intent) else { break }
+            }
             do {
                 let report = try await venue.place(intent.request)
                 adopt(&intent, report)
