@@ -67,7 +67,11 @@ enum WireSchemas {
             "maxDrawdownPct": number, "decisions": integer, "rejects": integer, "slippageBps": number, "position": string, "cash": string,
             "errors": integer, "circuitBreaker": choice(BreakerState.self), "buys": integer, "sells": integer,
         ], optional: ["anomalies": array(["$ref": "#/components/schemas/Anomaly"]), "cpuPct": number, "memoryBytes": integer,
-                      "venueResponseSeconds": number, "emergencyStop": string])),
+                      "venueResponseSeconds": number, "emergencyStop": string, "model": ["$ref": "#/components/schemas/ModelUsage"]])),
+        ("ModelUsage", object([
+            "calls": integer, "reused": integer, "holds": ["type": "object", "additionalProperties": integer], "promptTokens": integer,
+            "completionTokens": integer, "meanLatencySeconds": number, "lastLatencySeconds": number,
+        ], optional: ["lastHold": string])),
         ("Anomaly", object(["metric": string, "value": number, "mean": number, "standardDeviation": number, "at": integer], optional: ["z": number])),
         ("AnalysisResult", object([
             "template": string, "phase": choice("Successful", "Failed", "Inconclusive"),

@@ -148,7 +148,7 @@ extension Fleet {
                 instance = try BotInstance(
                     id: id, spec: spec, revision: revision, symbol: s, mode: mode, capitalPct: pct, candles: candles,
                     venue: PaperVenue(cash: mode == .shadow ? notional : .zero, rules: Self.paperRules(spec)),
-                    candlesSeen: seen, nowMs: startMs, connection: connection, liveFeed: source.live, executor: executor)
+                    candlesSeen: seen, nowMs: startMs, connection: connection, liveFeed: source.live, model: modelAccess, executor: executor)
             } catch {
                 source.live?.cancel()
                 throw error

@@ -52,6 +52,9 @@ public actor Fleet {
     let connection: any VenueConnection
     /// The fleet's live candle feeds, one per (venue, symbol, interval), for bots with a live source.
     public nonisolated let feeds: MarketFeeds
+    /// What `llm` instances call their models with: the store, budgets shared by the fleet, the
+    /// network (tests may point it elsewhere before the first start).
+    public var modelAccess: ModelAccess
 
     /// - Parameter feeds: live market data (default: the venues' public endpoints over the network;
     ///   tests point it at the simulator).
@@ -62,6 +65,7 @@ public actor Fleet {
         self.logger = logger
         self.connection = venue
         self.feeds = feeds ?? MarketFeeds(transport: NetworkTransport(), logger: logger)
+        self.modelAccess = ModelAccess(store: store)
     }
 
     public var instanceCount: Int { instances.count }
@@ -216,7 +220,7 @@ public actor Fleet {
                 capitalPct: capitalPct, candles: source.candles, venue: venue,
                 candlesSeen: state.candlesSeen, nowMs: nowMs,
                 fillCounts: persisted.fillCounts,
-                trader: trader, connection: connection, liveFeed: source.live, executor: executor)
+                trader: trader, connection: connection, liveFeed: source.live, model: modelAccess, executor: executor)
         } catch {
             source.live?.cancel()
             throw error

@@ -236,3 +236,11 @@ extension BotTrader where S: Codable {
         protection = state.protection
     }
 }
+
+extension BotTrader where S: ModelDecided {
+    /// Hands the strategy the decision for the candle at `time` (an `llm` bot's model answer);
+    /// `step` on that candle acts on it through the risk manager like any decision.
+    public mutating func receive(_ decision: Decision, forCandleAt time: Int64) {
+        strategy.receive(decision, forCandleAt: time)
+    }
+}
