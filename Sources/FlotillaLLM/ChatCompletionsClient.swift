@@ -34,11 +34,12 @@ public struct ChatCompletionsClient: ChatCompletionsTransport {
         if let apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey.reveal())") }
         request.body = .bytes(ByteBuffer(bytes: body))
         let client = self.client
+        let prepared = request
         // The deadline covers the whole exchange, the body included: a slow trickle is late too.
         return await withTaskGroup(of: EndpointReply?.self) { group in
             group.addTask {
                 do {
-                    let response = try await client.execute(request, timeout: .milliseconds(timeout.milliseconds))
+                    let response = try await client.execute(prepared, timeout: .milliseconds(timeout.milliseconds))
                     let buffer = try await response.body.collect(upTo: maxBytes)
                     return .answered(status: Int(response.status.code), body: Array(buffer.readableBytesView))
                 } catch let error as NIOTooManyBytesError {

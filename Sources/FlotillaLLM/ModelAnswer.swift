@@ -4,7 +4,7 @@ import Foundation
 
 /// Why a model call ended in HOLD rather than the model's decision. Each case says what happened
 /// in words a person reading `flotilla bot events` or the call record understands.
-public enum HoldReason: Sendable, Equatable, CustomStringConvertible {
+public enum HoldReason: Error, Sendable, Equatable, CustomStringConvertible {
     /// The endpoint's answer, or the model's content, is not JSON.
     case invalidJSON(String)
     /// JSON, but not the decision schema (a missing or extra field, a wrong type).

@@ -160,3 +160,55 @@ struct LLMBotTests {
         #expect(try h.metrics(try #require(try h.instances().first)).model?.reused == 1)
     }
 }
+
+@Suite("The llm-canary example rolls out against a rule-based stable", .serialized)
+struct LLMCanaryExampleTests {
+    static func example(endpoint: String) throws -> String {
+        let text = try String(contentsOf: Fixtures.repositoryRoot.appendingPathComponent("examples/bots.d/llm-canary.yaml"), encoding: .utf8)
+        return text.replacingOccurrences(of: "http://127.0.0.1:11434/v1", with: endpoint).replacingOccurrences(of: "speed: 1 }", with: "speed: 600 }")
+    }
+
+    @Test("the llm revision starts as a 10 % canary beside the rule-based stable, asks only for its own candles, and is promoted")
+    func canary() async throws {
+        let fake = try await FakeChatCompletions.start([
+            .decision(#"{"action":"LONG","sizePct":50,"rationale":"canary entry"}"#), .hold, .serverError, .hold,
+            .decision(#"{"action":"CLOSE","rationale":"out"}"#), .hold,
+        ])
+        defer { Task { await fake.shutdown() } }
+        let llm = try Self.example(endpoint: fake.endpoint)
+        #expect(llm.contains("kind: llm"))
+        let start = try #require(llm.range(of: "  strategy:\n    kind: llm\n")).lowerBound
+        let end = try #require(llm.range(of: "  capital:")).lowerBound
+        let stable = llm.replacingCharacters(in: start..<end, with: "  strategy: { kind: ma_crossover, params: { fast: 10, slow: 30 } }\n")
+        #expect(stable.contains("ma_crossover") && !stable.contains("kind: llm"))
+
+        let h = try FleetHarness()
+        try h.apply(stable)
+        try await h.fleet.reconcile(nowMs: 1_000)
+        #expect(try h.instances().map(\.revision) == [1])
+        try h.apply(llm)
+        try await h.fleet.reconcile(nowMs: 2_000)
+        let split = try h.instances()
+        #expect(split.map(\.revision).sorted() == [1, 2])
+        #expect(split.first { $0.revision == 2 }?.capitalPct == "10")
+        #expect(try RolloutStatus.load(bot: "llm-canary", store: h.store)?.candidate == 2)
+
+        let now = try await tickUntil(h, from: 2_000) { try h.store.modelCalls(bot: "llm-canary").count >= 8 }
+        let calls = try h.store.modelCalls(bot: "llm-canary")
+        #expect(calls.count >= 8)
+        #expect(Set(calls.map(\.revision)) == [2], "only the llm revision asks the model")
+        #expect(calls.contains { $0.holdKind == "http_error" })
+        let canary = try #require(try h.instances().first { $0.revision == 2 })
+        #expect(try h.metrics(canary).buys >= 1, "the canary traded on the model's decision")
+        #expect(try h.metrics(canary).model?.holds["http_error"] == 1)
+
+        try h.store.sendCommand(bot: "llm-canary", .promoteFull)
+        try await h.fleet.reconcile(nowMs: now + 1_000)
+        let after = try h.instances()
+        #expect(after.map(\.revision) == [2])
+        #expect(after.first?.capitalPct == "100")
+        #expect(try RolloutStatus.load(bot: "llm-canary", store: h.store)?.phase == .completed)
+        let ledger = try #require(try Fleet.capitalLedger(bot: "llm-canary", store: h.store))
+        #expect(ledger.accounted == ledger.capital, "nothing lost, nothing doubled")
+    }
+}

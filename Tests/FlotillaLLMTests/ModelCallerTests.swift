@@ -73,7 +73,7 @@ struct ModelCallerTests {
         let fake = try await FakeChatCompletions.start([.hold])
         let endpoint = fake.endpoint
         await fake.shutdown()
-        let call = await Self.caller(endpoint).ask(Self.context(), nowMs: 0)
+        let call = await Self.caller(endpoint, timeout: .seconds(1)).ask(Self.context(), nowMs: 0)
         #expect(call.hold?.kind == "unreachable" || call.hold?.kind == "timeout")
     }
 

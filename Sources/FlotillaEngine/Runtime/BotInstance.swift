@@ -155,7 +155,7 @@ public actor BotInstance {
         if let liveFeed { candles.append(contentsOf: liveFeed.drain()) }
         while candleDue(nowMs: nowMs) {
             let candle = candles[candlesSeen]
-            if phase == .running, let model {
+            if phase == .running, let model, trader.actsOnDecision(at: candle.time) {
                 // An llm bot's candle waits for its model call (made off this actor; others go on).
                 guard case .ready(let decision, let event) = model.poll(candle, context: { trader.modelContext(after: candle) }) else { break }
                 trader.receive(decision, forCandleAt: candle.time)

@@ -46,6 +46,11 @@ public enum ModelBacktest {
         var calls: [ModelCall] = []
         for (i, candle) in candles.enumerated() {
             try Task.checkCancellation()
+            guard trader.actsOnDecision(at: candle.time) else {
+                _ = trader.step(candle)
+                progress(i + 1, candles.count)
+                continue
+            }
             let call = await caller.ask(trader.modelContext(after: candle), nowMs: ModelAccess.wallMs())
             calls.append(call)
             decisions[candle.time] = call.strategyDecision
