@@ -121,9 +121,10 @@ struct BacktestCommand: ConsoleCommand {
             var holds: [String: Int] = [:]
             for c in calls { if let h = c.hold { holds[h.kind, default: 0] += 1 } }
             let tokens = calls.reduce(0) { $0 + $1.tokens.total }
-            let latency = calls.isEmpty ? 0 : Double(calls.reduce(0) { $0 + $1.latencyMs }) / Double(calls.count) / 1000
-            var lines = [pad("Model calls") + "\(calls.count) to \(bot.strategy.llm?.endpointKey ?? "?") (live), \(tokens) tokens, mean latency "
-                         + String(format: "%.2f s", latency)]
+            let made = calls.filter { if case .budget? = $0.hold { false } else { true } }
+            let latency = made.isEmpty ? 0 : Double(made.reduce(0) { $0 + $1.latencyMs }) / Double(made.count) / 1000
+            var lines = [pad("Model calls") + "\(made.count) to \(bot.strategy.llm?.endpointKey ?? "?") (live) for \(calls.count) candles, \(tokens) tokens, "
+                         + "mean latency " + String(format: "%.2f s", latency)]
             if !holds.isEmpty { lines.append(pad("HOLD not by the model") + holds.keys.sorted().map { "\($0) \(holds[$0]!)" }.joined(separator: ", ")) }
             if holds["budget"] != nil { lines.append(pad("") + "budgets apply to --live-model: raise maxCallsPerHour / dailyTokenBudget or narrow --from/--to") }
             return (decisions, lines)
