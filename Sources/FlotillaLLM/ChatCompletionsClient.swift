@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import FlotillaSpec
 import FlotillaVenues
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 
@@ -23,7 +24,15 @@ public protocol ChatCompletionsTransport: Sendable {
 public struct ChatCompletionsClient: ChatCompletionsTransport {
     public let client: HTTPClient
 
-    public init(client: HTTPClient = .shared) { self.client = client }
+    /// The process's client for model endpoints: redirects are not followed, so a key sent to
+    /// the validated endpoint is never carried on to another host (or to plain http).
+    public static let endpoints: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
+    public init(client: HTTPClient = ChatCompletionsClient.endpoints) { self.client = client }
 
     public func post(url: String, body: [UInt8], apiKey: Secret?, timeout: TimeSpan, maxBytes: Int) async -> EndpointReply {
         var request = HTTPClientRequest(url: url)
@@ -36,30 +45,77 @@ public struct ChatCompletionsClient: ChatCompletionsTransport {
         let client = self.client
         let prepared = request
         // The deadline covers the whole exchange, the body included: a slow trickle is late too.
-        return await withTaskGroup(of: EndpointReply?.self) { group in
-            group.addTask {
-                do {
-                    let response = try await client.execute(prepared, timeout: .milliseconds(timeout.milliseconds))
-                    let buffer = try await response.body.collect(upTo: maxBytes)
-                    return .answered(status: Int(response.status.code), body: Array(buffer.readableBytesView))
-                } catch let error as NIOTooManyBytesError {
-                    _ = error
-                    return .tooLarge
-                } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
-                    return .timedOut
-                } catch is CancellationError {
-                    return nil
-                } catch {
-                    return .unreachable(apiKey?.redact(String(describing: error).prefix(200).description) ?? String(describing: error).prefix(200).description)
-                }
+        // The caller goes on at the deadline without waiting for the request to wind down.
+        let send: @Sendable () async -> EndpointReply = {
+            do {
+                let response = try await client.execute(prepared, timeout: .milliseconds(timeout.milliseconds))
+                let buffer = try await response.body.collect(upTo: maxBytes)
+                return .answered(status: Int(response.status.code), body: Array(buffer.readableBytesView))
+            } catch is NIOTooManyBytesError {
+                return .tooLarge
+            } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
+                return .timedOut
+            } catch {
+                let text = String(String(describing: error).prefix(200))
+                return .unreachable(apiKey?.redact(text) ?? text)
             }
-            group.addTask {
-                try? await Task.sleep(for: .milliseconds(timeout.milliseconds))
-                return Task.isCancelled ? nil : .timedOut
+        }
+        return await Deadline.race(milliseconds: timeout.milliseconds, send)
+    }
+}
+
+/// The first of an operation's result and a deadline; the operation is cancelled at the deadline,
+/// and the caller cancelled is the deadline come early.
+enum Deadline {
+    static func race(milliseconds: Int64, _ operation: @escaping @Sendable () async -> EndpointReply) async -> EndpointReply {
+        let race = Race()
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<EndpointReply, Never>) in
+                race.start(continuation, milliseconds: milliseconds, operation)
             }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first ?? .timedOut
+        } onCancel: {
+            race.finish(.timedOut)
+        }
+    }
+
+    final class Race: Sendable {
+        struct State: Sendable {
+            var continuation: CheckedContinuation<EndpointReply, Never>?
+            var result: EndpointReply?
+            var tasks: [Task<Void, Never>] = []
+        }
+
+        let state = NIOLockedValueBox(State())
+
+        func start(_ continuation: CheckedContinuation<EndpointReply, Never>, milliseconds: Int64,
+                   _ operation: @escaping @Sendable () async -> EndpointReply) {
+            let early: EndpointReply? = state.withLockedValue { s in
+                if let r = s.result { return r }
+                s.continuation = continuation
+                return nil
+            }
+            if let early { continuation.resume(returning: early); return }
+            let work = Task { self.finish(await operation()) }
+            let timer = Task {
+                try? await Task.sleep(for: .milliseconds(milliseconds))
+                self.finish(.timedOut)
+            }
+            let finished = state.withLockedValue { s in
+                s.tasks = [work, timer]
+                return s.result != nil
+            }
+            if finished { work.cancel(); timer.cancel() }
+        }
+
+        func finish(_ reply: EndpointReply) {
+            let (continuation, tasks): (CheckedContinuation<EndpointReply, Never>?, [Task<Void, Never>]) = state.withLockedValue { s in
+                guard s.result == nil else { return (nil, []) }
+                s.result = reply
+                defer { s.continuation = nil }
+                return (s.continuation, s.tasks)
+            }
+            continuation?.resume(returning: reply)
+            for task in tasks { task.cancel() }
         }
     }
 }

@@ -75,11 +75,11 @@ struct LLMBotTests {
 
     @Test("a slow endpoint holds back only its own bot: the other bot's candles go on")
     func slowEndpointIsolated() async throws {
-        let slow = try await FakeChatCompletions.start([.slow(.seconds(30), .hold)])
+        let slow = try await FakeChatCompletions.start([.slow(.seconds(900), .hold)])
         let fast = try await FakeChatCompletions.start([.hold])
         defer { Task { await slow.shutdown(); await fast.shutdown() } }
         let h = try FleetHarness()
-        try h.apply(llmBotYAML(name: "slow-bot", endpoint: slow.endpoint, timeout: "30s"))
+        try h.apply(llmBotYAML(name: "slow-bot", endpoint: slow.endpoint, timeout: "10m"))
         try h.apply(llmBotYAML(name: "fast-bot", endpoint: fast.endpoint))
         try await h.fleet.reconcile(nowMs: 1_000)
         _ = try await tickUntil(h, from: 1_000, steps: 200) { try h.store.modelCalls(bot: "fast-bot").count >= 20 }
