@@ -41,10 +41,21 @@ let package = Package(
         // The wire types: what the API returns and the CLI decodes (Codable values only).
         .target(name: "FlotillaAPI", dependencies: ["FlotillaSpec", "FlotillaPlan", "FlotillaTrading"]),
         .target(name: "FlotillaTrading", resources: [.copy("MarketData/Bundled")]),
+        // `strategy.kind: llm`: prompt rendering and decision parsing (pure), the chat-completions
+        // client over AsyncHTTPClient, the fleet's call budgets.
+        .target(
+            name: "FlotillaLLM",
+            dependencies: [
+                "FlotillaSpec", "FlotillaTrading", "FlotillaVenues",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]),
         .target(
             name: "FlotillaEngine",
             dependencies: [
-                "FlotillaSpec", "FlotillaTrading", "FlotillaStore", "FlotillaPlan", "FlotillaAPI", "FlotillaLive",
+                "FlotillaSpec", "FlotillaTrading", "FlotillaStore", "FlotillaPlan", "FlotillaAPI", "FlotillaLive", "FlotillaLLM",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -64,6 +75,7 @@ let package = Package(
             name: "FlotillaCLI",
             dependencies: [
                 "FlotillaSpec", "FlotillaPlan", "FlotillaStore", "FlotillaTrading", "FlotillaEngine", "FlotillaAPI", "FlotillaServer", "FlotillaLive",
+                "FlotillaLLM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -132,7 +144,12 @@ let package = Package(
             ]),
         .target(
             name: "FlotillaTesting",
-            dependencies: ["FlotillaSpec", "FlotillaTrading", "FlotillaVenues", "FlotillaLive", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
+            dependencies: ["FlotillaSpec", "FlotillaTrading", "FlotillaVenues", "FlotillaLive",
+                           .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "NIOHTTP1", package: "swift-nio")]),
+        .testTarget(name: "FlotillaLLMTests", dependencies: ["FlotillaLLM", "FlotillaSpec", "FlotillaTrading", "FlotillaTesting"]),
         .testTarget(name: "FlotillaSpecTests", dependencies: ["FlotillaSpec", "FlotillaTesting"]),
         .testTarget(name: "FlotillaPlanTests", dependencies: ["FlotillaPlan", "FlotillaSpec", "FlotillaStore", "FlotillaTesting"]),
         .testTarget(
@@ -154,7 +171,7 @@ let package = Package(
         .testTarget(name: "FlotillaTradingTests", dependencies: ["FlotillaTrading", "FlotillaTesting"]),
         .testTarget(
             name: "FlotillaEngineTests",
-            dependencies: ["FlotillaEngine", "FlotillaSpec", "FlotillaStore", "FlotillaTrading", "FlotillaTesting",
+            dependencies: ["FlotillaEngine", "FlotillaSpec", "FlotillaStore", "FlotillaTrading", "FlotillaTesting", "FlotillaLLM",
                            .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "FlotillaServerTests",
@@ -168,8 +185,10 @@ let package = Package(
         .testTarget(name: "FlotillaStoreTests", dependencies: ["FlotillaStore", "FlotillaSpec", "FlotillaTesting"]),
         .testTarget(
             name: "FlotillaCLITests",
-            dependencies: ["FlotillaCLI", "FlotillaStore", "FlotillaSpec", "FlotillaPlan", "FlotillaTesting", "FlotillaVenueSimulator",
-                           .product(name: "HummingbirdTesting", package: "hummingbird")]),
+            dependencies: ["FlotillaCLI", "FlotillaStore", "FlotillaSpec", "FlotillaPlan", "FlotillaTesting", "FlotillaVenueSimulator", "FlotillaEngine",
+                           .product(name: "HummingbirdTesting", package: "hummingbird"),
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
     ],
     swiftLanguageModes: [.v6]
 )

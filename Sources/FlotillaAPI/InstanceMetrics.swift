@@ -36,12 +36,17 @@ public struct InstanceMetrics: Sendable, Codable, Equatable {
     /// Set while a live instance on an exchange does not trade: not reconciled with its account
     /// (and why), or an order whose outcome is not known yet.
     public var exchange: String?
+    /// An `llm` instance's model calls since it started: count, HOLDs, tokens, latency. Nil for
+    /// every other strategy.
+    public var model: ModelUsage?
 
     public init(trades: Int, wins: Int, realizedPnL: Fixed, unrealizedPnL: Fixed, equity: Fixed, returnPct: Double, maxDrawdownPct: Double,
                 decisions: Int, rejects: Int, slippageBps: Double, position: Fixed, cash: Fixed, errors: Int, circuitBreaker: BreakerState,
                 buys: Int, sells: Int, anomalies: [Anomaly]? = nil, cpuPct: Double? = nil, memoryBytes: Int? = nil,
-                venueResponseSeconds: Double? = nil, emergencyStop: String? = nil, marketData: String? = nil, exchange: String? = nil) {
+                venueResponseSeconds: Double? = nil, emergencyStop: String? = nil, marketData: String? = nil, exchange: String? = nil,
+                model: ModelUsage? = nil) {
         self.exchange = exchange
+        self.model = model
         self.trades = trades
         self.wins = wins
         self.realizedPnL = realizedPnL
@@ -65,6 +70,38 @@ public struct InstanceMetrics: Sendable, Codable, Equatable {
         self.emergencyStop = emergencyStop
         self.marketData = marketData
     }
+}
+
+/// What an `llm` instance's model calls cost: calls made (and answered from the record after a
+/// restart), how many ended in HOLD by reason, tokens, latency.
+public struct ModelUsage: Sendable, Codable, Equatable {
+    public var calls: Int
+    /// Calls answered from the store (a restarted instance does not ask twice for a candle).
+    public var reused: Int
+    /// HOLDs not decided by the model, by reason kind (timeout, http_error, invalid_json, budget, …).
+    public var holds: [String: Int]
+    public var promptTokens: Int
+    public var completionTokens: Int
+    /// Mean latency of the calls made, seconds; and the last one's.
+    public var meanLatencySeconds: Double
+    public var lastLatencySeconds: Double
+    /// The last HOLD's reason, if the last call ended in one.
+    public var lastHold: String?
+
+    public init(calls: Int = 0, reused: Int = 0, holds: [String: Int] = [:], promptTokens: Int = 0, completionTokens: Int = 0,
+                meanLatencySeconds: Double = 0, lastLatencySeconds: Double = 0, lastHold: String? = nil) {
+        self.calls = calls
+        self.reused = reused
+        self.holds = holds
+        self.promptTokens = promptTokens
+        self.completionTokens = completionTokens
+        self.meanLatencySeconds = meanLatencySeconds
+        self.lastLatencySeconds = lastLatencySeconds
+        self.lastHold = lastHold
+    }
+
+    public var tokens: Int { promptTokens + completionTokens }
+    public var holdCount: Int { holds.values.reduce(0, +) }
 }
 
 /// A metric that left its baseline.

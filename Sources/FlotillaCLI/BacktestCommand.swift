@@ -30,6 +30,10 @@ struct BacktestCommand: ConsoleCommand {
     @Option(name: .customLong("slippage-bps"), help: "Slippage of market and stop fills, basis points.") var slippageBps: Int = 0
     @Option(help: "Lot size (quantity step).") var lot: String = "0.00000001"
     @Flag(help: "Print the report as JSON.") var json = false
+    @Flag(name: .customLong("live-model"),
+          help: "An llm bot: ask its model on every candle (costs calls and tokens; budgets apply) instead of replaying its recorded decisions.")
+    var liveModel = false
+    @Option(help: "An llm bot: replay the decisions recorded for this revision (default: the newest revision with any).") var revision: Int?
     @Option(help: ArgumentHelp("Also write a self-contained HTML page: equity and drawdown, the price with entries and exits, the statistics.",
                                valueName: "file.html"))
     var report: String?
@@ -83,7 +87,14 @@ struct BacktestCommand: ConsoleCommand {
         let venue = PaperVenue(cash: cash, rules: VenueRules(
             lotSize: lotSize, tickSize: Fixed(units: 1), makerFee: feeRate, takerFee: feeRate, slippageBps: Int64(slippageBps),
             allowShort: !chosen.strategy.longOnly))
-        let result = try TradingBridge.backtest(chosen, candles: candles, venue: venue, curve: report != nil)
+        var recorded: [Int64: Decision] = [:]
+        var modelLines: [String] = []
+        if chosen.strategy.kind == .llm {
+            (recorded, modelLines) = try await modelDecisions(for: chosen, candles: candles, venue: venue, console: console)
+        } else if liveModel || revision != nil {
+            throw UsageProblem("--live-model and --revision are for kind: llm bots; \(chosen.name) is \(chosen.strategy.kind.rawValue)")
+        }
+        let result = try TradingBridge.backtest(chosen, candles: candles, venue: venue, curve: report != nil, recorded: recorded)
         if let report {
             let page = BacktestPage(report: result, bot: chosen.name, strategy: chosen.strategy.kind.rawValue, symbol: chosen.market.symbols[0],
                                     interval: chosen.market.interval.description)
@@ -93,8 +104,48 @@ struct BacktestCommand: ConsoleCommand {
             console.line(try jsonText(result))
         } else {
             console.write(Self.render(result, bot: chosen))
+            for line in modelLines { console.line(line) }
             if let report { console.line("Report written to \(report)") }
         }
+    }
+
+    /// An llm bot's decisions by candle: recorded ones from the state store, or the model's
+    /// answers now (`--live-model`); and the lines the report adds about them.
+    private func modelDecisions(for bot: ResolvedBot, candles: [Candle], venue: PaperVenue, console: Console) async throws
+        -> ([Int64: Decision], [String])
+    {
+        let symbol = bot.market.symbols[0]
+        func pad(_ s: String) -> String { s.padding(toLength: 22, withPad: " ", startingAt: 0) }
+        if liveModel {
+            let (decisions, calls) = try await ModelBacktest.askLive(bot, candles: candles, venue: venue, access: ModelAccess(store: nil))
+            var holds: [String: Int] = [:]
+            for c in calls { if let h = c.hold { holds[h.kind, default: 0] += 1 } }
+            let tokens = calls.reduce(0) { $0 + $1.tokens.total }
+            let made = calls.filter { if case .budget? = $0.hold { false } else { true } }
+            let latency = made.isEmpty ? 0 : Double(made.reduce(0) { $0 + $1.latencyMs }) / Double(made.count) / 1000
+            var lines = [pad("Model calls") + "\(made.count) to \(bot.strategy.llm?.endpointKey ?? "?") (live) for \(calls.count) candles, \(tokens) tokens, "
+                         + "mean latency " + String(format: "%.2f s", latency)]
+            if !holds.isEmpty { lines.append(pad("HOLD not by the model") + holds.keys.sorted().map { "\($0) \(holds[$0]!)" }.joined(separator: ", ")) }
+            if holds["budget"] != nil { lines.append(pad("") + "budgets apply to --live-model: raise maxCallsPerHour / dailyTokenBudget or narrow --from/--to") }
+            return (decisions, lines)
+        }
+        let path = global.resolvedStatePath
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw UsageProblem("\(bot.name) is an llm bot: its backtest replays the decisions recorded in the state store, and there is none at \(path); "
+                               + "run it (flotilla up), point --state at the store, or pass --live-model to ask the model now")
+        }
+        let store = try global.openStore()
+        let (decisions, records) = try ModelBacktest.recorded(store, bot: bot.name, revision: revision, symbol: symbol)
+        let coverage = ModelBacktest.coverage(candles: candles, records: records)
+        var lines = [pad("Recorded decisions") + (coverage.revision.map { "revision \($0): " } ?? "")
+                     + "\(coverage.recorded) of \(candles.count) candles; \(coverage.missing) without a record are HOLD \"no recorded decision\""]
+        if !coverage.holds.isEmpty {
+            lines.append(pad("Recorded HOLD reasons") + coverage.holds.keys.sorted().map { "\($0) \(coverage.holds[$0]!)" }.joined(separator: ", "))
+        }
+        if coverage.recorded == 0 {
+            lines.append(pad("") + "no model call of \(bot.name)\(revision.map { " revision \($0)" } ?? "") on \(symbol) is recorded for these candles; --live-model asks the model")
+        }
+        return (decisions, lines)
     }
 
     private func loadCandles(for bot: ResolvedBot) throws -> [Candle] {

@@ -38,6 +38,11 @@ enum SpecYAML {
             let value = bot.strategy.params[parameter.name] ?? parameter.defaultValue
             out += "      \(parameter.name): \(value.canonicalText)\n"
         }
+        if let llm = bot.strategy.llm {
+            out += "      endpoint: \(quoted(llm.endpoint))\n      model: \(quoted(llm.model))\n      timeout: \(llm.timeout)\n"
+            if let template = llm.template { out += "      promptTemplate: \(template)\n" } else { out += "      prompt: \(quoted(llm.prompt).replacingOccurrences(of: "\n", with: "\\n"))\n" }
+            if let key = llm.apiKey { out += "      apiKey: \(quoted(key))\n" }
+        }
         out += "  capital: { quote: \(bot.capital.quote.canonicalText) }\n"
         for group in [SettingKey.Group.risk, .runtime] {
             out += "  \(group.rawValue):\n"

@@ -19,6 +19,10 @@ enum MetricSeries {
     static let reconcilePasses = "flotilla_reconcile_passes_total"
     static let analysisResults = "flotilla_analysis_results_total"
     static let stateSerial = "flotilla_state_serial"
+    static let modelCalls = "flotilla_llm_calls_total"
+    static let modelHolds = "flotilla_llm_holds_total"
+    static let modelTokens = "flotilla_llm_tokens_total"
+    static let modelLatency = "flotilla_llm_latency_seconds"
 
     static let help: [String: String] = [
         uptime: "Seconds since this flotilla process started serving the bot",
@@ -39,5 +43,9 @@ enum MetricSeries {
         reconcilePasses: "Reconcile passes since the process started",
         analysisResults: "Analysis runs by result",
         stateSerial: "The state serial",
+        modelCalls: "Model calls made by an llm instance",
+        modelHolds: "An llm instance's HOLDs not decided by the model, by reason",
+        modelTokens: "Tokens an llm instance's model calls used, by kind (prompt, completion)",
+        modelLatency: "Mean latency of an llm instance's model calls",
     ]
 }

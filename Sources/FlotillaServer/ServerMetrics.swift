@@ -184,10 +184,14 @@ struct Tally {
 struct InstanceSeries {
     let uptime, positions, pnl, health, capital, equity, responseTime: CoreMetrics.Gauge
     var buys, sells, requests, errors: Tally
+    /// An llm instance's model series, made when it first reports model usage.
+    var model: ModelSeries?
+    let factory: any MetricsFactory
 
     init(_ factory: any MetricsFactory, _ i: InstanceState) {
         let labels = [("bot", i.bot), ("symbol", i.symbol), ("revision", String(i.revision))]
         let instance = [("bot", i.bot), ("instance", i.id)]
+        self.factory = factory
         func gauge(_ name: String, _ dimensions: [(String, String)]) -> CoreMetrics.Gauge {
             CoreMetrics.Gauge(label: name, dimensions: dimensions, factory: factory)
         }
@@ -216,11 +220,50 @@ struct InstanceSeries {
         capital.record(Double(i.capitalPct) ?? 0)
         equity.record(m?.equity.double ?? 0)
         responseTime.record(m?.venueResponseSeconds ?? 0)
+        if let usage = m?.model {
+            if model == nil { model = ModelSeries(factory, i) }
+            model!.record(usage)
+        }
     }
 
     func destroy() {
         for gauge in [uptime, positions, pnl, health, capital, equity, responseTime] { gauge.destroy() }
         for tally in [buys, sells, requests, errors] { tally.counter.destroy() }
+        model?.destroy()
+    }
+}
+
+/// An llm instance's cost and latency: calls, HOLDs by reason, tokens, mean latency.
+struct ModelSeries {
+    let factory: any MetricsFactory
+    let labels: [(String, String)]
+    var calls, promptTokens, completionTokens: Tally
+    var holds: [String: Tally] = [:]
+    let latency: CoreMetrics.Gauge
+
+    init(_ factory: any MetricsFactory, _ i: InstanceState) {
+        self.factory = factory
+        labels = [("bot", i.bot), ("instance", i.id)]
+        calls = Tally(MetricSeries.modelCalls, labels, factory)
+        promptTokens = Tally(MetricSeries.modelTokens, labels + [("kind", "prompt")], factory)
+        completionTokens = Tally(MetricSeries.modelTokens, labels + [("kind", "completion")], factory)
+        latency = CoreMetrics.Gauge(label: MetricSeries.modelLatency, dimensions: labels, factory: factory)
+    }
+
+    mutating func record(_ u: ModelUsage) {
+        calls.record(total: u.calls)
+        promptTokens.record(total: u.promptTokens)
+        completionTokens.record(total: u.completionTokens)
+        latency.record(u.meanLatencySeconds)
+        for (reason, count) in u.holds {
+            if holds[reason] == nil { holds[reason] = Tally(MetricSeries.modelHolds, labels + [("reason", reason)], factory) }
+            holds[reason]!.record(total: count)
+        }
+    }
+
+    func destroy() {
+        for tally in [calls, promptTokens, completionTokens] + Array(holds.values) { tally.counter.destroy() }
+        latency.destroy()
     }
 }
 

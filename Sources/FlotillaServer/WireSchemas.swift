@@ -67,7 +67,11 @@ enum WireSchemas {
             "maxDrawdownPct": number, "decisions": integer, "rejects": integer, "slippageBps": number, "position": string, "cash": string,
             "errors": integer, "circuitBreaker": choice(BreakerState.self), "buys": integer, "sells": integer,
         ], optional: ["anomalies": array(["$ref": "#/components/schemas/Anomaly"]), "cpuPct": number, "memoryBytes": integer,
-                      "venueResponseSeconds": number, "emergencyStop": string])),
+                      "venueResponseSeconds": number, "emergencyStop": string, "model": ["$ref": "#/components/schemas/ModelUsage"]])),
+        ("ModelUsage", object([
+            "calls": integer, "reused": integer, "holds": ["type": "object", "additionalProperties": integer], "promptTokens": integer,
+            "completionTokens": integer, "meanLatencySeconds": number, "lastLatencySeconds": number,
+        ], optional: ["lastHold": string])),
         ("Anomaly", object(["metric": string, "value": number, "mean": number, "standardDeviation": number, "at": integer], optional: ["z": number])),
         ("AnalysisResult", object([
             "template": string, "phase": choice("Successful", "Failed", "Inconclusive"),
@@ -129,6 +133,7 @@ enum WireSchemas {
                                     optional: ["revisionBefore": integer, "revisionAfter": integer, "specHashBefore": string, "specHashAfter": string,
                                                "desired": ["type": "object", "description": "the resolved spec (docs/plan-json.md)"]])),
             "orphans": array(string), "unchanged": integer, "risk": ["type": "object", "description": "capital, exposure and limits before → after"],
+            "realMoney": array(string),
         ])),
         ("PlanRun", object(["id": string, "source": choice("project", "posted", "profile-switch"), "plan": ["$ref": "#/components/schemas/Plan"]],
                            optional: ["edits": array(string)])),

@@ -177,6 +177,9 @@ enum Migrations {
         migrator.registerMigration("v8-order-intents") { db in
             try OrderIntentsMigration.add(db)
         }
+        migrator.registerMigration("v9-llm-calls") { db in
+            try ModelCallsMigration.add(db)
+        }
         migrator.registerMigration("v11-order-reference") { db in
             try OrderReferenceMigration.add(db)
         }

@@ -49,7 +49,7 @@ public struct BotHealth: Codable, Sendable {
         let drawdown = instances.map { $0.metrics?.maxDrawdownPct ?? 0 }.max() ?? 0
         let cpu = instances.reduce(0) { $0 + ($1.metrics?.cpuPct ?? 0) }
         let memory = instances.reduce(0) { $0 + ($1.metrics?.memoryBytes ?? 0) }
-        let parts = [
+        var parts = [
             Part(name: "heartbeat", score: heartbeatScore, weight: 0.3, detail: heartbeat.isFinite ? String(format: "%.1f s ago", heartbeat) : "never"),
             Part(name: "errors", score: max(0, 100 - Double(errors) * 10), weight: 0.2, detail: "\(errors) consecutive venue error(s)"),
             Part(name: "circuitBreaker", score: open ? 0 : halfOpen ? 50 : 100, weight: 0.2, detail: (open ? BreakerState.open : halfOpen ? .halfOpen : .closed).rawValue),
@@ -58,6 +58,7 @@ public struct BotHealth: Codable, Sendable {
             Part(name: "memory", score: memory < 64 << 20 ? 100 : memory < 256 << 20 ? 50 : 0, weight: 0.05,
                  detail: String(format: "~%.1f MB (candles, orders, fills)", Double(memory) / 1_048_576)),
         ]
+        if let model = ModelHealth.part(instances.compactMap { $0.metrics?.model }) { parts.append(model) }
         let failed = instances.contains { $0.phase == .failed }
         // An emergency stop that fired halts the bot until a person resets it: never healthy.
         let halted = instances.filter { $0.metrics?.emergencyStop != nil }

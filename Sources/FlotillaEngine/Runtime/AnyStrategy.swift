@@ -19,6 +19,7 @@ extension AnyStrategy: Codable {
         case grid
         case momentum
         case macdBB = "macd_bb"
+        case llm
         case longOnly = "long_only"
     }
 
@@ -32,6 +33,7 @@ extension AnyStrategy: Codable {
         case let s as Grid: try c.encode(Kind.grid, forKey: .kind); try c.encode(s, forKey: .state)
         case let s as Momentum: try c.encode(Kind.momentum, forKey: .kind); try c.encode(s, forKey: .state)
         case let s as MACDBollinger: try c.encode(Kind.macdBB, forKey: .kind); try c.encode(s, forKey: .state)
+        case let s as LLMStrategy: try c.encode(Kind.llm, forKey: .kind); try c.encode(s, forKey: .state)
         case let s as LongOnly<AnyStrategy>: try c.encode(Kind.longOnly, forKey: .kind); try c.encode(s, forKey: .state)
         case let s as AnyStrategy: try s.encode(to: encoder)
         default:
@@ -48,7 +50,22 @@ extension AnyStrategy: Codable {
         case .grid: base = try c.decode(Grid.self, forKey: .state)
         case .momentum: base = try c.decode(Momentum.self, forKey: .state)
         case .macdBB: base = try c.decode(MACDBollinger.self, forKey: .state)
+        case .llm: base = try c.decode(LLMStrategy.self, forKey: .state)
         case .longOnly: base = try c.decode(LongOnly<AnyStrategy>.self, forKey: .state)
         }
+    }
+}
+
+/// An `llm` bot's strategy, however wrapped (long-only), takes the model's decisions; any other
+/// strategy shows an empty market and ignores them.
+extension AnyStrategy: ModelDecided {
+    public func market(after candle: Candle) -> MarketState {
+        (base as? any ModelDecided)?.market(after: candle) ?? MarketState(candles: [candle])
+    }
+
+    public mutating func receive(_ decision: Decision, forCandleAt time: Int64) {
+        guard var decided = base as? any ModelDecided else { return }
+        decided.receive(decision, forCandleAt: time)
+        base = decided
     }
 }

@@ -65,14 +65,18 @@ public actor BotInstance {
     private let windowEpoch = UUID().uuidString
     private var windowPeak: Double = 0
     private var windowDrawdownPct: Double = 0
+    /// An `llm` bot's model calls (`BotInstance+Model.swift`); nil for every other strategy.
+    private let model: ModelDecisions?
 
     init(id: String, spec: ResolvedBot, revision: Int, symbol: String, mode: InstanceMode, capitalPct: Decimal, candles: [Candle],
          venue: PaperVenue, candlesSeen: Int, nowMs: Int64, fillCounts: (buys: Int, sells: Int) = (0, 0),
          trader traderState: TraderState<AnyStrategy>? = nil, connection: any VenueConnection = PaperConnection(),
-         liveFeed: FeedSubscription? = nil, desk: ExchangeDesk? = nil, executor: any SerialExecutor) throws(MoneyConversionError) {
+         liveFeed: FeedSubscription? = nil, desk: ExchangeDesk? = nil, model access: ModelAccess? = nil,
+         executor: any SerialExecutor) throws(MoneyConversionError) {
         self.executor = executor
         self.desk = desk
         if desk != nil { exchangeProblem = "reconciling with the exchange account before trading" }
+        self.model = access?.decisions(spec: spec, revision: revision, symbol: symbol, instance: id)
         self.liveFeed = liveFeed
         self.connection = connection
         self.buys = fillCounts.buys
@@ -165,6 +169,12 @@ public actor BotInstance {
         let exchange = onExchange ? takeExchangeReport() : nil
         while candleDue(nowMs: nowMs) {
             let candle = candles[candlesSeen]
+            if phase == .running, let model, trader.actsOnDecision(at: candle.time) {
+                // An llm bot's candle waits for its model call (made off this actor; others go on).
+                guard case .ready(let decision, let event) = model.poll(candle, context: { trader.modelContext(after: candle) }) else { break }
+                trader.receive(decision, forCandleAt: candle.time)
+                if let event { events.append(event) }
+            }
             if phase == .running, !venueCall(nowMs: nowMs) { break }  // the candle waits for the venue
             // Returns are judged only while a position is open: a flat account's return is always 0.
             let holding = !trader.venue.position.isZero && candlesSeen > 0
@@ -392,7 +402,7 @@ public actor BotInstance {
             anomalies: probes.detector.anomalies, cpuPct: (probes.cpuShare * 10000).rounded() / 100,
             memoryBytes: InstanceProbes.memoryEstimate(candles: candles.count, orders: trader.venue.orders.count, fills: trader.venue.fills.count),
             venueResponseSeconds: probes.venueLatency, emergencyStop: trader.risk.emergencyStop?.description, marketData: marketDataProblem,
-            exchange: onExchange ? exchangeProblem : nil)
+            exchange: onExchange ? exchangeProblem : nil, model: model?.usage)
     }
 
     var lastClose: Fixed { candlesSeen > 0 ? candles[candlesSeen - 1].close : (candles.first?.open ?? .zero) }
@@ -443,6 +453,7 @@ public actor BotInstance {
 
     /// `stop`, returning what to persist unencoded (a fleet's stop encodes them all at once).
     func stopCapturing(reason: String) -> InstanceCapture {
+        model?.cancel()
         trader.suspendOrders()
         // On an exchange, what it still works of the book's cancelled orders is cancelled there too.
         if onExchange, let desk { forwardToExchange(desk.report) }

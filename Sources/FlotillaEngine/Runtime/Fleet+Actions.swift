@@ -146,7 +146,8 @@ extension Fleet {
                     id: id, spec: spec, revision: revision, symbol: s, mode: mode, capitalPct: pct, candles: candles,
                     venue: PaperVenue(cash: mode == .shadow ? notional : .zero, rules: seat?.rules ?? Self.paperRules(spec),
                                       matching: seat != nil && mode == .live ? .exchange : nil),
-                    candlesSeen: seen, nowMs: startMs, connection: connection, liveFeed: source.live, desk: seat?.desk, executor: executor)
+                    candlesSeen: seen, nowMs: startMs, connection: connection, liveFeed: source.live, desk: seat?.desk, model: modelAccess,
+                    executor: executor)
             } catch {
                 source.live?.cancel()
                 seat?.desk.abandon()

@@ -55,6 +55,9 @@ public actor Fleet {
     /// The clients of the exchange accounts the fleet's bots trade on: one client and one rate
     /// budget per account.
     public nonisolated let accounts: AccountConnections
+    /// What `llm` instances call their models with: the store, budgets shared by the fleet, the
+    /// network (tests may point it elsewhere before the first start).
+    public var modelAccess: ModelAccess
 
     /// - Parameter feeds: live market data (default: the venues' public endpoints over the network;
     ///   tests point it at the simulator).
@@ -66,6 +69,7 @@ public actor Fleet {
         self.logger = logger
         self.connection = venue
         self.feeds = feeds ?? MarketFeeds(transport: NetworkTransport(), logger: logger)
+        self.modelAccess = ModelAccess(store: store)
     }
 
     public var instanceCount: Int { instances.count }
@@ -222,7 +226,7 @@ public actor Fleet {
                 capitalPct: capitalPct, candles: source.candles, venue: venue,
                 candlesSeen: state.candlesSeen, nowMs: nowMs,
                 fillCounts: persisted.fillCounts,
-                trader: trader, connection: connection, liveFeed: source.live, desk: seat?.desk, executor: executor)
+                trader: trader, connection: connection, liveFeed: source.live, desk: seat?.desk, model: modelAccess, executor: executor)
         } catch {
             source.live?.cancel()
             seat?.desk.abandon()

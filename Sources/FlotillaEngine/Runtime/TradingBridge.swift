@@ -50,7 +50,7 @@ public enum TradingBridge {
     }
 
     /// Runs `body` with the bot's strategy (`Backtest.run(anyStrategy:)` opens it to its concrete type).
-    public static func withStrategy<R>(_ bot: ResolvedBot, _ body: (any Strategy) -> R) -> R {
+    public static func withStrategy<R>(_ bot: ResolvedBot, recorded: [Int64: Decision] = [:], _ body: (any Strategy) -> R) -> R {
         let p = bot.strategy.params
         func int(_ name: String) -> Int { NSDecimalNumber(decimal: p[name] ?? 0).intValue }
         func dbl(_ name: String) -> Double { double(p[name] ?? 0) }
@@ -62,18 +62,22 @@ public enum TradingBridge {
         case .momentum: strategy = Momentum(period: int("period"), thresholdPct: dbl("thresholdPct"))
         case .macdBB:
             strategy = MACDBollinger(fast: int("fast"), slow: int("slow"), signal: int("signal"), bbPeriod: int("bbPeriod"), bbStdDev: dbl("bbStdDev"))
+        case .llm: strategy = LLMStrategy(window: int("candles"), recorded: recorded)
         }
         return body(strategy)
     }
 
     /// Backtests with the concrete strategy type, long-only when the spec says so.
     /// `curve`: keep each candle's close and equity for a chart (`flotilla backtest --report`).
-    public static func backtest(_ bot: ResolvedBot, candles: [Candle], venue: PaperVenue, curve: Bool = false) throws(MoneyConversionError) -> BacktestReport {
+    /// `recorded`: an `llm` bot's decisions by candle time (its recorded model calls, or the
+    /// answers of `--live-model`); a candle without one is HOLD "no recorded decision".
+    public static func backtest(_ bot: ResolvedBot, candles: [Candle], venue: PaperVenue, curve: Bool = false,
+                                recorded: [Int64: Decision] = [:]) throws(MoneyConversionError) -> BacktestReport {
         let periodsPerYear = 365 * 86_400 / max(1, bot.market.interval.seconds)
         let risk = try riskLimits(bot)
         let interval = decisionInterval(bot)
         let candleInterval = Int64(bot.market.interval.seconds)
-        return withStrategy(bot) { strategy in
+        return withStrategy(bot, recorded: recorded) { strategy in
             Backtest.run(anyStrategy: strategy, longOnly: bot.strategy.longOnly, candles: candles, risk: risk, venue: venue,
                          periodsPerYear: periodsPerYear, decisionIntervalSeconds: interval, intervalSeconds: candleInterval, curve: curve)
         }

@@ -267,9 +267,15 @@ enum DocumentDecoder {
         }
         var params: [String: Decimal] = [:]
         for parameter in kind.parameters { params[parameter.name] = parameter.defaultValue }
+        var llm: LLMStrategySpec?
+        if kind == .llm, map["params"] == nil {
+            reader.fail(node.mark, "spec.strategy.params", "kind: llm needs params with at least endpoint and model, e.g. { endpoint: https://api.openai.com/v1, model: gpt-4o-mini, apiKey: env:OPENAI_API_KEY }")
+            return nil
+        }
         if let paramsNode = map["params"],
-            let given = reader.mapping(paramsNode, "spec.strategy.params", allowed: kind.parameters.map(\.name))
+            let given = reader.mapping(paramsNode, "spec.strategy.params", allowed: kind.parameters.map(\.name) + (kind == .llm ? LLMStrategySpec.textParameters : []))
         {
+            if kind == .llm { llm = decodeLLM(given, reader: reader, marks: &marks) }
             for parameter in kind.parameters {
                 guard let valueNode = given[parameter.name] else { continue }
                 let path = "spec.strategy.params.\(parameter.name)"
@@ -291,7 +297,67 @@ enum DocumentDecoder {
             }
         }
         let longOnly = map["longOnly"].flatMap { reader.bool($0, "spec.strategy.longOnly") } ?? true
-        return StrategySpec(kind: kind, params: params, longOnly: longOnly)
+        if kind == .llm && llm == nil { return nil }
+        return StrategySpec(kind: kind, params: params, longOnly: longOnly, llm: llm)
+    }
+
+    /// `kind: llm`'s text parameters: an endpoint a key may travel to, a model, a prompt whose
+    /// variables all exist, a timeout, an API key by reference.
+    private static func decodeLLM(_ given: NodeReader.Mapping, reader: NodeReader, marks: inout [String: SourceMark]) -> LLMStrategySpec? {
+        let p = "spec.strategy.params"
+        let before = reader.diagnostics.count
+        var endpoint: String?
+        if let node = reader.required(given, "endpoint"), let text = reader.string(node, "\(p).endpoint") {
+            marks["\(p).endpoint"] = node.mark
+            if let problem = LLMStrategySpec.endpointProblem(text) { reader.fail(node.mark, "\(p).endpoint", problem) } else { endpoint = text }
+        }
+        var model: String?
+        if let node = reader.required(given, "model"), let text = reader.string(node, "\(p).model") {
+            if text.isEmpty || text.count > 200 { reader.fail(node.mark, "\(p).model", "name the model, e.g. gpt-4o-mini or llama3.1:8b (1 to 200 characters)") } else { model = text }
+        }
+        var prompt = PromptTemplates.defaultText
+        var template: String? = "default"
+        switch (given["prompt"], given["promptTemplate"]) {
+        case (.some(let node), .some(let second)):
+            _ = node
+            reader.fail(second.mark, "\(p).promptTemplate", "set either prompt (the text) or promptTemplate (\(PromptTemplates.names.joined(separator: " | "))), not both")
+        case (.some(let node), nil):
+            if let text = reader.string(node, "\(p).prompt") {
+                if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty || text.utf8.count > 32_768 {
+                    reader.fail(node.mark, "\(p).prompt", "write the prompt text (1 to 32768 bytes), or name a promptTemplate")
+                }
+                let unknown = PromptVariable.unknown(in: text)
+                if !unknown.isEmpty {
+                    let names = PromptVariable.allCases.map(\.rawValue)
+                    let first = unknown[0]
+                    reader.fail(node.mark, "\(p).prompt",
+                                "unknown variable {{\(first)}}\(Suggestion.hint(for: first, among: names))\(unknown.count > 1 ? " (and \(unknown.count - 1) more)" : ""); flotilla strategies lists the variables")
+                }
+                prompt = text
+                template = nil
+            }
+        case (nil, .some(let node)):
+            if let name = reader.string(node, "\(p).promptTemplate") {
+                if let text = PromptTemplates.text(name) {
+                    prompt = text
+                    template = name
+                } else {
+                    reader.fail(node.mark, "\(p).promptTemplate",
+                                "unknown template \"\(name.prefix(40))\"\(Suggestion.hint(for: name, among: PromptTemplates.names)); built in: \(PromptTemplates.names.joined(separator: ", ")), or write prompt: TEXT")
+                }
+            }
+        case (nil, nil): break
+        }
+        var timeout = TimeSpan.seconds(10)
+        if let node = given["timeout"], let span = reader.duration(node, "\(p).timeout", min: TimeSpan(milliseconds: 100), max: .minutes(10)) {
+            timeout = span
+        }
+        var apiKey: String?
+        if let node = given["apiKey"], let text = reader.string(node, "\(p).apiKey") {
+            if let problem = LLMStrategySpec.apiKeyProblem(text) { reader.fail(node.mark, "\(p).apiKey", problem) } else { apiKey = text }
+        }
+        guard reader.diagnostics.count == before, let endpoint, let model else { return nil }
+        return LLMStrategySpec(endpoint: endpoint, model: model, prompt: prompt, template: template, timeout: timeout, apiKey: apiKey)
     }
 }
 

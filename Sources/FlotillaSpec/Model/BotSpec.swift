@@ -164,11 +164,14 @@ public struct StrategySpec: Sendable, Hashable, Codable {
     public var params: [String: Decimal]
     /// Spot venues cannot short: a long-only bot turns SHORT decisions into CLOSE.
     public var longOnly: Bool
+    /// `kind: llm`'s text parameters (endpoint, model, prompt, timeout, apiKey); nil for every other kind.
+    public var llm: LLMStrategySpec?
 
-    public init(kind: StrategyKind, params: [String: Decimal], longOnly: Bool = true) {
+    public init(kind: StrategyKind, params: [String: Decimal], longOnly: Bool = true, llm: LLMStrategySpec? = nil) {
         self.kind = kind
         self.params = params
         self.longOnly = longOnly
+        self.llm = llm
     }
 }
 

@@ -10,6 +10,7 @@ public enum StrategyKind: String, CaseIterable, Sendable, Codable {
     case grid
     case momentum
     case macdBB = "macd_bb"
+    case llm
 
     public var summary: String {
         switch self {
@@ -18,6 +19,9 @@ public enum StrategyKind: String, CaseIterable, Sendable, Codable {
         case .grid: return "buys and sells on a ladder of price levels around the price at start"
         case .momentum: return "follows the rate of change over a lookback when it passes a threshold"
         case .macdBB: return "MACD crossovers confirmed by the position inside the Bollinger Bands"
+        case .llm:
+            return "asks an OpenAI-compatible chat-completions model (endpoint, model, prompt | promptTemplate, timeout, apiKey: env:NAME) "
+                + "for a JSON decision each candle; anything else is HOLD; recorded and replayed by flotilla backtest"
         }
     }
 
@@ -53,6 +57,18 @@ public enum StrategyKind: String, CaseIterable, Sendable, Codable {
                 .init(name: "bbPeriod", type: .integer(min: 2, max: 1000), defaultValue: 20, help: "Bollinger Bands length"),
                 .init(name: "bbStdDev", type: .decimal(min: Decimal(string: "0.5")!, max: 5), defaultValue: 2, help: "Bollinger Bands width, standard deviations"),
             ]
+        case .llm:
+            return [
+                .init(name: "temperature", type: .decimal(min: 0, max: 2), defaultValue: 0, help: "sampling temperature sent to the model"),
+                .init(name: "maxCallsPerHour", type: .integer(min: 1, max: 3600), defaultValue: 60, help: "model calls per bot per hour; over it: HOLD"),
+                .init(name: "endpointMaxCallsPerHour", type: .integer(min: 1, max: 1_000_000), defaultValue: 3600,
+                      help: "calls per hour to this endpoint by all bots (the smallest value named wins)"),
+                .init(name: "dailyTokenBudget", type: .integer(min: 0, max: 1_000_000_000), defaultValue: 200_000,
+                      help: "prompt + completion tokens per bot per UTC day, 0 for no limit; over it: HOLD"),
+                .init(name: "maxTokens", type: .integer(min: 16, max: 32_768), defaultValue: 300, help: "max_tokens of each answer"),
+                .init(name: "candles", type: .integer(min: 1, max: 200), defaultValue: 20, help: "recent candles in {{candles}}"),
+                .init(name: "maxResponseKB", type: .integer(min: 1, max: 1024), defaultValue: 64, help: "largest answer read, KiB; a larger one is HOLD"),
+            ]
         }
     }
 
@@ -66,7 +82,7 @@ public enum StrategyKind: String, CaseIterable, Sendable, Codable {
         switch self {
         case .maCrossover, .macdBB: return ordered("fast", "slow")
         case .rsi: return ordered("oversold", "overbought")
-        case .grid, .momentum: return []
+        case .grid, .momentum, .llm: return []
         }
     }
 }

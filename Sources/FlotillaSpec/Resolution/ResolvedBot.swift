@@ -163,6 +163,14 @@ public struct ResolvedBot: Sendable, Hashable, Codable {
         for parameter in strategy.kind.parameters {
             add("spec.strategy.params.\(parameter.name)", (strategy.params[parameter.name] ?? parameter.defaultValue).canonicalText)
         }
+        if let llm = strategy.llm {
+            add("spec.strategy.params.endpoint", llm.endpoint)
+            add("spec.strategy.params.model", llm.model)
+            add(llm.template == nil ? "spec.strategy.params.prompt" : "spec.strategy.params.promptTemplate",
+                llm.template.map { "\($0) \(llm.promptDigest)" } ?? llm.promptDigest)
+            add("spec.strategy.params.timeout", llm.timeout.description)
+            add("spec.strategy.params.apiKey", llm.apiKey ?? "none")
+        }
         add("spec.capital.quote", capital.quote.canonicalText, .inPlace)
         for (key, path) in settingPaths { add(path, setting(key).description) }
         add("spec.deploy.strategy", deploy.strategy.name.rawValue, .inPlace)

@@ -228,9 +228,24 @@ public enum JSONSchemas {
                     params[p.name] = ["type": "number", "minimum": number(min), "maximum": number(max), "description": "\(p.help) (default \(p.defaultValue.canonicalText))"]
                 }
             }
+            var then: [String: Any] = ["properties": ["params": object(params)]]
+            if kind == .llm {
+                params["endpoint"] = ["type": "string", "pattern": "^(https://|http://(localhost|127\\.[0-9]+\\.[0-9]+\\.[0-9]+|\\[::1\\])([:/]|$))",
+                                      "description": "chat-completions base URL: https://, or http:// to a loopback host only"]
+                params["model"] = ["type": "string", "minLength": 1, "maxLength": 200, "description": "model name, e.g. gpt-4o-mini"]
+                params["prompt"] = ["type": "string", "minLength": 1, "maxLength": 32_768, "description": "prompt template text with {{variables}} (flotilla strategies)"]
+                params["promptTemplate"] = ["enum": PromptTemplates.names, "description": "a built-in prompt template (default: default)"]
+                params["timeout"] = durationRef.merging(["description": "one call's deadline (default 10s); later is HOLD"]) { a, _ in a }
+                params["apiKey"] = ["type": "string", "pattern": "^(env:[A-Za-z0-9_]+|file:(/|~/).+)$", "description": "env:NAME or file:/abs/path; never the key"]
+                then = [
+                    "required": ["params"],
+                    "properties": ["params": object(params, required: ["endpoint", "model"],
+                                                    extra: ["not": ["required": ["prompt", "promptTemplate"]]])],
+                ]
+            }
             rules.append([
                 "if": ["properties": ["kind": ["const": kind.rawValue]]],
-                "then": ["properties": ["params": object(params)]],
+                "then": then,
             ])
         }
         return object(

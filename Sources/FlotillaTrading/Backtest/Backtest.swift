@@ -51,6 +51,7 @@ extension Backtest {
         case let s as Grid: return go(s)
         case let s as Momentum: return go(s)
         case let s as MACDBollinger: return go(s)
+        case let s as LLMStrategy: return go(s)
         default: return go(strategy)
         }
     }

@@ -246,3 +246,18 @@ extension BotTrader where S: Codable {
         protection = state.protection
     }
 }
+
+extension BotTrader where S: ModelDecided {
+    /// Whether a decision on the candle at `time` would be acted on: the profile's strategy
+    /// interval has passed since the last decision acted on. An `llm` bot asks its model only then.
+    public func actsOnDecision(at time: Int64) -> Bool {
+        guard let interval = decisionInterval, let last = lastDecisionTime else { return true }
+        return time - last >= interval
+    }
+
+    /// Hands the strategy the decision for the candle at `time` (an `llm` bot's model answer);
+    /// `step` on that candle acts on it through the risk manager like any decision.
+    public mutating func receive(_ decision: Decision, forCandleAt time: Int64) {
+        strategy.receive(decision, forCandleAt: time)
+    }
+}
