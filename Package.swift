@@ -43,7 +43,7 @@ let package = Package(
         .target(
             name: "FlotillaEngine",
             dependencies: [
-                "FlotillaSpec", "FlotillaTrading", "FlotillaStore", "FlotillaPlan", "FlotillaAPI", "FlotillaLive",
+                "FlotillaSpec", "FlotillaTrading", "FlotillaStore", "FlotillaPlan", "FlotillaAPI", "FlotillaLive", "FlotillaVenues",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),

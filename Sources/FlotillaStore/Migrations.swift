@@ -177,6 +177,9 @@ enum Migrations {
         migrator.registerMigration("v8-order-intents") { db in
             try OrderIntentsMigration.add(db)
         }
+        migrator.registerMigration("v10-revision-git") { db in
+            try RevisionGitMigration.add(db)
+        }
         return migrator
     }
 }
