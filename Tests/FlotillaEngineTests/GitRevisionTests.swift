@@ -69,7 +69,7 @@ struct GitRevisionTests {
         #expect(try store.revisions(of: "a").map(\.source) == [RevisionSource(commit: first, dirty: false)])
 
         // A new revision, applied before its commit: dirty at the commit before.
-        try Fixtures.botYAML(name: "a", ["quote: 1000": "quote: 2000", "team: alpha": "team: beta"])
+        try Fixtures.botYAML(name: "a", ["fast: 10": "fast: 12", "team: alpha": "team: beta"])
             .write(to: dir.appendingPathComponent("bots.d/a.yaml"), atomically: true, encoding: .utf8)
         _ = try Project.planAndApply(layout: layout, store: store, operation: "test")
         #expect(try store.revisions(of: "a").map(\.source) == [RevisionSource(commit: second, dirty: true), RevisionSource(commit: first, dirty: false)])
@@ -139,7 +139,7 @@ struct GitPullTests {
     @Test("a pushed edit is pulled, applied at once, and its revision records the pushed commit")
     func pullsAndApplies() async throws {
         let s = try Setup()
-        let pushed = try s.authorCommits(Fixtures.botYAML(name: "a", ["quote: 1000": "quote: 3000"]))
+        let pushed = try s.authorCommits(Fixtures.botYAML(name: "a", ["fast: 10": "fast: 12"]))
         let failure = await s.puller.pullOnce(lastFailure: nil)
         #expect(failure == nil)
         #expect(try GitRepositories.git(["rev-parse", "HEAD"], in: s.project) == pushed)

@@ -82,7 +82,7 @@ struct SpecWatchTests {
             #expect(try appliedCount(store) == 1)
             let target = layout.bots.appendingPathComponent("a.yaml")
             let temporary = layout.bots.appendingPathComponent(".a.yaml.tmp")
-            try Fixtures.botYAML(name: "a", ["quote: 1000": "quote: 2000"]).write(to: temporary, atomically: false, encoding: .utf8)
+            try Fixtures.botYAML(name: "a", ["fast: 10": "fast: 12"]).write(to: temporary, atomically: false, encoding: .utf8)
             #expect(rename(temporary.path, target.path) == 0)
             #expect(chmod(target.path, 0o644) == 0)
             #expect(try await eventually { try store.revisions(of: "a").count == 2 })
@@ -110,13 +110,13 @@ struct SpecWatchTests {
             let incoming = dir.appendingPathComponent("bots.next")
             try FileManager.default.createDirectory(at: incoming, withIntermediateDirectories: true)
             for name in ["a", "b"] {
-                try Fixtures.botYAML(name: name, ["quote: 1000": "quote: 1500"]).write(to: incoming.appendingPathComponent("\(name).yaml"), atomically: true, encoding: .utf8)
+                try Fixtures.botYAML(name: name, ["fast: 10": "fast: 11"]).write(to: incoming.appendingPathComponent("\(name).yaml"), atomically: true, encoding: .utf8)
             }
             try FileManager.default.moveItem(at: layout.bots, to: dir.appendingPathComponent("bots.prev"))
             try FileManager.default.moveItem(at: incoming, to: layout.bots)
             #expect(try await eventually { try store.revisions(of: "a").count == 2 && store.revisions(of: "b").count == 2 })
             // And edits in the new directory are seen too.
-            try Fixtures.botYAML(name: "a", ["quote: 1000": "quote: 1700"]).write(to: layout.bots.appendingPathComponent("a.yaml"), atomically: true, encoding: .utf8)
+            try Fixtures.botYAML(name: "a", ["fast: 10": "fast: 13"]).write(to: layout.bots.appendingPathComponent("a.yaml"), atomically: true, encoding: .utf8)
             #expect(try await eventually { try store.revisions(of: "a").count == 3 })
         }
     }

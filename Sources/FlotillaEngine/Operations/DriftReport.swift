@@ -18,6 +18,11 @@ public struct DriftReport: Sendable, Equatable, Codable {
     public var drifted: [Line]
     public var suspended: [String]
 
+    public init(drifted: [Line] = [], suspended: [String] = []) {
+        self.drifted = drifted
+        self.suspended = suspended
+    }
+
     public static func of(_ specs: [ResolvedBot], controls: [String: BotControl]) -> DriftReport {
         var drifted: [Line] = []
         var suspended: [String] = []

@@ -19,6 +19,8 @@ final class SpecDirectoryWatch: @unchecked Sendable {
     /// Parent directory → the names in it that matter (the watched directories, the extra files).
     private let parents: [String: Set<String>]
     private var watched: [Int32: String] = [:]
+    /// The descriptor each watched path has now.
+    private var current: [String: Int32] = [:]
 
     // inotify(7)'s masks.
     static let inModify: UInt32 = 0x0000_0002, inAttrib: UInt32 = 0x0000_0004, inCloseWrite: UInt32 = 0x0000_0008
@@ -34,7 +36,7 @@ final class SpecDirectoryWatch: @unchecked Sendable {
     /// per-user instance limit reached): the caller polls instead.
     init?(directories: [URL], files: [URL] = []) {
         #if canImport(Glibc)
-        let fd = inotify_init1(Int32(IN_NONBLOCK.rawValue | IN_CLOEXEC.rawValue))
+        let fd = inotify_init1(0o4000 | 0o2000000)  // IN_NONBLOCK | IN_CLOEXEC
         guard fd >= 0 else { return nil }
         self.fd = fd
         #else
@@ -57,14 +59,20 @@ final class SpecDirectoryWatch: @unchecked Sendable {
     /// A directory that does not exist yet is watched through its parent until it does.
     private func place() {
         #if canImport(Glibc)
-        for path in parents.keys {
-            let wd = inotify_add_watch(fd, path, Self.parentMask)
-            if wd >= 0 { watched[wd] = path }
+        func watch(_ path: String, _ mask: UInt32) {
+            let wd = inotify_add_watch(fd, path, mask)
+            if let old = current[path], old != wd {
+                // The name now holds another directory: the one moved away is not ours any more.
+                inotify_rm_watch(fd, old)
+                watched[old] = nil
+                current[path] = nil
+            }
+            guard wd >= 0 else { return }
+            watched[wd] = path
+            current[path] = wd
         }
-        for path in directories {
-            let wd = inotify_add_watch(fd, path, Self.directoryMask)
-            if wd >= 0 { watched[wd] = path }
-        }
+        for path in parents.keys { watch(path, Self.parentMask) }
+        for path in directories { watch(path, Self.directoryMask) }
         #endif
     }
 
@@ -107,6 +115,7 @@ final class SpecDirectoryWatch: @unchecked Sendable {
                 }
                 let path = watched[wd]
                 if mask & Self.inIgnored != 0 {
+                    if let path, current[path] == wd { current[path] = nil }
                     watched[wd] = nil
                     replace = true
                     continue
