@@ -55,7 +55,7 @@ let package = Package(
         .target(
             name: "FlotillaEngine",
             dependencies: [
-                "FlotillaSpec", "FlotillaTrading", "FlotillaStore", "FlotillaPlan", "FlotillaAPI", "FlotillaLive", "FlotillaLLM",
+                "FlotillaSpec", "FlotillaTrading", "FlotillaStore", "FlotillaPlan", "FlotillaAPI", "FlotillaLive", "FlotillaLLM", "FlotillaVenues",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -95,7 +95,7 @@ struct ApplyCommand: ConsoleCommand {
             console.line("No changes to apply.")
             return
         }
-        let result = try Project.apply(plan, store: store, lock: lock)
+        let result = try Project.apply(plan, store: store, lock: lock, git: GitWorkTree(layout: global.layout))
         Self.report(plan, serial: result.serial, revisions: result.revisions, console: console)
     }
 

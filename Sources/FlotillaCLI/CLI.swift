@@ -102,6 +102,8 @@ public enum CLI {
 /// `-o table|json|yaml`, shared by the commands that print objects.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
     case table, json, yaml
+    /// `get bot NAME -o env`: the resolved configuration as NAME='value' lines.
+    case env
 }
 
 func jsonText<T: Encodable>(_ value: T) throws -> String {

@@ -16,7 +16,7 @@ struct GetCommand: ConsoleCommand {
     @Argument(help: "bots, bot or accounts") var resource: String
     @Argument(help: "A bot's name.") var name: String?
 
-    @Option(name: [.customShort("o"), .customLong("output")], help: "table, json or yaml")
+    @Option(name: [.customShort("o"), .customLong("output")], help: "table, json, yaml, or env (one bot's resolved configuration as NAME='value' lines)")
     var output: OutputFormat = .table
 
     @Flag(name: .customLong("show-sources"), help: "Say where each risk and runtime value came from: spec, profile or default.")
@@ -28,6 +28,7 @@ struct GetCommand: ConsoleCommand {
         }
         if resource == "accounts", name != nil { throw ValidationError("get accounts takes no name; it lists every account") }
         if let name, let problem = Name.problem(with: name) { throw ValidationError("bot name: \(problem)") }
+        if output == .env, resource != "bot" || name == nil { throw ValidationError("-o env exports one bot: flotilla get bot NAME -o env") }
     }
 
     func run(console: Console) async throws {
@@ -35,7 +36,9 @@ struct GetCommand: ConsoleCommand {
         let views: [BotView]
         var files: FileSync?
         if let remote = try global.remote(console) {
-            if output == .yaml { throw UsageProblem("-o yaml shows the resolved spec from the local files; with --server use -o json or table") }
+            if output == .yaml || output == .env {
+                throw UsageProblem("-o \(output.rawValue) shows the resolved spec from the local files; with --server use -o json or table")
+            }
             views = name == nil ? try await remote.get([BotView].self, "/api/v1/bots") : [try await remote.get(BotView.self, "/api/v1/bots/\(name!)")]
         } else {
             // The state is shown whatever the files hold; invalid files are said once, on stderr.
@@ -58,8 +61,41 @@ struct GetCommand: ConsoleCommand {
         switch output {
         case .json: console.line(name == nil ? try jsonText(views) : try jsonText(views[0]))
         case .yaml: try yaml(views, files: files, console: console)
-        case .table: console.write(Self.table(views))
+        case .env: try env(views[0], files: files, console: console)
+        case .table:
+            console.write(Self.table(views))
+            // One bot: where its revision came from in git.
+            if name != nil, let view = views.first, view.revision > 0, files != nil {
+                let source = try global.openStoreIfExists().revisions(of: view.name).first { $0.number == view.revision }?.source
+                console.line("\nrevision \(view.revision): " + (source.map { "applied at commit \($0.short)" } ?? "no git commit recorded"))
+            }
         }
+    }
+
+    /// The resolved configuration as `FLOTILLA_…='value'` lines (the seeds' export_configuration):
+    /// every field of the canonical field list, plus the revision and its git commit. Values are
+    /// single-quoted for a POSIX shell, a quote in them escaped, so the output can be sourced.
+    private func env(_ view: BotView, files: FileSync?, console: Console) throws {
+        let store = try global.openStoreIfExists()
+        guard let spec = try files?.specs?.bot(named: view.name)
+            ?? store.desiredState(decode: { n, _ in n == view.name }).bots.first(where: { $0.name == view.name })?.spec
+        else { throw UsageProblem("no resolved spec for \(view.name)") }
+        let source = view.revision > 0 ? try store.revisions(of: view.name).first { $0.number == view.revision }?.source : nil
+        var lines: [(String, String)] = [("FLOTILLA_BOT", spec.name), ("FLOTILLA_REVISION", view.revision > 0 ? String(view.revision) : "")]
+        lines.append(("FLOTILLA_COMMIT", source?.commit ?? ""))
+        lines.append(("FLOTILLA_DIRTY", source.map { String($0.dirty) } ?? ""))
+        lines.append(("FLOTILLA_SPEC_HASH", spec.specHash))
+        for field in spec.fields { lines.append((Self.envName(field.path), field.value)) }
+        console.write(lines.map { "\($0.0)=\(Self.shellQuoted($0.1))\n" }.joined())
+    }
+
+    /// `spec.strategy.params.fast` → `FLOTILLA_SPEC_STRATEGY_PARAMS_FAST`.
+    static func envName(_ path: String) -> String {
+        "FLOTILLA_" + String(path.uppercased().unicodeScalars.map { ("A"..."Z").contains($0) || ("0"..."9").contains($0) ? Character($0) : "_" })
+    }
+
+    static func shellQuoted(_ value: String) -> String {
+        "'" + value.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
     /// The resolved specs: from the files when they validate, else as applied (with a note).
@@ -88,7 +124,7 @@ struct GetCommand: ConsoleCommand {
         }
         switch output {
         case .json: console.line(try jsonText(views))
-        case .yaml: throw UsageProblem("get accounts shows table or json")
+        case .yaml, .env: throw UsageProblem("get accounts shows table or json")
         case .table:
             if views.isEmpty { return console.line("No accounts: add kind: Account files to accounts/ to trade on an exchange (docs/accounts.md).") }
             console.write(Table.render(

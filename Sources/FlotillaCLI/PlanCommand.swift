@@ -58,6 +58,11 @@ struct PlanCommand: ConsoleCommand {
         let text = json ? try jsonText(plan) + "\n" : PlanText.render(plan)
         let t3 = Date()
         console.write(text)
+        // Drift and suspended bots: apart from the config changes above, in a section of their own.
+        if !json {
+            let drift = try DriftReport.read(specs.bots, store: store)
+            if !drift.isEmpty { console.write("\n" + drift.text) }
+        }
         if ProcessInfo.processInfo.environment["FLOTILLA_TIMING"] != nil {
             console.error(String(format: "timing: load %.0f ms, plan %.0f ms, render %.0f ms, write %.0f ms", t1.timeIntervalSince(t0) * 1000, t2.timeIntervalSince(t1) * 1000, t3.timeIntervalSince(t2) * 1000, Date().timeIntervalSince(t3) * 1000))
         }

@@ -111,7 +111,7 @@ struct RolloutCommand: ConsoleCommand {
         @Argument var name: String
 
         func run(console: Console) async throws {
-            struct Line: Decodable { var number: Int; var hash: String; var createdAt: Date; var current: Bool }
+            struct Line: Decodable { var number: Int; var hash: String; var createdAt: Date; var current: Bool; var commit: String?; var dirty: Bool? }
             let lines: [Line]
             var events: [StoreEvent]
             if let remote = try global.remote(console) {
@@ -121,14 +121,17 @@ struct RolloutCommand: ConsoleCommand {
                 let store = try global.openStoreIfExists()
                 try RolloutCommand.requireBot(name, store: store)
                 let current = try store.desiredState(decode: { _, _ in false }).bots.first { $0.name == name }?.revision
-                lines = try store.revisions(of: name).map { Line(number: $0.number, hash: $0.hash, createdAt: $0.createdAt, current: $0.number == current) }
+                lines = try store.revisions(of: name).map {
+                    Line(number: $0.number, hash: $0.hash, createdAt: $0.createdAt, current: $0.number == current, commit: $0.source?.commit, dirty: $0.source?.dirty)
+                }
                 events = try store.events(bot: name, limit: 1000)
             }
             let formatter = ISO8601DateFormatter()
             let rows = lines.map { r in
-                [String(r.number) + (r.current ? " (current)" : ""), String(r.hash.prefix(12)), formatter.string(from: r.createdAt)]
+                [String(r.number) + (r.current ? " (current)" : ""), String(r.hash.prefix(12)), formatter.string(from: r.createdAt),
+                 r.commit.map { RevisionSource(commit: $0, dirty: r.dirty ?? false).short } ?? "-"]
             }
-            console.write(Table.render(header: ["REVISION", "HASH", "CREATED"], rows: rows))
+            console.write(Table.render(header: ["REVISION", "HASH", "CREATED", "COMMIT"], rows: rows))
             events = events.filter { $0.kind.hasPrefix("Rollout") || $0.kind.hasPrefix("Analysis") || $0.kind == "RolledBack" }
             if !events.isEmpty {
                 console.line("")

@@ -4,12 +4,12 @@ import FlotillaSpec
 struct SchemaCommand: ConsoleCommand {
     static let configuration = CommandConfiguration(
         commandName: "schema",
-        abstract: "Print the JSON Schema (draft 2020-12) for bot specs, profiles or accounts, as committed in schemas/.")
+        abstract: "Print the JSON Schema (draft 2020-12) for bot specs, profiles, accounts or alerts.yaml, as committed in schemas/.")
 
-    @Argument(help: "bot, profile or account") var kind: String
+    @Argument(help: "bot, profile, account or alerts") var kind: String
 
     func validate() throws {
-        guard JSONSchemas.schema(kind) != nil else { throw ValidationError("unknown kind \"\(kind)\"; use bot, profile or account") }
+        guard JSONSchemas.schema(kind) != nil else { throw ValidationError("unknown kind \"\(kind)\"; use bot, profile, account or alerts") }
     }
 
     func run(console: Console) async throws {

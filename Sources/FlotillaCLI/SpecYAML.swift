@@ -13,6 +13,8 @@ enum SpecYAML {
         if let revision { out += "  revision: \(revision)   # current revision in the state\n" }
         out += "spec:\n"
         out += "  profile: \(bot.profile)\n"
+        if bot.deploy.isSuspended { out += "  suspend: true   # reconciliation frozen: no rollout steps, no reverts\n" }
+        if bot.deploy.driftPolicy != .report { out += "  drift: \(bot.deploy.driftPolicy.rawValue)\n" }
         out += "  venue: { kind: \(bot.venue.kind.rawValue), account: \(bot.venue.account) }"
         if let mode = bot.venue.mode { out += "   # account mode \(mode.rawValue)\(bot.venue.tradesRealMoney ? ": REAL MONEY" : "")" }
         out += "\n"

@@ -15,6 +15,8 @@ struct StatusCommand: ConsoleCommand {
 
     func run(console: Console) async throws {
         let status: FleetStatus
+        // Drift is read where the specs are: the local files, or the applied state when they do not validate.
+        var drift = DriftReport(drifted: [], suspended: [])
         if let remote = try global.remote(console) {
             let views = try await remote.get([BotView].self, "/api/v1/bots")
             let applied = try await remote.get([StoreEvent].self, "/api/v1/events", query: [("kind", "Applied"), ("limit", "1")]).last
@@ -36,14 +38,19 @@ struct StatusCommand: ConsoleCommand {
             let applied = Set(views.map(\.name))
             views += (files.specs?.bots ?? []).filter { !applied.contains($0.name) }.map(BotView.notApplied)
             let events = try store.events(limit: 10_000)
+            let specs = try files.specs?.bots ?? store.desiredState(decode: { _, _ in true }).bots.compactMap(\.spec)
+            drift = try DriftReport.read(specs.filter { applied.contains($0.name) }, store: store)
             status = FleetStatus.summarize(
                 views, stateSerial: try store.stateSerial(), lastApplied: events.last { $0.kind == "Applied" },
                 invalid: files.problem.map { "\($0.count) problem\($0.count == 1 ? "" : "s"), first: \($0.first)" },
-                readiness: Self.localReadiness(try store.runtimeInstances(withVenue: false)))
+                readiness: Self.localReadiness(try store.runtimeInstances(withVenue: false)),
+                lastPull: events.last { $0.kind == "GitPulled" || $0.kind == "GitPullFailed" })
         }
         switch output {
         case .json: console.line(try jsonText(status))
-        default: console.write(status.text)
+        default:
+            console.write(status.text)
+            if !drift.isEmpty { console.write("\n" + drift.text) }
         }
     }
 

@@ -33,6 +33,11 @@ struct UpCommand: ConsoleCommand {
             help: ArgumentHelp("Read live candles (market.source.live) from this base URL instead of each venue's public one (a simulator, a proxy); http or https only.",
                                valueName: "URL"))
     var marketDataEndpoint: String?
+    @Option(name: .customLong("git-pull"),
+            help: ArgumentHelp("Pull-based GitOps: fast-forward the project's git work tree from its remote this often (git fetch + git merge --ff-only), e.g. 1m; a failed pull is reported, not fatal.",
+                               valueName: "INTERVAL"))
+    var gitPull: String?
+    @Option(help: "With --git-pull: the branch to follow (the work tree must be on it); default the current branch's upstream.") var branch: String?
 
     var listenAddress: (host: String, port: Int)? {
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port) else { return nil }
@@ -52,6 +57,14 @@ struct UpCommand: ConsoleCommand {
         if let marketDataEndpoint, let problem = LiveEndpoints.problem(with: marketDataEndpoint) {
             throw ValidationError("--market-data-endpoint \(marketDataEndpoint.prefix(80)): \(problem)")
         }
+        if let gitPull, (TimeSpan(parsing: gitPull)?.milliseconds ?? 0) < 1000 {
+            throw ValidationError("--git-pull \(gitPull): write a duration of at least 1s, e.g. 1m")
+        }
+        if let branch {
+            guard gitPull != nil else { throw ValidationError("--branch \(branch): only with --git-pull INTERVAL") }
+            guard GitWorkTree.isBranchName(branch) else { throw ValidationError("--branch \(branch.prefix(80)): not a branch name git accepts") }
+        }
+        if gitPull != nil && noWatch { throw ValidationError("--git-pull applies what it pulls; it cannot go with --no-watch") }
         for host in allowedHosts where host.isEmpty || host.contains("/") || host.contains(" ") {
             throw ValidationError("--allowed-host \(host): write a host name such as flotilla.internal")
         }
@@ -71,7 +84,9 @@ struct UpCommand: ConsoleCommand {
         if descriptors > 0, descriptors < UInt64(maxConnections) + 64 {
             console.error("flotilla up: the file limit (\(descriptors)) is below --max-connections \(maxConnections) + room for the store; raise ulimit -n")
         }
-        let watcher = SpecWatcher(layout: global.layout, store: store, logger: logger)
+        // A saved edit is rolled out on the next pass at once, not up to an interval later.
+        let nudge = ReconcileNudge()
+        let watcher = SpecWatcher(layout: global.layout, store: store, logger: logger, nudge: nudge)
         // GitOps: the files are the desired state; apply them before anything runs.
         let read = watcher.applyFilesKeepingSpecs(reason: "flotilla up")
         if let plan = read?.plan {
@@ -86,9 +101,22 @@ struct UpCommand: ConsoleCommand {
         let fleet = Fleet(store: store, dataDirectory: global.layout.bots.path, logger: logger, feeds: feeds)
         if let specs = read?.specs { await fleet.adopt(specs.bots) }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: FleetService(fleet: fleet, interval: TimeSpan(parsing: interval)!.duration, logger: logger))
+            .init(service: FleetService(fleet: fleet, interval: TimeSpan(parsing: interval)!.duration, logger: logger, nudge: nudge))
         ]
         if !noWatch { services.append(.init(service: watcher)) }
+        // Alerts: alerts.yaml at the project's root (read again when it changes; none, no alerts).
+        let root = global.layout.root ?? global.layout.bots.deletingLastPathComponent()
+        services.append(.init(service: AlertSender(store: store, file: AlertsFile.url(root: root), logger: logger)))
+        if let gitPull {
+            let git = GitWorkTree(layout: global.layout)
+            guard git.source() != nil else {
+                console.error("flotilla up --git-pull: \(git.directory.path) is not a git work tree with a commit (or git is not installed)")
+                throw Exit(code: 2)
+            }
+            console.line("Pulling \(branch.map { "branch \($0)" } ?? "the current branch's upstream") fast-forward only every \(gitPull).")
+            services.append(.init(service: GitPuller(git: git, branch: branch, interval: TimeSpan(parsing: gitPull)!.duration, store: store,
+                                                     watcher: watcher, logger: logger)))
+        }
         let server = ServerContext(store: store, layout: global.layout, fleet: fleet, openMetrics: !metricsNeedToken, allowedHosts: allowedHosts,
                                    maxConnections: maxConnections, idleTimeout: TimeSpan(parsing: idleTimeout)!.duration,
                                    // swift-metrics bootstrapped (once per process) with the Prometheus factory /metrics exports.

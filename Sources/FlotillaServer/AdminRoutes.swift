@@ -43,10 +43,15 @@ enum AdminRoutes {
             return try JSON.response(["id": id, "revoked": "true"])
         }
         router.on(Routes.botRevisions, server: server) { _, context in
-            struct RevisionView: Encodable { var number: Int; var hash: String; var createdAt: Date; var current: Bool }
+            struct RevisionView: Encodable {
+                var number: Int; var hash: String; var createdAt: Date; var current: Bool
+                /// The git commit the revision was applied at, and whether the spec files differed from it (absent outside git).
+                var commit: String?; var dirty: Bool?
+            }
             let view = try bot(context, store)
             return try JSON.response(try store.revisions(of: view.name).map {
-                RevisionView(number: $0.number, hash: $0.hash, createdAt: $0.createdAt, current: $0.number == view.revision)
+                RevisionView(number: $0.number, hash: $0.hash, createdAt: $0.createdAt, current: $0.number == view.revision,
+                             commit: $0.source?.commit, dirty: $0.source?.dirty)
             })
         }
     }

@@ -105,7 +105,7 @@ enum WireSchemas {
                 "costBasis": decimal, "realizedPnL": decimal, "feesPaid": decimal, "equity": string,
             ])),
         ])),
-        ("Revision", object(["number": integer, "hash": string, "createdAt": date, "current": boolean])),
+        ("Revision", object(["number": integer, "hash": string, "createdAt": date, "current": boolean], optional: ["commit": string, "dirty": boolean])),
         ("RolloutStatus", object([
             "bot": botName, "strategy": string, "candidate": integer, "phase": choice(RolloutPhase.self),
             "step": string, "message": string,

@@ -180,6 +180,9 @@ enum Migrations {
         migrator.registerMigration("v9-llm-calls") { db in
             try ModelCallsMigration.add(db)
         }
+        migrator.registerMigration("v10-revision-git") { db in
+            try RevisionGitMigration.add(db)
+        }
         migrator.registerMigration("v11-order-reference") { db in
             try OrderReferenceMigration.add(db)
         }

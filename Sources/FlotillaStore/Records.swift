@@ -34,9 +34,13 @@ struct RevisionRecord: Codable, FetchableRecord, PersistableRecord {
     var hash: String
     var specJSON: String
     var createdAt: Int64
+    /// The git commit the project was at when this revision was applied (`v10-revision-git`).
+    var gitCommit: String? = nil
+    /// Whether the spec files differed from that commit.
+    var gitDirty: Bool? = nil
 
     enum CodingKeys: String, CodingKey {
-        case bot, number, hash, specJSON = "spec_json", createdAt = "created_at"
+        case bot, number, hash, specJSON = "spec_json", createdAt = "created_at", gitCommit = "git_commit", gitDirty = "git_dirty"
     }
 }
 

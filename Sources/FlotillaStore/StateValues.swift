@@ -29,6 +29,9 @@ public struct Revision: Sendable {
     public var hash: String
     public var specJSON: String
     public var createdAt: Date
+    /// Where in git the files stood when this revision was applied; nil when the project is not a
+    /// git work tree (or git is missing, or the revision predates `v10-revision-git`).
+    public var source: RevisionSource?
 
     init(_ record: RevisionRecord) {
         bot = record.bot
@@ -36,6 +39,7 @@ public struct Revision: Sendable {
         hash = record.hash
         specJSON = record.specJSON
         createdAt = Date(timeIntervalSince1970: Double(record.createdAt) / 1000)
+        source = record.gitCommit.map { RevisionSource(commit: $0, dirty: record.gitDirty ?? false) }
     }
 
     public func spec() throws -> ResolvedBot {

@@ -22,23 +22,24 @@ extension Project {
         let stale = try staleReasons(plan, checkFiles: checkFiles, layout: layout, store: store)
         if !stale.isEmpty { throw SavedPlan.Problem.stale(path: path, reasons: stale) }
         guard plan.hasChanges else { return ApplyResult(serial: plan.stateSerial, revisions: [:]) }
-        return try apply(plan, store: store, lock: lock)
+        return try apply(plan, store: store, lock: lock, git: checkFiles ? GitWorkTree(layout: layout) : nil)
     }
 
     /// Plans the files under `layout` and applies what changed, holding the lock throughout (the
     /// watcher of `up`). Returns the plan and, when it changed anything, the result.
     public static func planAndApply(layout: ProjectLayout, store: StateStore, operation: String, options: PlanOptions = PlanOptions(),
                                     timeout: TimeInterval = 10) throws -> (Plan, ApplyResult?) {
-        try planAndApply(specs: try SpecLoader.load(layout), store: store, operation: operation, options: options, timeout: timeout)
+        try planAndApply(specs: try SpecLoader.load(layout), store: store, operation: operation, options: options, timeout: timeout,
+                         git: GitWorkTree(layout: layout))
     }
 
     /// Plans `specs` (read from the project's files) and applies what changed, holding the lock throughout.
     public static func planAndApply(specs: SpecSet, store: StateStore, operation: String, options: PlanOptions = PlanOptions(),
-                                    timeout: TimeInterval = 10) throws -> (Plan, ApplyResult?) {
+                                    timeout: TimeInterval = 10, git: GitWorkTree? = nil) throws -> (Plan, ApplyResult?) {
         try withApplyLock(store, operation: operation, timeout: timeout) { lock in
             let plan = try Project.plan(specs: specs, store: store, options: options)
             guard plan.hasChanges else { return (plan, nil) }
-            return (plan, try apply(plan, store: store, lock: lock))
+            return (plan, try apply(plan, store: store, lock: lock, git: git))
         }
     }
 }

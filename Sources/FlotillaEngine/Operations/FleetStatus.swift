@@ -31,6 +31,8 @@ public struct FleetStatus: Codable, Sendable, Equatable {
         public var orphans: [String]
         /// Why the files do not validate (an edit waiting that changes nothing until fixed).
         public var invalid: String?
+        /// When the last `--git-pull` failed (and still fails): when and why.
+        public var gitPull: String? = nil
     }
     public struct Degraded: Codable, Sendable, Equatable {
         public var bot: String
@@ -48,7 +50,8 @@ public struct FleetStatus: Codable, Sendable, Equatable {
     /// `ready`, `not ready: …`, or what is known without a server (`no flotilla up seen …`).
     public var readiness: String
 
-    public static func summarize(_ views: [BotView], stateSerial: Int?, lastApplied: StoreEvent?, invalid: String?, readiness: String) -> FleetStatus {
+    public static func summarize(_ views: [BotView], stateSerial: Int?, lastApplied: StoreEvent?, invalid: String?, readiness: String,
+                                 lastPull: StoreEvent? = nil) -> FleetStatus {
         let applied = views.filter { $0.sync != .notApplied }
         var health: [String: Int] = [:], controls: [String: Int] = [:]
         for v in applied {
@@ -65,7 +68,8 @@ public struct FleetStatus: Codable, Sendable, Equatable {
             bots: applied.count, health: health, controls: controls, rollouts: rollouts.sorted { $0.bot < $1.bot },
             degraded: applied.compactMap { v in v.degraded.map { Degraded(bot: v.name, reason: $0.reason) } }.sorted { $0.bot < $1.bot },
             files: Files(stateSerial: stateSerial, lastApplied: lastApplied?.time, lastAppliedMessage: lastApplied?.message,
-                         changed: names(.changed), notApplied: names(.notApplied), orphans: names(.orphan), invalid: invalid),
+                         changed: names(.changed), notApplied: names(.notApplied), orphans: names(.orphan), invalid: invalid,
+                         gitPull: lastPull.flatMap { $0.kind == "GitPullFailed" ? "\(ISO8601DateFormatter().string(from: $0.time)): \($0.message)" : nil }),
             readiness: readiness)
     }
 
@@ -84,6 +88,7 @@ public struct FleetStatus: Codable, Sendable, Equatable {
         if !files.changed.isEmpty { out += "           changed, not applied yet (flotilla plan): \(files.changed.joined(separator: ", "))\n" }
         if !files.notApplied.isEmpty { out += "           new, not applied yet: \(files.notApplied.joined(separator: ", "))\n" }
         if !files.orphans.isEmpty { out += "           orphans (file deleted, still trading; apply --prune deletes them): \(files.orphans.joined(separator: ", "))\n" }
+        if let pull = files.gitPull { out += "           git pull failing (the last pulled files run): \(pull)\n" }
         if files.invalid == nil, files.changed.isEmpty, files.notApplied.isEmpty, files.orphans.isEmpty { out += "           in sync with the state\n" }
         out += "\nRollouts in progress: \(rollouts.isEmpty ? "none" : String(rollouts.count))\n"
         for r in rollouts {

@@ -19,8 +19,10 @@ public enum Project {
         return Planner.plan(desired: specs.bots, actual: actual, stateSerial: serial, inputs: specs.fileHashes, options: options)
     }
 
-    /// Records `plan` in the store, refused when the state moved since it was made.
-    public static func apply(_ plan: Plan, store: StateStore, lock: ApplyLock) throws -> ApplyResult {
+    /// Records `plan` in the store, refused when the state moved since it was made. With `git`,
+    /// each revision it creates records the work tree's commit and whether the spec files were
+    /// dirty (nothing when the project is not in git).
+    public static func apply(_ plan: Plan, store: StateStore, lock: ApplyLock, git: GitWorkTree? = nil) throws -> ApplyResult {
         let changes: [StateChange] = plan.changes.compactMap { change in
             switch change.action {
             case .create: return change.desired.map(StateChange.create)
@@ -29,7 +31,19 @@ public enum Project {
             case .delete: return .delete(name: change.name)
             }
         }
-        return try store.apply(changes, expectedSerial: plan.stateSerial, lock: lock)
+        // Read before the apply, so the commit is the one the files were read at (near enough: a
+        // pull between the read and the apply would show as the next revision's).
+        let source = git.flatMap { plan.hasChanges ? $0.source() : nil }
+        let result = try store.apply(changes, expectedSerial: plan.stateSerial, lock: lock)
+        if let source {
+            var created: [String: Int] = [:]
+            for change in plan.changes where change.action == .create || change.action == .replace {
+                if let number = result.revisions[change.name] { created[change.name] = number }
+            }
+            // A separate write: the revisions stand even if this one fails (they then show no commit).
+            try? store.recordSource(source, revisions: created)
+        }
+        return result
     }
 
     /// Why `plan` can no longer be applied: the state serial moved, or (for plans of the project's

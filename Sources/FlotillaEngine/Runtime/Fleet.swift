@@ -368,7 +368,8 @@ public actor Fleet {
                 specCache["\(applied.name)@\(applied.revision)"] = (try self.spec(bot: applied.name, revision: applied.revision)) ?? spec
             }
             do {
-                try await reconcile(bot: applied, spec: spec, control: controls[applied.name] ?? .running, commands: commands[applied.name] ?? [], nowMs: nowMs)
+                let control = correctingDrift(bot: applied.name, spec: spec, control: controls[applied.name] ?? .running, revision: applied.revision)
+                try await reconcile(bot: applied, spec: spec, control: control, commands: commands[applied.name] ?? [], nowMs: nowMs)
                 lastErrors[applied.name] = nil
             } catch {
                 // One bot's problem never stops the others: it is Degraded with the reason (said
@@ -399,6 +400,8 @@ public actor Fleet {
     private func reconcile(bot applied: AppliedBot, spec: ResolvedBot, control: BotControl, commands: [PendingCommand], nowMs: Int64) async throws {
         let bot = applied.name
         guard let requests = try await applyControls(bot: bot, control: control, commands: commands, nowMs: nowMs) else { return }
+        // Suspended (spec.suspend): a person's controls still act; the rollout takes no step.
+        if spec.deploy.isSuspended { return }
         guard try readRolloutAgain(bot: bot, nowMs: nowMs) else { return }
         guard let (attempt, command) = try await degradedTurn(bot: bot, revision: applied.revision, requests: requests, nowMs: nowMs) else { return }
 

@@ -9,11 +9,14 @@ public struct FleetService: Service {
     public let fleet: Fleet
     public let interval: Duration
     let logger: Logger
+    /// Ends a wait early (the watcher after an apply); nil: every wait is the whole interval.
+    let nudge: ReconcileNudge?
 
-    public init(fleet: Fleet, interval: Duration = .milliseconds(250), logger: Logger) {
+    public init(fleet: Fleet, interval: Duration = .milliseconds(250), logger: Logger, nudge: ReconcileNudge? = nil) {
         self.fleet = fleet
         self.interval = interval
         self.logger = logger
+        self.nudge = nudge
     }
 
     static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
@@ -37,7 +40,9 @@ public struct FleetService: Service {
                 logger.warning("equity history not recorded", metadata: ["error": "\(error)"])
             }
             // A stop ends the wait at once (the pass in progress always completes).
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            try? await cancelWhenGracefulShutdown { [nudge, interval] in
+                if let nudge { await nudge.wait(for: interval) } else { try await Task.sleep(for: interval) }
+            }
         }
         try await fleet.shutdown()
         logger.info("fleet stopped; state persisted")

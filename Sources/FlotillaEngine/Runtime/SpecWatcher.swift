@@ -5,21 +5,39 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-/// GitOps: watches bots.d/, profiles/ and accounts/; a saved valid edit is planned and applied
+/// GitOps: watches bots.d/, profiles/ and accounts/ with inotify (a burst of events debounced into
+/// one change; a poll where inotify is missing); a saved valid edit is planned and applied
 /// (then the reconciler rolls it out); an invalid edit is reported and changes nothing. A change
 /// that makes a bot trade real money is said loudly: a warning in the log and a `RealMoney`
 /// event per bot.
 public struct SpecWatcher: Service {
     let layout: ProjectLayout
     let store: StateStore
+    /// The poll's period where inotify is not available.
     let interval: Duration
     let logger: Logger
+    /// Burst → one change.
+    let debounce: Debounce
+    /// With inotify, the stamps are compared this often all the same.
+    let safetyCheck: Duration
+    /// Files besides the spec directories whose edit is a change (the alerts file).
+    let extraFiles: [URL]
+    /// Where each applied revision's commit is read (nil: the project is not looked at in git).
+    let git: GitWorkTree?
+    /// Told after an apply that changed something, so the reconciler rolls it out at once.
+    let nudge: ReconcileNudge?
 
-    public init(layout: ProjectLayout, store: StateStore, interval: Duration = .seconds(1), logger: Logger) {
+    public init(layout: ProjectLayout, store: StateStore, interval: Duration = .seconds(1), logger: Logger,
+                safetyCheck: Duration = .seconds(10), extraFiles: [URL] = [], git: GitWorkTree? = nil, nudge: ReconcileNudge? = nil) {
+        self.nudge = nudge
         self.layout = layout
         self.store = store
         self.interval = interval
         self.logger = logger
+        self.debounce = Debounce()
+        self.safetyCheck = safetyCheck
+        self.extraFiles = extraFiles
+        self.git = git ?? GitWorkTree(layout: layout)
     }
 
     /// Modification times and sizes of the spec files: cheap to read every second — one
@@ -39,8 +57,41 @@ public struct SpecWatcher: Service {
         return out
     }
 
+
     public func run() async throws {
         var last = Self.fingerprint(layout)
+        guard let watch = SpecDirectoryWatch(directories: [layout.bots, layout.profiles, layout.accounts], files: extraFiles) else {
+            logger.notice("inotify is not available here; polling the files every \(interval)")
+            return try await poll(last: last)
+        }
+        var sinceCheck = ContinuousClock.now
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            // Blocking waits run on a thread of their own, never on the cooperative pool; each is
+            // short so a stop is seen within a fifth of a second.
+            var changed = await Self.blocking { watch.wait(milliseconds: 200) }
+            if Task.isShuttingDownGracefully || Task.isCancelled { break }
+            // A safety net for what inotify cannot see (an edit through a symlink's target, a
+            // network file system): the stamps are compared every `safetyCheck` all the same.
+            if !changed && ContinuousClock.now - sinceCheck < safetyCheck { continue }
+            if changed {
+                let first = ContinuousClock.now
+                while let wait = debounce.nextWait(elapsed: ContinuousClock.now - first) {
+                    let milliseconds = Int32(max(1, wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000))
+                    if !(await Self.blocking { watch.wait(milliseconds: milliseconds) }) { break }
+                }
+            }
+            sinceCheck = ContinuousClock.now
+            let current = Self.fingerprint(layout)
+            changed = current != last
+            guard changed else { continue }
+            last = current
+            applyFiles(reason: "files changed")
+        }
+    }
+
+    /// The watch where inotify is missing: the stamps every `interval`.
+    func poll(last start: [String: FileStamp]) async throws {
+        var last = start
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
             if Task.isShuttingDownGracefully || Task.isCancelled { break }
@@ -48,6 +99,12 @@ public struct SpecWatcher: Service {
             guard current != last else { continue }
             last = current
             applyFiles(reason: "files changed")
+        }
+    }
+
+    static func blocking<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: body()) }
         }
     }
 
@@ -61,8 +118,9 @@ public struct SpecWatcher: Service {
     public func applyFilesKeepingSpecs(reason: String) -> (plan: Plan, specs: SpecSet)? {
         do {
             let specs = try SpecLoader.load(layout)
-            let (plan, applied) = try Project.planAndApply(specs: specs, store: store, operation: "flotilla up (watch)")
+            let (plan, applied) = try Project.planAndApply(specs: specs, store: store, operation: "flotilla up (watch)", git: git)
             guard let result = applied else { return (plan, specs) }
+            nudge?.nudge()
             let s = plan.summary
             let text = "\(reason): applied \(s.add) added, \(s.change) changed, \(s.replace) replaced (state serial \(result.serial))"
             logger.info("\(text)")  // the store recorded the Applied event with the apply

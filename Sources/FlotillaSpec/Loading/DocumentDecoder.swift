@@ -71,7 +71,7 @@ enum DocumentDecoder {
         guard let specNode = reader.required(top, "spec"),
             let spec = reader.mapping(
                 specNode, "spec",
-                allowed: ["profile", "venue", "market", "strategy", "capital", "risk", "runtime", "deploy"])
+                allowed: ["profile", "venue", "market", "strategy", "capital", "risk", "runtime", "deploy", "suspend", "drift"])
         else { return nil }
 
         var marks: [String: SourceMark] = [:]
@@ -90,7 +90,16 @@ enum DocumentDecoder {
             capital = Capital(quote: quote)
         }
         let overrides = decodeSettings(spec, reader: reader)
-        let deploy = spec["deploy"].flatMap { decodeDeploy($0, reader: reader) } ?? DeploySpec()
+        var deploy = spec["deploy"].flatMap { decodeDeploy($0, reader: reader) } ?? DeploySpec()
+        if let node = spec["suspend"], let suspend = reader.bool(node, "spec.suspend") { deploy.suspend = suspend ? true : nil }
+        if let node = spec["drift"], let text = reader.string(node, "spec.drift") {
+            if let policy = DriftPolicy(rawValue: text) {
+                deploy.drift = policy == .report ? nil : policy
+            } else {
+                let known = DriftPolicy.allCases.map(\.rawValue)
+                reader.fail(node.mark, "spec.drift", "unknown drift policy \"\(text.prefix(40))\"\(Suggestion.hint(for: text, among: known)); use report (show it) or correct (revert it)")
+            }
+        }
 
         guard let name, let profile, let market, let strategy, let capital, reader.diagnostics.count == errorsBefore
         else { return nil }

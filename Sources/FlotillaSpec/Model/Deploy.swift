@@ -10,6 +10,17 @@ public struct DeploySpec: Sendable, Hashable, Codable {
     public var revisionHistoryLimit: Int
     /// Analysis templates this bot defines; `default` is built in.
     public var analysisTemplates: [String: AnalysisTemplate]
+    /// `spec.suspend: true`: the reconciler leaves the bot as it runs — no rollout step, no
+    /// revert — without stopping it (Flux's `suspend`). nil is false (and not stored, so specs
+    /// written before it keep their hashes).
+    public var suspend: Bool? = nil
+    /// `spec.drift`: what the reconciler does with a change made outside the files (nil: report).
+    public var drift: DriftPolicy? = nil
+
+    /// Whether reconciliation of the bot is frozen.
+    public var isSuspended: Bool { suspend == true }
+    /// The drift policy in force.
+    public var driftPolicy: DriftPolicy { drift ?? .report }
 
     public static let defaultProgressDeadline = TimeSpan.minutes(10)
     public static let defaultRevisionHistoryLimit = 10
@@ -30,6 +41,13 @@ public struct DeploySpec: Sendable, Hashable, Codable {
     public var knownAnalysisNames: [String] {
         (["default"] + analysisTemplates.keys).sorted()
     }
+}
+
+/// A runtime change made outside the files — a bot paused or stopped through the CLI or the API —
+/// is drift. `report` (the default) shows it in `plan` and `status`; `correct` makes the
+/// reconciler revert it, with a `DriftCorrected` event.
+public enum DriftPolicy: String, Sendable, Hashable, Codable, CaseIterable {
+    case report, correct
 }
 
 public enum DeployStrategy: Sendable, Hashable, Codable {

@@ -173,6 +173,9 @@ public struct ResolvedBot: Sendable, Hashable, Codable {
         }
         add("spec.capital.quote", capital.quote.canonicalText, .inPlace)
         for (key, path) in settingPaths { add(path, setting(key).description) }
+        // Only when set, so a spec that does not say them keeps the hash it had before they existed.
+        if deploy.isSuspended { add("spec.suspend", "true", .inPlace) }
+        if deploy.driftPolicy != .report { add("spec.drift", deploy.driftPolicy.rawValue, .inPlace) }
         add("spec.deploy.strategy", deploy.strategy.name.rawValue, .inPlace)
         switch deploy.strategy {
         case .immediate: break
@@ -261,7 +264,7 @@ public enum FieldClass: String, Sendable, Codable {
 
     public static func of(_ path: String) -> FieldClass {
         if path.hasPrefix("metadata.") || path == "spec.profile" || path.hasPrefix("spec.capital.")
-            || path == "spec.market.source.speed" || path.hasPrefix("spec.deploy.")
+            || path == "spec.market.source.speed" || path.hasPrefix("spec.deploy.") || path == "spec.suspend" || path == "spec.drift"
         {
             return .inPlace
         }

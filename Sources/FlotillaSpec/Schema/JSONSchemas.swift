@@ -8,6 +8,7 @@ public enum JSONSchemas {
     public static func bot() -> String { render(botSchema()) }
     public static func profile() -> String { render(profileSchema()) }
     public static func account() -> String { render(accountSchema()) }
+    public static func alerts() -> String { render(alertsSchema()) }
 
     /// The schema for `kind` (`bot`, `profile`, `account`), or nil.
     public static func schema(_ kind: String) -> String? {
@@ -15,6 +16,7 @@ public enum JSONSchemas {
         case "bot": return bot()
         case "profile": return profile()
         case "account": return account()
+        case "alerts": return alerts()
         default: return nil
         }
     }
@@ -142,6 +144,45 @@ public enum JSONSchemas {
             extra: ["$schema": draft, "$id": "https://flotilla.dev/schemas/account.schema.json", "title": "Flotilla Account"])
     }
 
+    // MARK: Alerts
+
+    static func alertsSchema() -> [String: Any] {
+        let url: [String: Any] = [
+            "type": "string",
+            "pattern": "^(https://[^/@?#\\s]+(/[^?#\\s]*)?|http://(127\\.[0-9.]+|localhost|\\[::1\\])(:[0-9]{1,5})?(/[^?#\\s]*)?|env:[A-Za-z0-9_]+|file:(/|~/).+)$",
+            "description": "https://host/path, http:// only to 127.0.0.1 or localhost, or a reference env:NAME / file:PATH when the URL carries a token (a Slack webhook)",
+        ]
+        let webhook = object(
+            [
+                "name": nameSchema,
+                "url": url,
+                "on": ["type": "array", "minItems": 1, "uniqueItems": true, "items": ["enum": AlertTopic.allCases.map(\.rawValue)],
+                       "description": "what to send; every alert when left out"],
+            ],
+            required: ["name", "url"])
+        return object(
+            [
+                "apiVersion": ["const": "flotilla/v1"],
+                "kind": ["const": "Alerts"],
+                "metadata": object(["name": nameSchema, "description": ["type": "string"]]),
+                "spec": object(
+                    [
+                        "webhooks": ["type": "array", "items": webhook],
+                        "dedupWindow": durationRef.merging(["description": "the same alert (topic, bot, revision) is sent once per window (default 10m)"]) { $1 },
+                        "timeout": durationRef.merging(["description": "how long one POST may take (default 5s)"]) { $1 },
+                        "retry": object([
+                            "attempts": ["type": "integer", "minimum": 1, "maximum": 20, "description": "tries per alert, the first included (default 5)"],
+                            "backoff": durationRef.merging(["description": "the wait before the second try, doubled after each (default 1s)"]) { $1 },
+                            "maxBackoff": durationRef.merging(["description": "the longest wait between tries (default 1m)"]) { $1 },
+                        ]),
+                    ],
+                    required: ["webhooks"]),
+            ],
+            required: ["apiVersion", "kind", "spec"],
+            extra: ["$schema": draft, "$id": "https://flotilla.dev/schemas/alerts.schema.json", "title": "Flotilla Alerts",
+                    "$defs": ["duration": durationDef]])
+    }
+
     // MARK: Bot
 
     static func botSchema() -> [String: Any] {
@@ -171,6 +212,9 @@ public enum JSONSchemas {
                 "risk": ["$ref": "#/$defs/risk"],
                 "runtime": ["$ref": "#/$defs/runtime"],
                 "deploy": ["$ref": "#/$defs/deploy"],
+                "suspend": ["type": "boolean", "description": "true freezes reconciliation of the bot (no rollout steps, no reverts) without stopping it"],
+                "drift": ["enum": DriftPolicy.allCases.map(\.rawValue),
+                          "description": "a pause or stop made outside the files: report shows it (default), correct reverts it"],
             ],
             required: ["profile", "market", "strategy", "capital"])
         return object(
