@@ -42,6 +42,8 @@ public actor BotInstance {
     private var cancelsSent: Set<String> = []
     private var refreshedAtMs: Int64 = 0
     private var exchangeProblem: String?
+    /// Events that happened between candles (an auto-pause), handed to the fleet by the next `advance`.
+    private var noted: [(kind: String, message: String)] = []
     /// Whether the book was matched against the exchange's intents since the instance started.
     private var adopted = false
     private var reportedExchange: String?
@@ -146,6 +148,7 @@ public actor BotInstance {
             if autoPause {
                 phase = .paused
                 reason = "auto-paused after \(venueGuard.errors.autoPauseAfter) consecutive venue errors; resume with flotilla bot resume \(bot) or bot reset-errors \(bot)"
+                noted.append((kind: "AutoPaused", message: "\(id): \(reason ?? "")"))
             }
             return false
         }
@@ -207,6 +210,18 @@ public actor BotInstance {
         if let exchange { settle(exchange, nowMs: nowMs) }
         // Against what the last capture persisted (a start's capture persists "reconciling").
         let exchangeChanged = exchangeProblem != reportedExchange
+        if exchangeChanged, let problem = exchangeProblem {
+            // The exchange account unreachable, or an order stuck unknown: an event (and an alert).
+            if problem.hasPrefix("reconciliation with the exchange failed") {
+                events.append((kind: "VenueUnreachable", message: "\(id): \(problem)"))
+            } else if problem.contains("outcome is not known") {
+                events.append((kind: "OrderUnknown", message: "\(id): \(problem)"))
+            }
+        }
+        if !noted.isEmpty {
+            events += noted
+            noted = []
+        }
         if liveFeed == nil, candlesSeen >= candles.count && reason == nil { reason = "replay finished" }
         // A failed venue call changes the error count (and may pause the bot) without a candle;
         // a live feed turning stale (or current again) changes the bot's health without one.
