@@ -1,4 +1,3 @@
-import FlotillaAPI
 import FlotillaEngine
 import FlotillaSpec
 import FlotillaStore

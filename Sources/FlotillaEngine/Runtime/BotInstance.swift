@@ -22,10 +22,10 @@ public actor BotInstance {
     private(set) var reason: String?
     private var trader: BotTrader<AnyStrategy> { didSet { changes &+= 1 } }
     /// Counts the changes to what the instance persists as JSON (its trader with its venue, its
-    /// venue guard); `committed` is the count as of the capture its fleet last committed. Equal:
+    /// venue guard); `committedChanges` is the count as of the capture its fleet last committed. Equal:
     /// the row's JSON in the store is the instance's now, and a stop need not encode it again.
     private var changes = 0
-    private var committed: Int?
+    private var committedChanges: Int?
     /// The start placed protective orders again (a stop had cancelled them): the fleet persists
     /// them right away.
     private(set) var placedOnStart: Bool
@@ -270,11 +270,11 @@ public actor BotInstance {
     }
 
     /// The fleet committed `capture` to the store (its row holds that capture's JSON).
-    func committed(_ capture: InstanceCapture) { committed = capture.changes }
+    func committed(_ capture: InstanceCapture) { committedChanges = capture.changes }
 
     /// Whether the store's row already holds the instance's venue, trader and metrics JSON as they
     /// are now (nothing changed since the capture the fleet last committed).
-    var persistedAsIs: Bool { committed == changes }
+    var persistedAsIs: Bool { committedChanges == changes }
 
     /// The instance as readers on other threads see it (`LiveFleet`): its current phase and
     /// heartbeat with the metrics of its last persisted state — no JSON, no venue.
