@@ -319,6 +319,7 @@ public actor Fleet {
             for e in events { logger.warning("\(e.kind)", metadata: ["bot.name": "\(e.bot)", "message": "\(e.message)"]) }
         }
         await publish()
+        progress.recordTick()
     }
 
     /// Publishes every instance to `live` (after what it shows was persisted).
