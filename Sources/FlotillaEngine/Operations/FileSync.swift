@@ -20,11 +20,11 @@ public struct FileSync: Sendable {
     /// they declare (a read shows a bot whose data is missing, Degraded), and the failure is
     /// reported as the invalid edit it is.
     public static func read(_ layout: ProjectLayout) -> FileSync {
-        func found(_ specs: SpecSet, problem: (Int, String)?) -> FileSync { FileSync(specs, layout: layout, problem: problem) }
+        func found(_ specs: SpecSet, problem: (count: Int, first: String)?) -> FileSync { FileSync(specs, layout: layout, problem: problem) }
         do {
             return found(try SpecLoader.load(layout), problem: nil)
         } catch {
-            let problem = (error.diagnostics.count, error.diagnostics.first?.description ?? "invalid")
+            let problem: (count: Int, first: String) = (error.diagnostics.count, error.diagnostics.first?.description ?? "invalid")
             var unchecked = layout
             unchecked.replayCheck = nil
             if layout.replayCheck != nil, let specs = try? SpecLoader.load(unchecked) { return found(specs, problem: problem) }
