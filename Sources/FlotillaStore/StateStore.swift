@@ -159,7 +159,9 @@ public final class StateStore: Sendable {
             case .create(let s), .replace(let s), .update(let s): spec = s
             case .delete: return .success("")
             }
-            return Result { try CompactJSONEncoder(sortedKeys: true).string(spec) }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            return Result { String(decoding: try encoder.encode(spec), as: UTF8.self) }
         }
         let now = Self.now()
         return try writer.write { db in

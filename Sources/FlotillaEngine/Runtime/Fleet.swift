@@ -601,7 +601,7 @@ public actor Fleet {
     }
 
     private func persist(bot: String, envelope: RolloutEnvelope, actions: [RolloutAction], instances: [InstanceCapture] = []) throws {
-        let json = try CompactJSONEncoder().string(envelope)
+        let json = String(decoding: try JSONEncoder().encode(envelope), as: UTF8.self)
         let r = envelope.rollout
         let events: [(kind: String, message: String)] = actions.compactMap {
             if case .event(let kind, let message) = $0 { return (kind, message) } else { return nil }

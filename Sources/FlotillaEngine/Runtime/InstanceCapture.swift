@@ -21,19 +21,15 @@ struct InstanceCapture: Sendable {
 
     /// The row to persist and the new fills, as JSON.
     func encoded() -> Encoded {
-        // The bytes `JSONEncoder` writes (the trader's as `TraderState.json()` does), a few times faster.
-        let encoder = CompactJSONEncoder()
+        let encoder = JSONEncoder()
         var state = self.state
-        state.venueJSON = (try? encoder.string(venue)) ?? ""
+        state.venueJSON = String(decoding: (try? encoder.encode(venue)) ?? Data(), as: UTF8.self)
         // Every strategy an instance runs has a persisted form; should one not, the restart warms up.
-        state.traderJSON = try? Self.traderEncoder.string(trader)
-        state.metricsJSON = try? encoder.string(metrics)
-        let fills = newFills.map { f in (f.clientOrderId, f.time, (try? encoder.string(f)) ?? "") }
+        state.traderJSON = try? trader.json()
+        state.metricsJSON = (try? encoder.encode(metrics)).map { String(decoding: $0, as: UTF8.self) }
+        let fills = newFills.map { f in (f.clientOrderId, f.time, String(decoding: (try? encoder.encode(f)) ?? Data(), as: UTF8.self)) }
         return (state, fills)
     }
-
-    /// `TraderState.json()`'s form: keys sorted, non-finite doubles as strings.
-    static let traderEncoder = CompactJSONEncoder(sortedKeys: true, nonFinite: .init(positiveInfinity: "+inf", negativeInfinity: "-inf", nan: "nan"))
 
     /// Every capture encoded, in order, spread over the cores (encoding is pure).
     static func encodeAll(_ captures: [InstanceCapture]) -> [Encoded] { captures.concurrentMap { $0.encoded() } }
