@@ -87,7 +87,9 @@ struct UpCommand: ConsoleCommand {
         // A saved edit is rolled out on the next pass at once, not up to an interval later.
         let nudge = ReconcileNudge()
         let watcher = SpecWatcher(layout: global.layout, store: store, logger: logger, nudge: nudge)
-        // GitOps: the files are the desired state; apply them before anything runs.
+        // GitOps: the files are the desired state; apply them before anything runs. What was read
+        // also seeds the views' file sync (stamped before the read: an edit meanwhile is read again).
+        let stamped = FileSyncCache.Fingerprint(global.layout)
         let read = watcher.applyFilesKeepingSpecs(reason: "flotilla up")
         if let plan = read?.plan {
             let count = try store.desiredState(decode: { _, _ in false }).bots.count
@@ -117,10 +119,11 @@ struct UpCommand: ConsoleCommand {
             services.append(.init(service: GitPuller(git: git, branch: branch, interval: TimeSpan(parsing: gitPull)!.duration, store: store,
                                                      watcher: watcher, logger: logger)))
         }
-        let server = ServerContext(store: store, layout: global.layout, fleet: fleet, openMetrics: !metricsNeedToken, allowedHosts: allowedHosts,
+        var server = ServerContext(store: store, layout: global.layout, fleet: fleet, openMetrics: !metricsNeedToken, allowedHosts: allowedHosts,
                                    maxConnections: maxConnections, idleTimeout: TimeSpan(parsing: idleTimeout)!.duration,
                                    // swift-metrics bootstrapped (once per process) with the Prometheus factory /metrics exports.
                                    metrics: .process)
+        if let specs = read?.specs { server.files = FileSyncCache(layout: global.layout, read: FileSync(specs, layout: global.layout), before: stamped) }
         let tokenFile = AdminTokenFile.url(stateDirectory: stateDirectory).path
         let wildcard = ["0.0.0.0", "::", "[::]"].contains(host)
         let local = wildcard ? "127.0.0.1" : host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host

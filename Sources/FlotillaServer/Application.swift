@@ -22,7 +22,7 @@ public func buildApplication(_ server: ServerContext, host: String = "127.0.0.1"
         responder: gate,
         server: .http1(configuration: .init(additionalChannelHandlers: [connections.handler()], idleTimeout: .init(server.idleTimeout))),
         configuration: .init(address: .hostname(host, port: port), serverName: "flotilla"),
-        services: [WarmUp(views: views), MetricsPublisher(server: server)],
+        services: [WarmUp(views: views, fleet: server.fleet), MetricsPublisher(server: server)],
         onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
         logger: logger)
 }

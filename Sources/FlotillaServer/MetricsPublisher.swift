@@ -19,7 +19,9 @@ struct MetricsPublisher: Service {
         }
         let server = self.server
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            _ = try? await offPool { try server.metrics.publish(server) }
+            // The first series (every instance's and rollout's) are made once the fleet's start is
+            // over; a scrape before that brings them up to date itself.
+            if server.fleet?.progress.hasTicked == true { _ = try? await offPool { try server.metrics.publish(server) } }
             try? await cancelWhenGracefulShutdown { [interval] in try await Task.sleep(for: interval) }
         }
     }

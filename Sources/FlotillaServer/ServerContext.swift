@@ -11,6 +11,8 @@ public struct ServerContext: Sendable {
     public var store: StateStore
     public var layout: ProjectLayout
     public var fleet: Fleet?
+    /// The project files' sync as `up` read them at its start (nil: read on the first view).
+    public var files: FileSyncCache?
     /// Serve /metrics without a token (Prometheus scrapers usually have none).
     public var openMetrics: Bool
     /// Largest request body accepted.

@@ -27,6 +27,9 @@ public final class ServerMetrics: Sendable {
     private struct State {
         var instances: [String: InstanceSeries] = [:]
         var rollouts: [String: RolloutSeries] = [:]
+        /// Each bot's rollout as its series last recorded it: an unchanged one is not recorded again
+        /// (ten thousand bots' twelve gauges every second, for rollouts that change rarely).
+        var recordedRollouts: [String: StoredRollout] = [:]
         var fleet: FleetSeries?
         var store: StoreSeries?
         /// The `LiveFleet` generation the instance series show, and when they were last updated.
@@ -101,13 +104,16 @@ public final class ServerMetrics: Sendable {
             var seen = Set<String>(minimumCapacity: current.count)
             for rollout in current {
                 seen.insert(rollout.bot)
+                if s.rollouts[rollout.bot] != nil, s.recordedRollouts[rollout.bot] == rollout { continue }
                 let series = s.rollouts[rollout.bot] ?? RolloutSeries(factory, bot: rollout.bot)
                 s.rollouts[rollout.bot] = series
                 series.record(rollout)
+                s.recordedRollouts[rollout.bot] = rollout
             }
             for (bot, series) in s.rollouts where !seen.contains(bot) {
                 series.destroy()
                 s.rollouts[bot] = nil
+                s.recordedRollouts[bot] = nil
             }
             s.rolloutsAt = Date()
         }

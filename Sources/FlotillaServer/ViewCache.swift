@@ -24,19 +24,21 @@ final class ViewCache: Sendable {
     private let state = NIOLockedValueBox(State())
     private let store: StateStore
     private let maxAge: TimeInterval
-    private let specs = SpecCache()
+    private let specs: SpecCache
 
     private let live: LiveFleet?
     /// The project's files, for each bot's sync (an orphan shows as one).
     private let files: FileSyncCache?
 
     /// The views of the server's store, its fleet's instances and its project's files.
+    /// The specs are the fleet's (decoded once per process), the files' sync starts from what `up` read.
     convenience init(_ server: ServerContext) {
-        self.init(store: server.store, live: server.fleet?.live, files: FileSyncCache(layout: server.layout))
+        self.init(store: server.store, live: server.fleet?.live, files: server.files ?? FileSyncCache(layout: server.layout), specs: server.fleet?.specs)
     }
 
-    init(store: StateStore, live: LiveFleet? = nil, files: FileSyncCache? = nil, maxAge: TimeInterval = 1) {
+    init(store: StateStore, live: LiveFleet? = nil, files: FileSyncCache? = nil, specs: SpecCache? = nil, maxAge: TimeInterval = 1) {
         self.store = store
+        self.specs = specs ?? SpecCache()
         self.live = live
         self.files = files
         self.maxAge = maxAge
@@ -46,6 +48,7 @@ final class ViewCache: Sendable {
     /// one meanwhile). When there is none yet, or a change made through the API invalidated it,
     /// readers wait — without holding a thread — for one rebuild, so a read after a write sees it.
     private func refresh() async throws {
+        var waited = false
         while true {
             let maxAge = self.maxAge
             let (wait, background): (Task<Void, Error>?, Bool) = state.withLockedValue { s in
@@ -58,7 +61,10 @@ final class ViewCache: Sendable {
                     s.pending = task
                     return (task, false)
                 }
-                guard Date().timeIntervalSince(s.builtAt) > maxAge, !s.rebuilding else { return (nil, false) }
+                // A snapshot this reader just waited for is fresh enough for it, however long it
+                // took (at ten thousand bots the first one took longer than `maxAge`, and the
+                // warm-up started a second at once, during the fleet's start).
+                guard !waited, Date().timeIntervalSince(s.builtAt) > maxAge, !s.rebuilding else { return (nil, false) }
                 s.rebuilding = true
                 return (nil, true)
             }
@@ -71,6 +77,7 @@ final class ViewCache: Sendable {
             }
             guard let wait else { return }
             try await wait.value
+            waited = true
         }
     }
 

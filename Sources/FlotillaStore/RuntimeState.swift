@@ -82,14 +82,24 @@ extension StateStore {
         }
     }
 
+    /// How many bots have an instance running that has seen a candle and beaten at or after
+    /// `sinceMs`, counted in SQL (`flotilla-bench fleet` asks ten times a second while ten
+    /// thousand bots start; reading their rows took a core from the fleet it measures).
+    public func botsRunning(heartbeatSince sinceMs: Int64) throws -> Int {
+        try writer.read { db in
+            try Int.fetchOne(db, sql: """
+                SELECT COUNT(DISTINCT bot) FROM instances WHERE phase = 'running' AND heartbeat_at >= ? AND candles_seen > 0
+                """, arguments: [sinceMs]) ?? 0
+        }
+    }
+
     /// Writes an instance's state and its new fills in one transaction. A fill already recorded
     /// (same instance and client order id) is not recorded twice.
     public func saveInstance(_ state: InstanceState, newFills: [(clientOrderId: String, time: Int64, json: String)] = []) throws {
         try writer.write { db in
             try Self.upsert(db, state)
             for fill in newFills {
-                try db.execute(
-                    sql: "INSERT OR IGNORE INTO fills (instance, client_order_id, time, fill_json, mode) VALUES (?, ?, ?, ?, ?)",
+                try db.cachedStatement(sql: "INSERT OR IGNORE INTO fills (instance, client_order_id, time, fill_json, mode) VALUES (?, ?, ?, ?, ?)").execute(
                     arguments: [state.id, fill.clientOrderId, fill.time, fill.json, Self.fillMode(state)])
             }
         }
@@ -108,10 +118,7 @@ extension StateStore {
                         arguments: [state.id, fill.clientOrderId, fill.time, fill.json, Self.fillMode(state)])
                 }
             }
-            for event in events {
-                var record = EventRecord(time: Self.now(), bot: event.bot, kind: event.kind, revision: event.revision, message: event.message, details: nil)
-                try record.insert(db)
-            }
+            for event in events { try Self.insertEvent(db, time: Self.now(), bot: event.bot, kind: event.kind, revision: event.revision, message: event.message) }
         }
     }
 
@@ -139,6 +146,18 @@ extension StateStore {
                 """
         ).execute(
             arguments: [s.id, s.bot, s.revision, s.symbol, s.phase.rawValue, s.reason, now(), s.mode.rawValue, s.capitalPct, s.venueJSON, s.candlesSeen, s.heartbeatAt, s.metricsJSON, s.traderJSON])
+    }
+
+    /// Writes an instance's row without its JSON columns (venue, trader, metrics), which keep what
+    /// was last written: for an instance whose persisted state has not changed since (a graceful
+    /// stop of instances saved by their last tick re-encoded ten thousand unchanged states).
+    static func updateColumns(_ db: Database, _ s: InstanceState) throws {
+        try db.cachedStatement(
+            sql: """
+                UPDATE instances SET phase = ?, reason = ?, updated_at = ?, mode = ?, capital_pct = ?, candles_seen = ?, heartbeat_at = ?
+                WHERE id = ?
+                """
+        ).execute(arguments: [s.phase.rawValue, s.reason, now(), s.mode.rawValue, s.capitalPct, s.candlesSeen, s.heartbeatAt, s.id])
     }
 
     public func deleteInstance(id: String) throws {
@@ -230,10 +249,7 @@ extension StateStore {
                     phase = excluded.phase, state_json = excluded.state_json, updated_at = excluded.updated_at
                 """
         ).execute(arguments: [r.bot, r.candidate, r.stable, r.strategy, r.phase.rawValue, r.stateJSON, time, r.bot])
-        for e in events {
-            var record = EventRecord(time: time, bot: r.bot, kind: e.kind, revision: revision, message: e.message, details: nil)
-            try record.insert(db)
-        }
+        for e in events { try insertEvent(db, time: time, bot: r.bot, kind: e.kind, revision: revision, message: e.message) }
     }
 
     public func deleteRollout(bot: String) throws {

@@ -178,21 +178,25 @@ public final class StateStore: Sendable {
                     let last = try Int.fetchOne(db.cachedStatement(sql: "SELECT MAX(number) FROM revisions WHERE bot = ?"), arguments: [spec.name]) ?? 0
                     let number = last + 1
                     let revisionHash = spec.revisionHash
-                    try RevisionRecord(bot: spec.name, number: number, hash: revisionHash, specJSON: json, createdAt: now).insert(db)
-                    try BotRecord(
-                        name: spec.name, specJSON: json, specHash: spec.specHash, revision: number, revisionHash: revisionHash,
-                        file: spec.file, updatedAt: now
-                    ).save(db)
-                    try Self.pruneRevisions(db, bot: spec.name, keep: spec.deploy.revisionHistoryLimit, current: number)
+                    // Statements prepared once for the whole apply (a first apply writes ten
+                    // thousand bots), each row one INSERT — the bot's an upsert, never a delete
+                    // and insert (its rollout and controls hang off it).
+                    try db.cachedStatement(sql: "INSERT INTO revisions (bot, number, hash, spec_json, created_at) VALUES (?, ?, ?, ?, ?)")
+                        .execute(arguments: [spec.name, number, revisionHash, json, now])
+                    try db.cachedStatement(sql: """
+                        INSERT INTO bots (name, spec_json, spec_hash, revision, revision_hash, file, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (name) DO UPDATE SET spec_json = excluded.spec_json, spec_hash = excluded.spec_hash, revision = excluded.revision,
+                            revision_hash = excluded.revision_hash, file = excluded.file, updated_at = excluded.updated_at
+                        """).execute(arguments: [spec.name, json, spec.specHash, number, revisionHash, spec.file, now])
+                    // The bot's first revision has none to prune.
+                    if last > 0 { try Self.pruneRevisions(db, bot: spec.name, keep: spec.deploy.revisionHistoryLimit, current: number) }
                     revisions[spec.name] = number
                     let isCreate: Bool = { if case .create = change { return true } else { return false } }()
-                    var event = EventRecord(
-                        time: now, bot: spec.name, kind: isCreate ? "BotCreated" : "RevisionCreated", revision: number,
+                    try Self.insertEvent(
+                        db, time: now, bot: spec.name, kind: isCreate ? "BotCreated" : "RevisionCreated", revision: number,
                         message: isCreate
                             ? "created with revision \(number) (\(revisionHash.prefix(12)))"
-                            : "new revision \(number) (\(revisionHash.prefix(12))) to roll out with \(spec.deploy.strategy.name.rawValue)",
-                        details: nil)
-                    try event.insert(db)
+                            : "new revision \(number) (\(revisionHash.prefix(12))) to roll out with \(spec.deploy.strategy.name.rawValue)")
                 case .update(let spec):
                     guard var record = try BotRecord.fetchOne(db, key: spec.name) else {
                         throw StoreError.missingBot(spec.name)
@@ -230,6 +234,13 @@ public final class StateStore: Sendable {
             try applied.insert(db)
             return ApplyResult(serial: next, revisions: revisions)
         }
+    }
+
+    /// Appends one event through a statement prepared once per connection (an apply or a pass
+    /// records thousands).
+    static func insertEvent(_ db: Database, time: Int64, bot: String?, kind: String, revision: Int?, message: String, details: String? = nil) throws {
+        try db.cachedStatement(sql: "INSERT INTO events (time, bot, kind, revision, message, details) VALUES (?, ?, ?, ?, ?, ?)")
+            .execute(arguments: [time, bot, kind, revision, message, details])
     }
 
     /// Keeps the newest `keep` revisions besides the current one.

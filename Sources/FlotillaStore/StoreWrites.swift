@@ -8,6 +8,8 @@ import GRDB
 public struct StoreWrites: Sendable {
     enum Write: Sendable {
         case instance(InstanceState, fills: [(clientOrderId: String, time: Int64, json: String)])
+        /// The row's plain columns only: its JSON columns stay as last written (see `saveInstanceColumns`).
+        case instanceColumns(InstanceState)
         case rollout(StoredRollout, events: [(kind: String, message: String)], revision: Int?, time: Int64)
         case deleteRollout(bot: String)
         case event(bot: String?, kind: String, revision: Int?, message: String, time: Int64)
@@ -23,6 +25,13 @@ public struct StoreWrites: Sendable {
     /// See `StateStore.saveInstance`.
     public mutating func saveInstance(_ state: InstanceState, newFills: [(clientOrderId: String, time: Int64, json: String)] = []) {
         writes.append(.instance(state, fills: newFills))
+    }
+
+    /// The instance's phase, reason, mode, capital share, candles seen and heartbeat; its venue,
+    /// trader and metrics JSON stay as last written — for an instance whose persisted state has
+    /// not changed since that write, which must have committed (or be earlier in these writes).
+    public mutating func saveInstanceColumns(_ state: InstanceState) {
+        writes.append(.instanceColumns(state))
     }
 
     /// See `StateStore.saveRollout`: the rollout with the events of its step, and the instance
@@ -80,17 +89,17 @@ extension StateStore {
         case .instance(let state, let fills):
             try upsert(db, state)
             for fill in fills {
-                try db.execute(
-                    sql: "INSERT OR IGNORE INTO fills (instance, client_order_id, time, fill_json, mode) VALUES (?, ?, ?, ?, ?)",
+                try db.cachedStatement(sql: "INSERT OR IGNORE INTO fills (instance, client_order_id, time, fill_json, mode) VALUES (?, ?, ?, ?, ?)").execute(
                     arguments: [state.id, fill.clientOrderId, fill.time, fill.json, fillMode(state)])
             }
+        case .instanceColumns(let state):
+            try updateColumns(db, state)
         case .rollout(let r, let events, let revision, let time):
             try upsertRollout(db, r, events: events, revision: revision, time: time)
         case .deleteRollout(let bot):
             try db.execute(sql: "DELETE FROM rollouts WHERE bot = ?", arguments: [bot])
         case .event(let bot, let kind, let revision, let message, let time):
-            var event = EventRecord(time: time, bot: bot, kind: kind, revision: revision, message: String(Printable.escaping(message).prefix(2000)), details: nil)
-            try event.insert(db)
+            try insertEvent(db, time: time, bot: bot, kind: kind, revision: revision, message: String(Printable.escaping(message).prefix(2000)))
         }
     }
 }

@@ -78,6 +78,37 @@ struct StateStoreTests {
         #expect(try store.revisions(of: "test-bot").map(\.number) == [7, 6, 5, 4])
     }
 
+    @Test("a new revision keeps what hangs off the bot: its rollout and its run control")
+    func replaceKeepsRolloutAndControl() throws {
+        let store = try StateStore.inMemory()
+        let lock = try store.acquireApplyLock(operation: "test", timeout: 1)
+        _ = try store.apply([.create(try bot())], expectedSerial: 0, lock: lock)
+        try store.saveRollout(StoredRollout(bot: "test-bot", candidate: 1, stable: nil, strategy: "immediate", phase: .completed, stateJSON: "{}", updatedAt: Date()),
+                              events: [], revision: 1)
+        try store.setBotControl(bot: "test-bot", to: .paused)
+        _ = try store.apply([.replace(try bot(["fast: 10": "fast: 12"]))], expectedSerial: 1, lock: lock)
+        #expect(try store.rollout(bot: "test-bot")?.candidate == 1, "the rollout row survives the bot's new revision")
+        #expect(try store.botControls()["test-bot"] == .paused)
+        #expect(try store.desiredState(decode: { _, _ in false }).bots.map(\.revision) == [2])
+    }
+
+    @Test("a bot created again after a delete numbers its revisions on from its history, pruned to its limit")
+    func recreatedBotContinuesItsHistory() throws {
+        let store = try StateStore.inMemory()
+        let lock = try store.acquireApplyLock(operation: "test", timeout: 1)
+        var serial = 0
+        for fast in 2...5 {
+            let spec = try bot(["fast: 10": "fast: \(fast)", "strategy: canary": "strategy: canary\n    revisionHistoryLimit: 1"])
+            serial = try store.apply([fast == 2 ? .create(spec) : .replace(spec)], expectedSerial: serial, lock: lock).serial
+        }
+        serial = try store.apply([.delete(name: "test-bot")], expectedSerial: serial, lock: lock).serial
+        let again = try bot(["fast: 10": "fast: 9", "strategy: canary": "strategy: canary\n    revisionHistoryLimit: 1"])
+        let result = try store.apply([.create(again)], expectedSerial: serial, lock: lock)
+        #expect(result.revisions["test-bot"] == 5)
+        #expect(try store.revisions(of: "test-bot").map(\.number) == [5, 4])
+        #expect(try store.desiredBot(named: "test-bot")?.spec == again)
+    }
+
     @Test("deleting a bot removes it from the desired state and logs it")
     func delete() throws {
         let store = try StateStore.inMemory()

@@ -83,6 +83,8 @@ public final class SpecCache: Sendable {
     public init() {}
     var hashes: [String: String] { specs.withLockedValue { $0.mapValues(\.specHash) } }
     func remember(_ spec: ResolvedBot) { specs.withLockedValue { $0[spec.name] = spec } }
+    /// Specs already decoded elsewhere (a fleet's, read from the files): the views decode none of them again.
+    func remember(_ many: some Sequence<ResolvedBot>) { specs.withLockedValue { for spec in many { $0[spec.name] = spec } } }
     func spec(_ name: String) -> ResolvedBot? { specs.withLockedValue { $0[name] } }
 }
 

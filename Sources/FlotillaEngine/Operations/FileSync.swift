@@ -20,18 +20,28 @@ public struct FileSync: Sendable {
     /// they declare (a read shows a bot whose data is missing, Degraded), and the failure is
     /// reported as the invalid edit it is.
     public static func read(_ layout: ProjectLayout) -> FileSync {
-        func found(_ specs: SpecSet, problem: (Int, String)?) -> FileSync {
-            FileSync(bots: Dictionary(specs.bots.map { ($0.name, $0.specHash) }) { a, _ in a }, specs: specs, problem: problem, root: layout.displayBase)
-        }
+        func found(_ specs: SpecSet, problem: (count: Int, first: String)?) -> FileSync { FileSync(specs, layout: layout, problem: problem) }
         do {
             return found(try SpecLoader.load(layout), problem: nil)
         } catch {
-            let problem = (error.diagnostics.count, error.diagnostics.first?.description ?? "invalid")
+            let problem: (count: Int, first: String) = (error.diagnostics.count, error.diagnostics.first?.description ?? "invalid")
             var unchecked = layout
             unchecked.replayCheck = nil
             if layout.replayCheck != nil, let specs = try? SpecLoader.load(unchecked) { return found(specs, problem: problem) }
             return FileSync(bots: nil, specs: nil, problem: problem, root: layout.displayBase)
         }
+    }
+
+    /// Files that validated as `specs` (read with `layout`, which checks their data files when `read` would).
+    public init(_ specs: SpecSet, layout: ProjectLayout, problem: (count: Int, first: String)? = nil) {
+        self.init(bots: Dictionary(specs.bots.map { ($0.name, $0.specHash) }) { a, _ in a }, specs: specs, problem: problem, root: layout.displayBase)
+    }
+
+    init(bots: [String: String]?, specs: SpecSet?, problem: (count: Int, first: String)?, root: URL?) {
+        self.bots = bots
+        self.specs = specs
+        self.problem = problem
+        self.root = root
     }
 
     /// How `applied` stands against these files.
@@ -59,6 +69,20 @@ public final class FileSyncCache: Sendable {
     private let last = NIOLockedValueBox<(fingerprint: [String: FileStamp], sync: FileSync)?>(nil)
 
     public init(layout: ProjectLayout) { self.layout = layout }
+
+    /// Starting from files already read: `read` when the files had `fingerprint` (taken before the
+    /// read, so an edit made meanwhile is read again). `up` hands over what it applied — at ten
+    /// thousand files the first view parsed every one again.
+    public init(layout: ProjectLayout, read: FileSync, before fingerprint: Fingerprint) {
+        self.layout = layout
+        last.withLockedValue { $0 = (fingerprint.stamps, read) }
+    }
+
+    /// The project files' stamps at one moment (one `stat` per file), as `current` compares them.
+    public struct Fingerprint: Sendable {
+        let stamps: [String: FileStamp]
+        public init(_ layout: ProjectLayout) { stamps = SpecWatcher.fingerprint(layout) }
+    }
 
     public func current() -> FileSync {
         let fingerprint = SpecWatcher.fingerprint(layout)

@@ -20,7 +20,12 @@ public actor BotInstance {
     private(set) var capitalPct: Decimal
     private(set) var phase: InstancePhase = .starting
     private(set) var reason: String?
-    private var trader: BotTrader<AnyStrategy>
+    private var trader: BotTrader<AnyStrategy> { didSet { changes &+= 1 } }
+    /// Counts the changes to what the instance persists as JSON (its trader with its venue, its
+    /// venue guard); `committedChanges` is the count as of the capture its fleet last committed. Equal:
+    /// the row's JSON in the store is the instance's now, and a stop need not encode it again.
+    private var changes = 0
+    private var committedChanges: Int?
     /// The start placed protective orders again (a stop had cancelled them): the fleet persists
     /// them right away.
     private(set) var placedOnStart: Bool
@@ -53,7 +58,7 @@ public actor BotInstance {
     private var peakEquity: Double = 0
     private var maxDrawdownPct: Double = 0
     /// Error recovery around venue calls (`VenueGuard`), and where the calls go.
-    private var venueGuard: VenueGuard
+    private var venueGuard: VenueGuard { didSet { changes &+= 1 } }
     private let connection: any VenueConnection
     /// Fills by side since the instance's first start (survive compaction and restarts).
     private var buys = 0
@@ -375,7 +380,8 @@ public actor BotInstance {
         var venue = trader.venue
         venue.compact(keep: 20)
         persistedFills = min(fills.count, venue.fills.count)
-        trader.replaceVenue(venue)
+        // Compaction that dropped nothing changes nothing (and counts as no change).
+        if venue.fills.count != fills.count || venue.orders.count != trader.venue.orders.count { trader.replaceVenue(venue) }
         let traderState = trader.state
         let metrics = self.metrics
         reportedExchange = metrics.exchange
@@ -384,8 +390,15 @@ public actor BotInstance {
             state: InstanceState(
                 id: id, bot: bot, revision: revision, symbol: symbol, phase: phase, reason: reason, mode: mode,
                 capitalPct: capitalPct.canonicalText, venueJSON: nil, candlesSeen: candlesSeen, heartbeatAt: heartbeatAt, metricsJSON: nil),
-            venue: venue, trader: traderState, metrics: metrics, newFills: fresh)
+            venue: venue, trader: traderState, metrics: metrics, newFills: fresh, changes: changes)
     }
+
+    /// The fleet committed `capture` to the store (its row holds that capture's JSON).
+    func committed(_ capture: InstanceCapture) { committedChanges = capture.changes }
+
+    /// Whether the store's row already holds the instance's venue, trader and metrics JSON as they
+    /// are now (nothing changed since the capture the fleet last committed).
+    var persistedAsIs: Bool { committedChanges == changes }
 
     /// The instance as readers on other threads see it (`LiveFleet`): its current phase and
     /// heartbeat with the metrics of its last persisted state — no JSON, no venue.
@@ -469,7 +482,8 @@ public actor BotInstance {
     /// `stop`, returning what to persist unencoded (a fleet's stop encodes them all at once).
     func stopCapturing(reason: String) -> InstanceCapture {
         model?.cancel()
-        trader.suspendOrders()
+        // No working order: nothing to suspend (and the trader stays as persisted).
+        if !trader.venue.openOrderIds.isEmpty { trader.suspendOrders() }
         // On an exchange, what it still works of the book's cancelled orders is cancelled there too.
         if onExchange, let desk { forwardToExchange(desk.report) }
         phase = .stopped

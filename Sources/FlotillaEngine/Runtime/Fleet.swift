@@ -38,6 +38,9 @@ public actor Fleet {
     public nonisolated let live = LiveFleet()
     var lastErrors: [String: String] = [:]
     var desiredCache: [String: ResolvedBot] = [:]
+    /// The desired specs this fleet holds, shared with the views built in this process (`BotView.all`):
+    /// at ten thousand bots the server's first view decoded every stored spec again.
+    public nonisolated let specs = SpecCache()
     var watchdog: [String: (tracker: RestartTracker, restartAt: Int64?)] = [:]
     var failedByBot: [String: Set<Int>] = [:]
     /// Bots that could not be brought to their desired state, why, and when to try again.
@@ -80,15 +83,23 @@ public actor Fleet {
     /// uses, and decoding recomputes it from the stored content, so equal hashes are equal specs.
     public func adopt(_ specs: [ResolvedBot]) {
         for spec in specs where desiredCache[spec.name] == nil { desiredCache[spec.name] = spec }
+        self.specs.remember(specs)
     }
 
     /// The desired state, each spec decoded only when no spec with its hash is held already.
     private func desiredBots() throws -> [AppliedBot] {
         let cachedHashes = desiredCache.mapValues(\.specHash)
         var (_, desired) = try store.desiredState(decode: { name, hash in cachedHashes[name] != hash })
+        var decoded: [ResolvedBot] = []
         for index in desired.indices {
-            if let spec = desired[index].spec { desiredCache[desired[index].name] = spec } else { desired[index].spec = desiredCache[desired[index].name] }
+            if let spec = desired[index].spec {
+                desiredCache[desired[index].name] = spec
+                decoded.append(spec)
+            } else {
+                desired[index].spec = desiredCache[desired[index].name]
+            }
         }
+        if !decoded.isEmpty { specs.remember(decoded) }
         return desired
     }
 
@@ -304,18 +315,22 @@ public actor Fleet {
         try flush()
         // The instances share the fleet's thread: calling them in turn needs no task per instance.
         var captures: [InstanceCapture] = []
+        var captured: [BotInstance] = []
         var events: [(bot: String, kind: String, revision: Int?, message: String)] = []
         for instance in instances.values {
             guard let result = await instance.advance(nowMs: nowMs) else { continue }
             captures.append(result.capture)
+            captured.append(instance)
             for e in result.events { events.append((instance.bot, e.kind, instance.revision, e.message)) }
         }
         if !captures.isEmpty {
             let changed = InstanceCapture.encodeAll(captures)
             try store.saveInstancesAndFills(changed.map { ($0.0, $0.1.map { (clientOrderId: $0.0, time: $0.1, json: $0.2) }) }, events: events)
+            for (instance, capture) in zip(captured, captures) { await instance.committed(capture) }
             for e in events { logger.warning("\(e.kind)", metadata: ["bot.name": "\(e.bot)", "message": "\(e.message)"]) }
         }
         await publish()
+        progress.recordTick()
     }
 
     /// Publishes every instance to `live` (after what it shows was persisted).
@@ -663,7 +678,10 @@ public actor Fleet {
 
     // MARK: Shutdown
 
-    /// Stops every instance (no new orders, working orders cancelled) and persists it.
+    /// Stops every instance (no new orders, working orders cancelled) and persists it. An
+    /// instance whose venue, trader and metrics are as its last tick committed them (nothing
+    /// traded since, no order to cancel) writes only its phase and reason: at ten thousand bots
+    /// encoding every state again was most of a stop.
     public func shutdown() async throws {
         var captures: [InstanceCapture] = []
         captures.reserveCapacity(instances.count)
@@ -673,7 +691,11 @@ public actor Fleet {
             // Resumes on the next start (a halted instance stays halted), its protective orders placed again.
             resumable.state.phase = halted == nil ? .running : .paused
             resumable.state.reason = halted ?? "stopped with flotilla up; resumes on restart"
-            captures.append(resumable)
+            if await i.persistedAsIs, resumable.newFills.isEmpty {
+                writes.saveInstanceColumns(resumable.state)
+            } else {
+                captures.append(resumable)
+            }
         }
         for encoded in InstanceCapture.encodeAll(captures) { writes.saveInstance(encoded.state) }
         // Exchange instances: the cancels their stop handed over go out (each within 2 s).

@@ -25,6 +25,7 @@ public final class FleetProgress: Sendable {
         var lastPass: Double = 0
         var passCount = 0
         var passFinished: Date?
+        var ticks = 0
     }
 
     private let state = NIOLockedValueBox(State())
@@ -39,6 +40,13 @@ public final class FleetProgress: Sendable {
 
     /// Wall-clock time since the last reconcile pass finished (nil before the first).
     public var secondsSinceLastPass: Double? { state.withLockedValue { s in s.passFinished.map { Date().timeIntervalSince($0) } } }
+    func recordTick() { state.withLockedValue { $0.ticks += 1 } }
+
+    /// Whether the instances were advanced (and what changed persisted) at least once: the
+    /// fleet's start is over. Work that can wait for it (the server's first views and metric
+    /// series of ten thousand bots) waits, so it does not slow the start.
+    public var hasTicked: Bool { state.withLockedValue { $0.ticks > 0 } }
+
     /// The last reconcile pass's duration and how many passes ran.
     public var passes: (lastSeconds: Double, count: Int) { state.withLockedValue { ($0.lastPass, $0.passCount) } }
 }

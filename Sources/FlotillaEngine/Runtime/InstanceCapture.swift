@@ -14,6 +14,8 @@ struct InstanceCapture: Sendable {
     var trader: TraderState<AnyStrategy>
     var metrics: InstanceMetrics
     var newFills: [Fill]
+    /// The instance's change count when captured (see `BotInstance.committed(_:)`).
+    var changes = 0
 
     typealias Encoded = (state: InstanceState, newFills: [(String, Int64, String)])
 
