@@ -27,14 +27,23 @@ extension Fleet {
         do { venue = try accounts.venue(for: spec.venue) } catch {
             throw EngineError.missingData("\(spec.name): \(error)")
         }
-        let markets: [VenueMarket]
-        do {
-            markets = try await Self.within(Self.marketRulesTimeout) { try await venue.markets([symbol]) }
-        } catch {
-            throw EngineError.missingData("\(spec.name): the rules of \(symbol) on \(venue.name) (account \(spec.venue.account)) could not be read: \(error)")
-        }
-        guard let market = markets.first(where: { $0.symbol == symbol }) else {
-            throw EngineError.missingData("\(spec.name): \(venue.name) (account \(spec.venue.account)) does not list \(symbol)")
+        let key = "\(spec.venue.kind.rawValue)/\(spec.venue.account)/\(symbol)"
+        let market: VenueMarket
+        if let known = exchangeMarkets[key] {
+            market = known
+        } else {
+            let markets: [VenueMarket]
+            do {
+                markets = try await Self.within(Self.marketRulesTimeout) { try await venue.markets([symbol]) }
+            } catch {
+                throw EngineError.missingData("\(spec.name): the rules of \(symbol) on \(venue.name) (account \(spec.venue.account)) could not be read: \(error)")
+            }
+            guard let listed = markets.first(where: { $0.symbol == symbol }) else {
+                throw EngineError.missingData("\(spec.name): \(venue.name) (account \(spec.venue.account)) does not list \(symbol)")
+            }
+            market = listed
+            // Kept for the process's life (a halted market is asked again at the next start).
+            if listed.trading { exchangeMarkets[key] = listed }
         }
         guard market.trading else {
             throw EngineError.missingData("\(spec.name): \(venue.name) has halted trading in \(symbol)")

@@ -58,6 +58,9 @@ public actor Fleet {
     /// The clients of the exchange accounts the fleet's bots trade on: one client and one rate
     /// budget per account.
     public nonisolated let accounts: AccountConnections
+    /// Each exchange market's rules, read once per (account, symbol): a fleet of a thousand bots on
+    /// one account must not spend its request weight asking the same question a thousand times.
+    var exchangeMarkets: [String: VenueMarket] = [:]
     /// What `llm` instances call their models with: the store, budgets shared by the fleet, the
     /// network (tests may point it elsewhere before the first start).
     public var modelAccess: ModelAccess
