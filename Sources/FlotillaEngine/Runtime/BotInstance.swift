@@ -212,6 +212,11 @@ public actor BotInstance {
             countForWindow(since: before.fills, equity: equity)
             if let exchange { forwardToExchange(exchange) }
         }
+        // Executions that came back after the last candle are booked now, not at the next candle.
+        var bookedBetween = false
+        if exchange != nil, candlesSeen > 0 {
+            bookedBetween = !trader.bookReceived(after: candles[candlesSeen - 1]).isEmpty
+        }
         if let exchange { settle(exchange, nowMs: nowMs) }
         // Against what the last capture persisted (a start's capture persists "reconciling").
         let exchangeChanged = exchangeProblem != reportedExchange
@@ -233,7 +238,7 @@ public actor BotInstance {
         let marketData = liveFeed == nil ? nil : marketDataProblem
         let feedChanged = marketData != reportedMarketData
         reportedMarketData = marketData
-        guard processed > 0 || probes.venueErroredThisTick || feedChanged || exchangeChanged else { return nil }
+        guard processed > 0 || probes.venueErroredThisTick || feedChanged || exchangeChanged || bookedBetween else { return nil }
         return (capture(), events)
     }
 

@@ -62,6 +62,14 @@ public struct BotTrader<S: Strategy>: Sendable {
         if !executions.isEmpty { venue.receive(executions) }
     }
 
+    /// Books the executions received since the last candle now, at that candle's close, as `step`
+    /// books them (an entry's protection is placed): fills are not kept waiting for the next candle.
+    public mutating func bookReceived(after candle: Candle) -> [Fill] {
+        let fills = venue.bookReceived(at: candle.time)
+        for fill in fills { afterFill(fill, candle: candle) }
+        return fills
+    }
+
     public mutating func settle(clientOrderId: String, as status: OrderStatus) {
         venue.settle(clientOrderId: clientOrderId, as: status)
     }

@@ -77,15 +77,20 @@ extension PaperVenue {
         openOrderIds.removeAll { $0 == id }
     }
 
-    mutating func processOnExchange(_ candle: Candle) -> [Fill] {
+    /// Books the executions received so far, at market time `time`; returns their fills.
+    public mutating func bookReceived(at time: Int64) -> [Fill] {
+        guard let pending = inbox, !pending.isEmpty else { return [] }
         var made: [Fill] = []
-        if let pending = inbox, !pending.isEmpty {
-            inbox = nil
-            for e in pending where !e.fillIds.contains(where: { booked?.contains($0) == true }) {
-                made.append(book(e, at: candle.time))
-                booked = (booked ?? []).union(e.fillIds)
-            }
+        inbox = nil
+        for e in pending where !e.fillIds.contains(where: { booked?.contains($0) == true }) {
+            made.append(book(e, at: time))
+            booked = (booked ?? []).union(e.fillIds)
         }
+        return made
+    }
+
+    mutating func processOnExchange(_ candle: Candle) -> [Fill] {
+        let made = bookReceived(at: candle.time)
         for id in openOrderIds {
             guard var order = orders[id], order.submittedAt < candle.time else { continue }
             let crossed: Bool
