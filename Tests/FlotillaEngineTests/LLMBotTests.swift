@@ -157,7 +157,8 @@ struct LLMBotTests {
         _ = try await tickUntil(h, from: 1_000) { try h.store.modelCalls(bot: "test-bot").count >= 3 }
         let calls = try h.store.modelCalls(bot: "test-bot")
         #expect(calls[0].instance == "test-bot/r1/ETH-BTC#0", "the earlier record stands")
-        #expect(fake.requests.count == calls.count - 1, "the recorded candle was not asked again")
+        // (The fake may already hold a request whose record is not written yet: count records, not requests.)
+        #expect(calls.filter { $0.candleTime == candles[0].time }.count == 1, "the recorded candle was not asked again")
         #expect(try h.metrics(try #require(try h.instances().first)).model?.reused == 1)
     }
 }
