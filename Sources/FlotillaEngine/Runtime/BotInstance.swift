@@ -487,6 +487,9 @@ public actor BotInstance {
     /// `stop`, returning what to persist unencoded (a fleet's stop encodes them all at once).
     func stopCapturing(reason: String) -> InstanceCapture {
         model?.cancel()
+        // On an exchange, what it reported since the last tick is booked before the book is
+        // persisted (and before its entry's protection is suspended below).
+        if onExchange, takeExchangeReport() != nil, candlesSeen > 0 { _ = trader.bookReceived(after: candles[candlesSeen - 1]) }
         // No working order: nothing to suspend (and the trader stays as persisted).
         if !trader.venue.openOrderIds.isEmpty { trader.suspendOrders() }
         // On an exchange, what it still works of the book's cancelled orders is cancelled there too.
