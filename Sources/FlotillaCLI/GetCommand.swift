@@ -9,7 +9,7 @@ import Foundation
 struct GetCommand: ConsoleCommand {
     static let configuration = CommandConfiguration(
         commandName: "get",
-        abstract: "Show bots: `get bots` lists them, `get bot NAME -o yaml --show-sources` shows one resolved; `get accounts` lists the exchange accounts.")
+        abstract: "Show bots: `get bots` lists them, `get bot NAME -o yaml --show-sources` shows one resolved; `get accounts` lists the accounts and what their bots are allocated.")
 
     @OptionGroup var global: GlobalOptions
 
@@ -128,9 +128,16 @@ struct GetCommand: ConsoleCommand {
         case .table:
             if views.isEmpty { return console.line("No accounts: add kind: Account files to accounts/ to trade on an exchange (docs/accounts.md).") }
             console.write(Table.render(
-                header: ["NAME", "VENUE", "MODE", "MONEY", "ENDPOINT", "BOTS"],
-                rows: views.map { [$0.name, $0.venue, $0.mode, $0.realMoney ? "REAL" : "play", $0.endpoint, $0.bots.isEmpty ? "-" : $0.bots.joined(separator: ",")] }))
+                header: ["NAME", "VENUE", "MODE", "MONEY", "ENDPOINT", "ALLOCATED", "BOTS"],
+                rows: views.map { [$0.name, $0.venue, $0.mode, $0.realMoney ? "REAL" : "play", $0.endpoint, Self.allocation($0), $0.bots.isEmpty ? "-" : $0.bots.joined(separator: ",")] }))
         }
+    }
+
+    /// `USDT 3000/10000`: each asset the bots are allocated or the account holds.
+    static func allocation(_ view: AccountView) -> String {
+        let assets = Set(view.balance.keys).union(view.allocated.keys).sorted()
+        guard !assets.isEmpty else { return "-" }
+        return assets.map { "\($0) \(view.allocated[$0] ?? "0")/\(view.balance[$0] ?? "?")" }.joined(separator: " ")
     }
 
     static func table(_ views: [BotView]) -> String {

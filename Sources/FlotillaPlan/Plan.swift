@@ -154,6 +154,11 @@ public struct FieldDiff: Sendable, Codable, Equatable {
     }
 }
 
+struct AllocationKey: Hashable {
+    var account: String
+    var asset: String
+}
+
 /// Fleet totals before and after the plan: what the change does to risk.
 public struct RiskDelta: Sendable, Codable, Equatable {
     public struct Totals: Sendable, Codable, Equatable {
@@ -178,7 +183,15 @@ public struct RiskDelta: Sendable, Codable, Equatable {
         var weekly: Decimal = 0
         var monthly: Decimal = 0
 
-        mutating func add(_ bot: ResolvedBot) {
+        /// Allocation by account and asset (`AllocationKey`), for bots on declared accounts.
+        var allocations: [AllocationKey: Decimal] = [:]
+
+        mutating func add(_ bot: ResolvedBot, accounts: [String: AccountSpec]) {
+            if !accounts.isEmpty, let account = AllocationCheck.account(of: (bot.venue.kind, bot.venue.account), in: accounts),
+               let asset = AllocationCheck.capitalAsset(symbols: bot.market.symbols)
+            {
+                allocations[AllocationKey(account: account.name, asset: asset), default: 0] += bot.capital.quote
+            }
             let c = bot.capital.quote
             capital += c
             exposure += c * bot.number(.maxPositionPct) * bot.number(.maxLeverage)
@@ -200,6 +213,46 @@ public struct RiskDelta: Sendable, Codable, Equatable {
 
     public var before = Totals()
     public var after = Totals()
+    /// Each declared account's allocation before → after, by asset; nil when `accounts/`
+    /// declares none its bots are on.
+    public var accounts: [AccountAllocation]?
 
     public init() {}
+
+    /// Every declared account with bots on it before or after, sorted by account and asset.
+    static func allocations(before: Accumulator, after: Accumulator, accounts: [String: AccountSpec]) -> [AccountAllocation]? {
+        let keys = Set(before.allocations.keys).union(after.allocations.keys)
+        guard !keys.isEmpty else { return nil }
+        return keys.sorted { ($0.account, $0.asset) < ($1.account, $1.asset) }.map { key in
+            let account = accounts[key.account]
+            return AccountAllocation(
+                account: key.account, venue: account?.venue.rawValue ?? "", asset: key.asset,
+                balance: account.flatMap { $0.balance.isEmpty ? nil : ($0.balance[key.asset] ?? 0) },
+                before: before.allocations[key] ?? 0, after: after.allocations[key] ?? 0)
+        }
+    }
+}
+
+/// What the bots on one account are allocated of one asset, before and after a plan, against
+/// what the account holds (`balance`, when declared).
+public struct AccountAllocation: Sendable, Codable, Equatable {
+    public var account: String
+    /// `paper`, `binance`, `coinbase`.
+    public var venue: String
+    public var asset: String
+    public var balance: Decimal?
+    public var before: Decimal
+    public var after: Decimal
+
+    public init(account: String, venue: String, asset: String, balance: Decimal?, before: Decimal, after: Decimal) {
+        self.account = account
+        self.venue = venue
+        self.asset = asset
+        self.balance = balance
+        self.before = before
+        self.after = after
+    }
+
+    /// Whether the bots are allocated more than the account holds.
+    public var overAllocated: Bool { balance.map { after > $0 } ?? false }
 }

@@ -32,7 +32,9 @@ public enum PlanText {
         appendOrphans(plan, to: &out)
         out += "\n"
         out += riskLine(plan.risk)
-        out += "\n\n"
+        out += "\n"
+        if let accounts = plan.risk.accounts { out += accountLines(accounts) }
+        out += "\n"
         let realMoney = plan.realMoneyBots
         if !realMoney.isEmpty {
             let shown = realMoney.prefix(10).joined(separator: ", ") + (realMoney.count > 10 ? " and \(realMoney.count - 10) more" : "")
@@ -135,6 +137,19 @@ public enum PlanText {
             pair("month", risk.before.monthlyLossLimit, risk.after.monthlyLossLimit),
         ]
         return "Risk: " + parts.joined(separator: " · ")
+    }
+
+    /// One line per account and asset: what its bots are allocated before → after, of what it
+    /// holds (`Account paper/desk-a: USDT 3000.00 → 5000.00 of 10000.00`).
+    public static func accountLines(_ accounts: [AccountAllocation]) -> String {
+        var out = ""
+        for a in accounts {
+            let moved = a.before == a.after ? money(a.after) : "\(money(a.before)) → \(money(a.after))"
+            let of = a.balance.map { " of \(money($0))" } ?? " (balance read from the venue)"
+            let over = a.overAllocated ? " — OVER-ALLOCATED by \(money(a.after - a.balance!))" : ""
+            out += "Account \(a.venue)/\(a.account): \(a.asset) \(moved) allocated\(of)\(over)\n"
+        }
+        return out
     }
 
     /// Two decimal places, exact rounding, no grouping: `1250.00`.

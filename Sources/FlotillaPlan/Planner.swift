@@ -9,7 +9,7 @@ public enum Planner {
     ///     from the desired bot's (or the bot is not desired at all).
     public static func plan(
         desired: [ResolvedBot], actual: [AppliedBot], stateSerial: Int, inputs: [String: String] = [:],
-        options: PlanOptions = PlanOptions()
+        options: PlanOptions = PlanOptions(), accounts: [String: AccountSpec] = [:]
     ) -> Plan {
         var actualByName: [String: AppliedBot] = [:]
         actualByName.reserveCapacity(actual.count)
@@ -30,24 +30,24 @@ public enum Planner {
                 // Out of scope: counts as it stands today.
                 if let current {
                     let spec = current.specHash == bot.specHash ? bot : (current.spec ?? bot)
-                    before.add(spec)
-                    after.add(spec)
+                    before.add(spec, accounts: accounts)
+                    after.add(spec, accounts: accounts)
                 }
                 continue
             }
-            after.add(bot)
+            after.add(bot, accounts: accounts)
             guard let current else {
                 pending.append((nil, nil, bot))
                 continue
             }
             let specHash = bot.specHash
             if current.specHash == specHash {
-                before.add(bot)
+                before.add(bot, accounts: accounts)
                 unchanged += 1
                 continue
             }
             let old = current.spec ?? bot
-            before.add(old)
+            before.add(old, accounts: accounts)
             pending.append((old, current, bot))
         }
         let work = pending
@@ -68,8 +68,8 @@ public enum Planner {
         for bot in actual where !desiredNames.contains(bot.name) {
             let inScope = options.includes(name: bot.name, labels: bot.spec?.labels)
             if let spec = bot.spec {
-                before.add(spec)
-                if !(inScope && options.prune) { after.add(spec) }
+                before.add(spec, accounts: accounts)
+                if !(inScope && options.prune) { after.add(spec, accounts: accounts) }
             }
             guard inScope else { continue }
             if options.prune {
@@ -85,6 +85,7 @@ public enum Planner {
         var risk = RiskDelta()
         risk.before = before.totals
         risk.after = after.totals
+        risk.accounts = RiskDelta.allocations(before: before, after: after, accounts: accounts)
         return Plan(
             formatVersion: Plan.currentFormatVersion, stateSerial: stateSerial, inputs: inputs, options: options,
             changes: changes, orphans: orphans.sorted(), unchanged: unchanged, risk: risk)

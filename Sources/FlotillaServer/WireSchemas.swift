@@ -147,8 +147,9 @@ enum WireSchemas {
         ], optional: ["backups": string])),
         ("AuditEntry", object(["id": integer, "time": date, "principal": string, "method": string, "path": string, "status": integer, "result": string])),
         ("Account", object([
-            "name": botName, "venue": choice("binance", "coinbase"), "mode": choice(AccountMode.self), "realMoney": boolean,
+            "name": botName, "venue": choice(VenueSpec.Kind.self), "mode": choice("paper", "testnet", "live"), "realMoney": boolean,
             "endpoint": string, "file": string, "description": string, "credentials": array(string), "bots": array(botName),
+            "balance": map(string), "allocated": map(string),
         ])),
         ("Token", object(["id": string, "role": choice("viewer", "operator", "admin"), "description": string, "createdAt": date,
                           "state": choice("active", "expired", "revoked")], optional: ["expiresAt": date, "revokedAt": date])),

@@ -99,6 +99,9 @@ public actor SimulatedBinance {
 
     public func balance(_ asset: String) -> (free: Fixed, locked: Fixed) { (free[asset] ?? .zero, locked[asset] ?? .zero) }
 
+    /// Money the account's owner moves in (or out, negative) outside any order.
+    public func deposit(_ asset: String, _ amount: Fixed) { free[asset] = (free[asset] ?? .zero) + amount }
+
     /// Moves a market's price and fills every resting order it reaches.
     public func setPrice(_ symbol: Symbol, _ price: Fixed) {
         let name = BinanceRequests.venueSymbol(symbol)

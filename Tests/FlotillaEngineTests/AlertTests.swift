@@ -13,7 +13,7 @@ struct AlertRuleTests {
         ("AnalysisInconclusive", .waitingForPerson), ("StartFailed", .botFailed), ("CrashLoop", .crashLooping),
         ("EmergencyStop", .autoPaused), ("AutoPaused", .autoPaused), ("InvalidEdit", .invalidEdit), ("ApplyFailed", .syncFailed),
         ("GitPullFailed", .pullFailed), ("VenueUnreachable", .venueUnreachable), ("OrderUnknown", .orderUnknown),
-        ("RolloutCompleted", nil), ("Applied", nil), ("AlertFailed", nil), ("GitPulled", nil),
+        ("AccountShortfall", .accountShortfall), ("AccountBalanced", nil), ("RolloutCompleted", nil), ("Applied", nil), ("AlertFailed", nil), ("GitPulled", nil),
     ] as [(String, AlertTopic?)])
     func topics(kind: String, topic: AlertTopic?) {
         #expect(Alert.kinds[kind] == topic)

@@ -87,6 +87,7 @@ struct ExchangeTradingTests {
             let intents = try store.orderIntents(bot: "live-paper")
             let fills = try store.orderFills(bot: "live-paper")
             #expect(m.buys > 0 && m.sells > 0, "it traded: \(m.buys) buys, \(m.sells) sells")
+            #expect(try store.events(limit: 1000).allSatisfy { $0.kind != "AccountShortfall" }, "a funded account is no shortfall")
             #expect(!intents.isEmpty && intents.count == Set(intents.map(\.clientOrderId)).count)
             // Every order at the exchange is one of the bot's intents, each once.
             let sent = await market.exchange.clientOrderIds()
@@ -116,6 +117,41 @@ struct ExchangeTradingTests {
                     #expect(bytes.range(of: Data(secret.utf8)) == nil, "a credential is in state.db\(suffix)")
                 }
             }
+        }
+    }
+
+    @Test("an account holding less than its bots' books is a shortfall, reported with the account, asset and amounts — and balanced again once funded")
+    func shortfall() async throws {
+        let market = try await SimulatedMarket.make(interval: .oneMinute, played: 600, balances: ["USDT": 400])
+        try await market.live { baseURL in
+            let dir = try Fixtures.temporaryDirectory()
+            let store = try StateStore(path: dir.appendingPathComponent("state.db").path)
+            let fleet = Self.fleet(store, market, baseURL)
+            try FeedPaperTradingTests.apply(try Self.bot(baseURL: baseURL), to: store)  // capital 1000 USDT
+            try await fleet.reconcile(nowMs: market.clock.nowMs)
+            _ = try await Self.eventually {
+                try await fleet.tick(nowMs: market.clock.nowMs)
+                return try FeedPaperTradingTests.metrics(try #require(FeedPaperTradingTests.running(store).first)).exchange == nil
+            }
+            func said(_ kind: String) async throws -> String? {
+                var message: String?
+                _ = try await Self.eventually {
+                    try await fleet.reconcile(nowMs: market.clock.nowMs)
+                    message = try store.events(limit: 1000).last(where: { $0.kind == kind })?.message
+                    return message != nil
+                }
+                return message
+            }
+            let short = try await said("AccountShortfall")
+            #expect(short == "account sim holds 400 USDT, but its bots' books hold 1000 USDT: 600 USDT short — fund the account or lower the bots' capital (money moved outside flotilla is not taken from any bot's book)")
+            // The book is not shrunk to fit.
+            let venue = try JSONDecoder().decode(PaperVenue.self, from: Data(try #require(try FeedPaperTradingTests.running(store).first?.venueJSON).utf8))
+            #expect(venue.cash == Fixed(units: 1000 * Fixed.scale))
+
+            await market.exchange.deposit("USDT", Fixed(units: 1000 * Fixed.scale))
+            await market.advance(by: 60_000)
+            let balanced = try await said("AccountBalanced")
+            #expect(balanced == "account sim holds what its bots' books hold again")
         }
     }
 

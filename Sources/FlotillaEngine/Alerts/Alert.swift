@@ -24,8 +24,9 @@ public struct Alert: Sendable, Equatable {
         "InvalidEdit": .invalidEdit,
         "ApplyFailed": .syncFailed, "ReconcileError": .syncFailed,
         "GitPullFailed": .pullFailed,
-        "VenueUnreachable": .venueUnreachable,  // coming (live venues)
-        "OrderUnknown": .orderUnknown,  // coming (order intents stuck in UNKNOWN)
+        "VenueUnreachable": .venueUnreachable,
+        "OrderUnknown": .orderUnknown,
+        "AccountShortfall": .accountShortfall,
     ]
 
     /// The alert an event raises, or nil (most events raise none; `AlertFailed` never does, so a

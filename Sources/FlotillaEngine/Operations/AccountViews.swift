@@ -1,3 +1,4 @@
+import Foundation
 import FlotillaAPI
 import FlotillaLive
 import FlotillaSpec
@@ -11,15 +12,18 @@ extension AccountView {
         // A store row that cannot be read hides nothing here: its bot is just not listed.
         let applied = (try? store?.desiredState().bots) ?? []
         var bots: [String: [String]] = [:]
+        var allocated: [String: [String: Decimal]] = [:]
         for bot in applied {
-            guard let venue = bot.spec?.venue, venue.kind.isExchange else { continue }
-            bots[venue.account, default: []].append(bot.name)
+            guard let spec = bot.spec, let account = AllocationCheck.account(of: (spec.venue.kind, spec.venue.account), in: accounts) else { continue }
+            bots[account.name, default: []].append(bot.name)
+            if let asset = AllocationCheck.capitalAsset(symbols: spec.market.symbols) { allocated[account.name, default: [:]][asset, default: 0] += spec.capital.quote }
         }
         let views = accounts.values.sorted { $0.name < $1.name }.map { a in
             AccountView(
-                name: a.name, venue: a.venue.rawValue, mode: a.mode.rawValue, realMoney: a.tradesRealMoney,
+                name: a.name, venue: a.venue.rawValue, mode: a.modeName, realMoney: a.tradesRealMoney,
                 endpoint: a.endpoint ?? publishedEndpoint(a), file: a.file, description: a.description,
-                credentials: a.credentials.keys.sorted(), bots: (bots[a.name] ?? []).sorted())
+                credentials: a.credentials.keys.sorted(), bots: (bots[a.name] ?? []).sorted(),
+                balance: a.balance.mapValues(\.canonicalText), allocated: (allocated[a.name] ?? [:]).mapValues(\.canonicalText))
         }
         return (views, problems)
     }

@@ -49,6 +49,8 @@ public actor BotInstance {
     private var exchangeProblem: String?
     /// Events that happened between candles (an auto-pause), handed to the fleet by the next `advance`.
     private var noted: [(kind: String, message: String)] = []
+    /// The bot's venue (kind and account), for an instance on an exchange.
+    private var exchangeVenue: VenueSpec?
     /// Whether the book was matched against the exchange's intents since the instance started.
     private var adopted = false
     private var reportedExchange: String?
@@ -82,7 +84,10 @@ public actor BotInstance {
          executor: any SerialExecutor) throws(MoneyConversionError) {
         self.executor = executor
         self.desk = desk
-        if desk != nil { exchangeProblem = "reconciling with the exchange account before trading" }
+        if desk != nil {
+            exchangeProblem = "reconciling with the exchange account before trading"
+            exchangeVenue = spec.venue
+        }
         self.model = access?.decisions(spec: spec, revision: revision, symbol: symbol, instance: id)
         self.liveFeed = liveFeed
         self.connection = connection
@@ -276,6 +281,18 @@ public actor BotInstance {
         let time = candlesSeen > 0 ? candles[candlesSeen - 1].time : 0
         trader.receive(report.executions(for: desk.symbol, notBookedIn: trader.venue, at: time))
         return report
+    }
+
+    /// The book of a live instance on an exchange, for the account's balance check: at rest when
+    /// reconciled, nothing working or queued, and every reported fill booked.
+    func exchangeBook() -> (book: AccountShortfall.Book, venue: VenueSpec, atRest: Bool, fillsBooked: Int)? {
+        guard onExchange, let desk, let venue = exchangeVenue else { return nil }
+        let report = desk.report
+        let atRest = exchangeProblem == nil && report.queued == 0 && trader.venue.openMarketOrders.isEmpty
+            && report.intents.values.allSatisfy { !$0.state.isWorking && !$0.state.isUnresolved }
+            && report.fills.allSatisfy { trader.venue.hasBooked(fill: $0.fill.id) }
+        let book = AccountShortfall.Book(account: desk.router.account, symbol: desk.symbol, cash: trader.venue.cash, position: trader.venue.position)
+        return (book, venue, atRest, trader.venue.fills.count)
     }
 
     /// Hands the exchange the book's new market orders, and cancels of orders the book cancelled

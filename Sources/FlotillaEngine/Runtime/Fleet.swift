@@ -58,6 +58,10 @@ public actor Fleet {
     /// The clients of the exchange accounts the fleet's bots trade on: one client and one rate
     /// budget per account.
     public nonisolated let accounts: AccountConnections
+    /// Per exchange account: when its balance was last read, and the shortfalls last reported
+    /// (`Fleet+AccountBalances`).
+    var balanceReadAt: [String: Int64] = [:]
+    var reportedShortfalls: [String: [AccountShortfall]] = [:]
     /// Each exchange market's rules, read once per (account, symbol): a fleet of a thousand bots on
     /// one account must not spend its request weight asking the same question a thousand times.
     var exchangeMarkets: [String: VenueMarket] = [:]
@@ -368,6 +372,7 @@ public actor Fleet {
         // Specs are decoded only when their hash changed since the last pass.
         let desired = try desiredBots()
         try await watch(nowMs: nowMs)
+        await readAccountBalances(nowMs: nowMs)
         var failed: [String: Set<Int>] = [:]
         for i in instances.values where await i.phase == .failed { failed[i.bot, default: []].insert(i.revision) }
         failedByBot = failed

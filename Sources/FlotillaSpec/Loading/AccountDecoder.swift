@@ -13,19 +13,31 @@ extension DocumentDecoder {
         }
         let errorsBefore = reader.diagnostics.count
         guard let specNode = reader.required(top, "spec"),
-            let spec = reader.mapping(specNode, "spec", allowed: ["venue", "mode", "credentials", "liveEnabled", "endpoint"])
+            let spec = reader.mapping(specNode, "spec", allowed: ["venue", "mode", "credentials", "liveEnabled", "endpoint", "balance"])
         else { return nil }
 
         var venue: VenueSpec.Kind?
         if let node = reader.required(spec, "venue"), let text = reader.string(node, "spec.venue") {
-            let exchanges = VenueSpec.Kind.allCases.filter(\.isExchange).map(\.rawValue)
-            if let kind = VenueSpec.Kind(rawValue: text), kind.isExchange {
+            let kinds = VenueSpec.Kind.allCases.map(\.rawValue)
+            if let kind = VenueSpec.Kind(rawValue: text) {
                 venue = kind
-            } else if text == VenueSpec.Kind.paper.rawValue {
-                reader.fail(node.mark, "spec.venue", "paper accounts need no document: a bot with venue kind paper keeps its own paper ledger; accounts are for \(exchanges.joined(separator: " and "))")
             } else {
-                reader.fail(node.mark, "spec.venue", "unknown venue \"\(text.prefix(40))\"\(Suggestion.hint(for: text, among: exchanges)); available: \(exchanges.joined(separator: ", "))")
+                reader.fail(node.mark, "spec.venue", "unknown venue \"\(text.prefix(40))\"\(Suggestion.hint(for: text, among: kinds)); available: \(kinds.joined(separator: ", "))")
             }
+        }
+        if venue == .paper {
+            // A paper account is money in the process: no mode, keys or host.
+            for key in ["mode", "credentials", "liveEnabled", "endpoint"] {
+                if let node = spec[key] {
+                    reader.fail(node.mark, "spec.\(key)", "a paper account has no \(key): it is the balance its paper bots' capital is allocated from; remove it")
+                }
+            }
+            var balance: [String: Decimal] = [:]
+            if let node = reader.required(spec, "balance") { balance = decodeBalance(node, reader: reader) }
+            guard let name, reader.diagnostics.count == errorsBefore else { return nil }
+            return AccountSpec(
+                name: name, file: document.file, mark: document.root.mark, venue: .paper, mode: .testnet, description: description,
+                balance: balance, balanceMarks: balanceMarks(spec))
         }
 
         var mode: AccountMode?
@@ -73,10 +85,43 @@ extension DocumentDecoder {
             }
         }
 
+        var balance: [String: Decimal] = [:]
+        if let node = spec["balance"] { balance = decodeBalance(node, reader: reader) }
+
         guard let name, let venue, let mode, reader.diagnostics.count == errorsBefore else { return nil }
         return AccountSpec(
             name: name, file: document.file, mark: document.root.mark, venue: venue, mode: mode, credentials: credentials,
-            liveEnabled: liveEnabled, endpoint: endpoint, description: description)
+            liveEnabled: liveEnabled, endpoint: endpoint, description: description, balance: balance, balanceMarks: balanceMarks(spec))
+    }
+
+    /// `spec.balance`: asset → amount (`USDT: 10000`), each exact money; at least one asset.
+    static func decodeBalance(_ node: YAMLNode, reader: NodeReader) -> [String: Decimal] {
+        guard case .mapping(let pairs) = node.content, !pairs.isEmpty else {
+            reader.fail(node.mark, "spec.balance", "expected a mapping of asset to amount, e.g. balance: { USDT: 10000 }")
+            return [:]
+        }
+        var out: [String: Decimal] = [:]
+        for (key, value) in pairs {
+            guard let asset = key.scalar?.text, AccountSpec.isAsset(asset) else {
+                reader.fail(key.mark, "spec.balance", "\"\((key.scalar?.text ?? "").prefix(20))\" is not an asset; write its code in capitals, e.g. USDT or BTC")
+                continue
+            }
+            let path = "spec.balance.\(asset)"
+            guard out[asset] == nil else {
+                reader.fail(key.mark, path, "duplicate asset \(asset)")
+                continue
+            }
+            if let amount = reader.money(value, path, min: 0) { out[asset] = amount }
+        }
+        return out
+    }
+
+    /// Where each asset of `spec.balance` is written (the allocation check points there).
+    static func balanceMarks(_ spec: NodeReader.Mapping) -> [String: SourceMark] {
+        guard let node = spec["balance"], case .mapping(let pairs) = node.content else { return [:] }
+        var out: [String: SourceMark] = ["": node.mark]
+        for (key, value) in pairs { if let asset = key.scalar?.text { out[asset] = value.mark } }
+        return out
     }
 
     /// `spec.credentials`: each role a reference. Nothing written here is echoed — not a value,

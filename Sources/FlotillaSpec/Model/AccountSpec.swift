@@ -17,10 +17,19 @@ public struct AccountSpec: Sendable, Hashable {
     /// an https proxy in front of one of the venue's own hosts.
     public var endpoint: String?
     public var description: String
+    /// What the account holds, by asset (`USDT: 10000`), exact: declared for a paper account;
+    /// for an exchange account, optional — what you funded it with, which `plan` checks the
+    /// bots' allocations against (the engine reads the venue's own balance when it trades).
+    public var balance: [String: Decimal]
+    /// Where each asset of `balance` is written ("" for `spec.balance` itself).
+    public var balanceMarks: [String: SourceMark]
 
     public init(name: String, file: String? = nil, mark: SourceMark = SourceMark(line: 1, column: 1),
                 venue: VenueSpec.Kind, mode: AccountMode, credentials: [String: SecretReference] = [:],
-                liveEnabled: Bool = false, endpoint: String? = nil, description: String = "") {
+                liveEnabled: Bool = false, endpoint: String? = nil, description: String = "",
+                balance: [String: Decimal] = [:], balanceMarks: [String: SourceMark] = [:]) {
+        self.balance = balance
+        self.balanceMarks = balanceMarks
         self.name = name
         self.file = file ?? "accounts/\(name).yaml"
         self.mark = mark
@@ -31,6 +40,12 @@ public struct AccountSpec: Sendable, Hashable {
         self.endpoint = endpoint
         self.description = description
     }
+
+    /// An asset code as market symbols write theirs: 2–12 capital letters or digits (`USDT`, `BTC`, `1INCH`).
+    public static func isAsset(_ text: String) -> Bool { Market.isSymbol("\(text)-\(text)") }
+
+    /// `paper` for a paper account, else the mode (`testnet`, `live`).
+    public var modeName: String { venue == .paper ? "paper" : mode.rawValue }
 
     /// Whether orders through this account move real money.
     public var tradesRealMoney: Bool { venue.isExchange && mode == .live }

@@ -46,7 +46,7 @@ public enum AlertTopic: String, Sendable, CaseIterable, Codable, Hashable {
     case rolloutFailed, rolledBack, waitingForPerson
     case botFailed, crashLooping, autoPaused
     case invalidEdit, syncFailed, pullFailed
-    case venueUnreachable, orderUnknown
+    case venueUnreachable, orderUnknown, accountShortfall
 
     public var summary: String {
         switch self {
@@ -61,6 +61,7 @@ public enum AlertTopic: String, Sendable, CaseIterable, Codable, Hashable {
         case .pullFailed: "git pull failed"
         case .venueUnreachable: "a live venue is unreachable"
         case .orderUnknown: "an order is stuck in UNKNOWN"
+        case .accountShortfall: "an exchange account holds less than its bots' books"
         }
     }
 }

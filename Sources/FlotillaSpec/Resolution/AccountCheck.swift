@@ -25,8 +25,8 @@ enum AccountCheck {
             switch bot.venue.kind {
             case .paper:
                 // Only an account the bot names itself: the implicit `main` of a paper bot is its
-                // paper ledger, whatever accounts/ holds.
-                if let account, bot.marks["spec.venue.account"] != nil {
+                // paper ledger, whatever accounts/ holds (a paper account of that name is its account).
+                if let account, account.venue != .paper, bot.marks["spec.venue.account"] != nil {
                     out.append(Diagnostic(
                         file: bot.file, mark: mark, path: "spec.venue.account",
                         message: "\(account.name) is a \(account.venue.rawValue) account (\(account.file)); a paper bot's account names a paper ledger, kept apart from exchange accounts — give it another name"))

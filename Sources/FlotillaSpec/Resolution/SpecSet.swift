@@ -156,6 +156,7 @@ public enum SpecLoader {
         }
         if let replayCheck { diagnostics += checkReplays(bots, replayCheck) }
         diagnostics += AccountCheck.problems(bots, accounts: accounts)
+        diagnostics += AllocationCheck.problems(bots, accounts: accounts)
         return try resolve(bots, profiles: profiles, accounts: accounts, fileHashes: fileHashes, diagnostics: diagnostics)
     }
 

@@ -116,9 +116,15 @@ public enum JSONSchemas {
             ]
         }
         let exchanges = VenueSpec.Kind.allCases.filter(\.isExchange)
+        let balance: [String: Any] = [
+            "type": "object", "minProperties": 1, "propertyNames": ["pattern": "^[A-Z0-9]{2,12}$"],
+            "additionalProperties": ["type": "number", "minimum": 0, "maximum": number(Money.max)],
+            "description": "what the account holds by asset (USDT: 10000), at most \(Money.places) decimal places: the bots' capital is allocated from it",
+        ]
         var spec = object(
             [
-                "venue": ["enum": exchanges.map(\.rawValue)],
+                "venue": ["enum": VenueSpec.Kind.allCases.map(\.rawValue)],
+                "balance": balance,
                 "mode": ["enum": AccountMode.allCases.map(\.rawValue), "description": "testnet: play money; live: real money"],
                 "credentials": ["type": "object"],
                 "liveEnabled": ["type": "boolean", "description": "must be true for mode live: real money is traded on purpose"],
@@ -127,8 +133,13 @@ public enum JSONSchemas {
                     "description": "the venue's base URL when not its published one: loopback (the simulator) or https to one of the venue's hosts",
                 ],
             ],
-            required: ["venue", "mode", "credentials"])
-        spec["allOf"] = exchanges.map(perVenue) + exchanges.flatMap { v in AccountMode.allCases.map { endpoint(v, $0) } } + [
+            required: ["venue"])
+        let paperOnly: [String: Any] = [
+            "if": ["properties": ["venue": ["const": "paper"]], "required": ["venue"]],
+            "then": ["required": ["balance"], "not": ["anyOf": ["mode", "credentials", "liveEnabled", "endpoint"].map { ["required": [$0]] }]],
+            "else": ["required": ["mode", "credentials"]],
+        ]
+        spec["allOf"] = [paperOnly] + exchanges.map(perVenue) + exchanges.flatMap { v in AccountMode.allCases.map { endpoint(v, $0) } } + [
             ["if": ["properties": ["mode": ["const": "live"]], "required": ["mode"]],
              "then": ["properties": ["liveEnabled": ["const": true]], "required": ["liveEnabled"]]],
             ["if": ["properties": ["venue": ["const": "coinbase"]]], "then": ["properties": ["mode": ["const": "live"]]]],
