@@ -15,7 +15,7 @@ import Foundation
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flotilla-bench", abstract: "Flotilla benchmarks (print figures; run on a release build).",
-        subcommands: [PlanBench.self, BacktestBench.self, CandlesBench.self, FleetBench.self, LiveBench.self, GitOpsBench.self, GenerateSpecs.self])
+        subcommands: [PlanBench.self, BacktestBench.self, CandlesBench.self, FleetBench.self, LiveBench.self, GitOpsBench.self, PolicyBench.self, GenerateSpecs.self])
 }
 
 struct PlanBench: ParsableCommand {

@@ -109,6 +109,8 @@ struct UpCommand: ConsoleCommand {
         // Alerts: alerts.yaml at the project's root (read again when it changes; none, no alerts).
         let root = global.layout.root ?? global.layout.bots.deletingLastPathComponent()
         services.append(.init(service: AlertSender(store: store, file: AlertsFile.url(root: root), logger: logger)))
+        // Rules across bots: fleet-policy.yaml at the project's root (followed by the fleet's passes).
+        await fleet.follow(policy: FleetPolicyFile.url(root: root))
         if let gitPull {
             let git = GitWorkTree(layout: global.layout)
             guard git.source() != nil else {

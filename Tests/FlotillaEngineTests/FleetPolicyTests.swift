@@ -1,5 +1,6 @@
 import FlotillaEngine
 import FlotillaSpec
+import FlotillaTesting
 import FlotillaTrading
 import Foundation
 import Testing
@@ -121,5 +122,59 @@ struct FleetPolicyTests {
         #expect(book.check(entry).refusal == nil, "marked at 49995: 9999 + 10001 = 20000, at the limit")
         #expect(book.check(FleetExposure.Entry(instance: "c", side: .buy, notional: Fixed(parsing: "10001.00000001")!, quantity: .zero)).refusal != nil)
         #expect(book.count == 2)
+    }
+}
+
+/// The rules across bots in a running fleet: two bots that decide alike on one symbol, and a
+/// limit that leaves room for one of them.
+@Suite("Fleet policy in a running fleet", .serialized)
+struct FleetPolicyFleetTests {
+    static func yaml(_ name: String) -> String {
+        Fixtures.botYAML(name: name, ["strategy: canary": "strategy: immediate", "    canary:\n      steps: [ { setCapital: 10% }, { pause: 30m }, { analysis: default } ]\n": ""])
+    }
+
+    @Test("an entry that would take the fleet past a symbol's limit is refused, naming the rule and the bot that holds it; without the file both trade")
+    func exposureLimit() async throws {
+        for limited in [true, false] {
+            let h = try FleetHarness()
+            try h.apply(Self.yaml("alpha"))
+            try h.apply(Self.yaml("beta"))
+            let file = h.dir.appendingPathComponent("fleet-policy.yaml")
+            if limited {
+                // Each bot enters with 25 % of 1000 BTC: room for one.
+                try """
+                    apiVersion: flotilla/v1
+                    kind: FleetPolicy
+                    metadata: { name: fleet }
+                    spec:
+                      exposure:
+                        - { symbol: ETH-BTC, maxNotional: 300 }
+                    """.write(to: file, atomically: true, encoding: .utf8)
+            }
+            await h.fleet.follow(policy: file)
+            try await h.fleet.reconcile(nowMs: 0)
+            var now: Int64 = 0
+            var both = false
+            while now < 1_500_000 {
+                now += 5_000
+                try await h.fleet.tick(nowMs: now)
+                let holding = try h.instances().filter { (try? h.metrics($0).position) != .zero }
+                if holding.count == 2 { both = true }
+                let refusedYet = try h.store.events(limit: 1000).contains { $0.kind == "OrderRefused" }
+                if both || (limited && refusedYet) { break }
+            }
+            let refused = try h.store.events(limit: 1000).filter { $0.kind == "OrderRefused" }
+            if limited {
+                #expect(!both, "the limit left room for one bot's position")
+                let message = try #require(refused.first?.message)
+                #expect(message.contains("fleet policy: exposure to ETH-BTC fleet-wide would be"), "\(message)")
+                #expect(message.contains("over its limit 300 (fleet-policy.yaml spec.exposure[0].maxNotional); held by "), "\(message)")
+                #expect(message.contains("alpha") || message.contains("beta"))
+                #expect(try h.store.events(limit: 1000).contains { $0.kind == "PolicyApplied" })
+            } else {
+                #expect(both, "without a policy both bots hold a position")
+                #expect(refused.isEmpty)
+            }
+        }
     }
 }

@@ -65,6 +65,9 @@ public struct FleetExposure: Sendable {
 
     public private(set) var policy: FleetPolicySpec
     private var limits: [(rule: FleetPolicySpec.ExposureRule, notional: Fixed?, pct: Fixed?, quantity: Fixed?)] = []
+    /// The limits that apply to a symbol (its own and its base asset's), by symbol — built as
+    /// symbols are first seen, so a check reads only its own rules.
+    private var limitsBySymbol: [String: [Int]] = [:]
     private var concentration: Fixed?
     private var holdings: [String: Holding] = [:]
     private var notional: [Scope: Fixed] = [:]
@@ -92,6 +95,8 @@ public struct FleetExposure: Sendable {
             limits.append((rule, notional, pct, quantity))
         }
         self.limits = limits
+        limitsBySymbol = [:]
+        for symbol in Set(holdings.values.map(\.symbol)) { limitsBySymbol[symbol.description] = Self.applicable(limits.map(\.rule), to: symbol) }
         concentration = nil
         if let d = policy.maxSymbolPctOfEquity { concentration = try TradingBridge.money(d, "spec.concentration.maxSymbolPctOfEquity") }
         self.policy = policy
@@ -99,11 +104,25 @@ public struct FleetExposure: Sendable {
 
     public var count: Int { holdings.count }
 
+    static func applicable(_ rules: [FleetPolicySpec.ExposureRule], to symbol: Symbol) -> [Int] {
+        rules.indices.filter {
+            switch rules[$0].subject {
+            case .symbol(let s): s == symbol.description
+            case .asset(let a): a == symbol.base
+            }
+        }
+    }
+
     /// Sets (or, with nil, removes) an instance's part, updating the sums.
     public mutating func update(_ instance: String, _ holding: Holding?) {
         if let old = holdings[instance] { add(old, sign: -1) }
         holdings[instance] = holding
-        if let holding { add(holding, sign: 1) }
+        if let holding {
+            add(holding, sign: 1)
+            if limitsBySymbol[holding.symbol.description] == nil {
+                limitsBySymbol[holding.symbol.description] = Self.applicable(limits.map(\.rule), to: holding.symbol)
+            }
+        }
     }
 
     private mutating func add(_ h: Holding, sign: Int64) {
@@ -158,11 +177,12 @@ public struct FleetExposure: Sendable {
                 verdict.warning = text
             }
         }
-        for limit in limits {
+        for index in limitsBySymbol[symbol.description] ?? [] {
+            let limit = limits[index]
             let subject: String
             switch limit.rule.subject {
-            case .symbol(let s): guard s == symbol.description else { continue }; subject = s
-            case .asset(let a): guard a == symbol.base else { continue }; subject = "asset:" + a
+            case .symbol(let s): subject = s
+            case .asset(let a): subject = "asset:" + a
             }
             if let account = limit.rule.account, account != accountName { continue }
             let scopeAccount = limit.rule.account == nil ? "*" : own.account

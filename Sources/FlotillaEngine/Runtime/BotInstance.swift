@@ -49,6 +49,13 @@ public actor BotInstance {
     private var exchangeProblem: String?
     /// Events that happened between candles (an auto-pause), handed to the fleet by the next `advance`.
     private var noted: [(kind: String, message: String)] = []
+    /// The fleet's one book (the rules across bots), its key for this instance's account
+    /// (`paper/main`), and the symbol parsed once.
+    nonisolated let book: FleetBook?
+    private let fleetAccount: String
+    private let fleetSymbol: Symbol?
+    /// Refusals and warnings already said as events, so each is said once.
+    private var policyNoted: Set<String> = []
     /// The bot's venue (kind and account), for an instance on an exchange.
     private var exchangeVenue: VenueSpec?
     /// Whether the book was matched against the exchange's intents since the instance started.
@@ -80,9 +87,12 @@ public actor BotInstance {
     init(id: String, spec: ResolvedBot, revision: Int, symbol: String, mode: InstanceMode, capitalPct: Decimal, candles: [Candle],
          venue: PaperVenue, candlesSeen: Int, nowMs: Int64, fillCounts: (buys: Int, sells: Int) = (0, 0),
          trader traderState: TraderState<AnyStrategy>? = nil, connection: any VenueConnection = PaperConnection(),
-         liveFeed: FeedSubscription? = nil, desk: ExchangeDesk? = nil, model access: ModelAccess? = nil,
+         liveFeed: FeedSubscription? = nil, desk: ExchangeDesk? = nil, model access: ModelAccess? = nil, book: FleetBook? = nil,
          executor: any SerialExecutor) throws(MoneyConversionError) {
         self.executor = executor
+        self.book = book
+        fleetAccount = "\(spec.venue.kind.rawValue)/\(spec.venue.account)"
+        fleetSymbol = Symbol(symbol)
         self.desk = desk
         if desk != nil {
             exchangeProblem = "reconciling with the exchange account before trading"
@@ -200,8 +210,16 @@ public actor BotInstance {
                 _ = trader.observeOnly(candle)
             } else {
                 let call = ContinuousClock.now
-                _ = trader.step(candle)
+                if let book, mode == .live, book.isActive {
+                    _ = trader.step(candle, admit: { intent, account in self.admit(intent, account, book: book) })
+                } else {
+                    _ = trader.step(candle)
+                }
                 probes.venueAnswered(in: (ContinuousClock.now - call).seconds)
+            }
+            if let book, mode == .live, let fleetSymbol, book.isActive {
+                book.update(id, FleetExposure.Holding(bot: bot, account: fleetAccount, symbol: fleetSymbol, position: trader.venue.position,
+                                                      mark: candle.close, equity: trader.venue.equity(at: candle.close)))
             }
             if liveFeed == nil { _ = feed.take() } else { liveSeen += 1 }
             processed += 1
@@ -245,6 +263,32 @@ public actor BotInstance {
         reportedMarketData = marketData
         guard processed > 0 || probes.venueErroredThisTick || feedChanged || exchangeChanged || bookedBetween else { return nil }
         return (capture(), events)
+    }
+
+    // MARK: The rules across bots
+
+    /// Asks the fleet's book whether an entry may add to the position; a refusal is said once per
+    /// reason (an `OrderRefused` event), a conflict under `warn` once per side.
+    private func admit(_ intent: FlotillaTrading.OrderIntent, _ account: FlotillaTrading.AccountView, book: FleetBook) -> String? {
+        let notional: Fixed, quantity: Fixed
+        switch intent.size {
+        case .quote(let budget):
+            notional = budget
+            quantity = account.price.isZero ? .zero : budget.divided(by: account.price)
+        case .base(let q):
+            quantity = q
+            notional = q.multiplied(by: account.price)
+        }
+        let verdict = book.check(FleetExposure.Entry(instance: id, side: intent.side, notional: notional, quantity: quantity))
+        if let warning = verdict.warning, policyNoted.insert("warn|\(intent.side)").inserted {
+            noted.append((kind: "ConflictingPositions", message: "\(id): \(warning) (fleet-policy.yaml spec.conflicts: warn)"))
+        }
+        if let refusal = verdict.refusal {
+            if policyNoted.insert(refusal).inserted { noted.append((kind: "OrderRefused", message: "\(id): \(refusal)")) }
+        } else {
+            policyNoted = policyNoted.filter { $0.hasPrefix("warn|") }
+        }
+        return verdict.refusal
     }
 
     // MARK: On an exchange

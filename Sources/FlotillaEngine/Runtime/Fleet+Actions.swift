@@ -102,7 +102,10 @@ extension Fleet {
         touched.formUnion(try await rebalance(bot: bot))
         var states: [InstanceCapture] = []
         for id in touched { if let i = instances[id] { states.append(await i.capture()) } }
-        for id in stopped where await instances[id]?.phase == .stopped { instances[id] = nil }
+        for id in stopped where await instances[id]?.phase == .stopped {
+            instances[id] = nil
+            book.update(id, nil)
+        }
         return Execution(states: states, failure: failure, failedAt: failedAt)
     }
 
@@ -147,7 +150,7 @@ extension Fleet {
                     venue: PaperVenue(cash: mode == .shadow ? notional : .zero, rules: seat?.rules ?? Self.paperRules(spec),
                                       matching: seat != nil && mode == .live ? .exchange : nil),
                     candlesSeen: seen, nowMs: startMs, connection: connection, liveFeed: source.live, desk: seat?.desk, model: modelAccess,
-                    executor: executor)
+                    book: book, executor: executor)
             } catch {
                 source.live?.cancel()
                 seat?.desk.abandon()

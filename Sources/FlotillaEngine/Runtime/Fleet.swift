@@ -61,6 +61,11 @@ public actor Fleet {
     /// Per exchange account: when its balance was last read, and the shortfalls last reported
     /// (`Fleet+AccountBalances`).
     var balanceReadAt: [String: Int64] = [:]
+    /// The fleet as one book for the rules across bots (`fleet-policy.yaml`, `Fleet+Policy`).
+    public nonisolated let book = FleetBook()
+    /// Where the fleet policy is read from (nil: none), and the stamp it was last read at.
+    var policyFile: URL?
+    var policyStamp: FileStamp?
     var reportedShortfalls: [String: [AccountShortfall]] = [:]
     /// Each exchange market's rules, read once per (account, symbol): a fleet of a thousand bots on
     /// one account must not spend its request weight asking the same question a thousand times.
@@ -244,7 +249,8 @@ public actor Fleet {
                 capitalPct: capitalPct, candles: source.candles, venue: venue,
                 candlesSeen: state.candlesSeen, nowMs: nowMs,
                 fillCounts: persisted.fillCounts,
-                trader: trader, connection: connection, liveFeed: source.live, desk: seat?.desk, model: modelAccess, executor: executor)
+                trader: trader, connection: connection, liveFeed: source.live, desk: seat?.desk, model: modelAccess,
+                book: book, executor: executor)
         } catch {
             source.live?.cancel()
             seat?.desk.abandon()
@@ -373,6 +379,7 @@ public actor Fleet {
         let desired = try desiredBots()
         try await watch(nowMs: nowMs)
         await readAccountBalances(nowMs: nowMs)
+        reloadPolicy()
         var failed: [String: Set<Int>] = [:]
         for i in instances.values where await i.phase == .failed { failed[i.bot, default: []].insert(i.revision) }
         failedByBot = failed
@@ -675,6 +682,7 @@ public actor Fleet {
             let state = await i.stop(reason: "bot deleted")
             writes.saveInstance(state)
             instances[id] = nil
+            book.update(id, nil)
         }
         envelopes[bot] = nil
         degraded[bot] = nil

@@ -86,8 +86,10 @@ public struct BotTrader<S: Strategy>: Sendable {
     }
 
     /// One candle: match orders placed on the previous one, mark to market, check the risk limits,
-    /// then let the strategy decide on the closed candle and place what the risk manager allows.
-    public mutating func step(_ candle: Candle) -> [Fill] {
+    /// then let the strategy decide on the closed candle and place what the risk manager allows —
+    /// and, for an order that adds to the position, what `admit` allows (the rules across bots of
+    /// a fleet: nil, or why not).
+    public mutating func step(_ candle: Candle, admit: ((OrderIntent, AccountView) -> String?)? = nil) -> [Fill] {
         lastMark = candle.close
         let fills = venue.process(candle)
         for fill in fills { afterFill(fill, candle: candle) }
@@ -106,6 +108,11 @@ public struct BotTrader<S: Strategy>: Sendable {
         guard let intent = verdict.intent else {
             rejectionCount += 1
             if rejections.count < 1000 { rejections.append((candle.time, verdict.reason)) }
+            return fills
+        }
+        if !intent.reducesOnly, let admit, let refusal = admit(intent, account) {
+            rejectionCount += 1
+            if rejections.count < 1000 { rejections.append((candle.time, refusal)) }
             return fills
         }
         if intent.reducesOnly { cancelAll() }  // protective orders go with the position
