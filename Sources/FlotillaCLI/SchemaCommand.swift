@@ -4,12 +4,12 @@ import FlotillaSpec
 struct SchemaCommand: ConsoleCommand {
     static let configuration = CommandConfiguration(
         commandName: "schema",
-        abstract: "Print the JSON Schema (draft 2020-12) for bot specs, profiles, accounts or alerts.yaml, as committed in schemas/.")
+        abstract: "Print the JSON Schema (draft 2020-12) for bot specs, profiles, accounts, alerts.yaml or fleet-policy.yaml, as committed in schemas/.")
 
-    @Argument(help: "bot, profile, account or alerts") var kind: String
+    @Argument(help: "bot, profile, account, alerts or fleet-policy") var kind: String
 
     func validate() throws {
-        guard JSONSchemas.schema(kind) != nil else { throw ValidationError("unknown kind \"\(kind)\"; use bot, profile, account or alerts") }
+        guard JSONSchemas.schema(kind) != nil else { throw ValidationError("unknown kind \"\(kind)\"; use bot, profile, account, alerts or fleet-policy") }
     }
 
     func run(console: Console) async throws {

@@ -9,6 +9,7 @@ public enum JSONSchemas {
     public static func profile() -> String { render(profileSchema()) }
     public static func account() -> String { render(accountSchema()) }
     public static func alerts() -> String { render(alertsSchema()) }
+    public static func fleetPolicy() -> String { render(fleetPolicySchema()) }
 
     /// The schema for `kind` (`bot`, `profile`, `account`), or nil.
     public static func schema(_ kind: String) -> String? {
@@ -17,6 +18,7 @@ public enum JSONSchemas {
         case "profile": return profile()
         case "account": return account()
         case "alerts": return alerts()
+        case "fleet-policy": return fleetPolicy()
         default: return nil
         }
     }
@@ -153,6 +155,39 @@ public enum JSONSchemas {
             ],
             required: ["apiVersion", "kind", "metadata", "spec"],
             extra: ["$schema": draft, "$id": "https://flotilla.dev/schemas/account.schema.json", "title": "Flotilla Account"])
+    }
+
+    // MARK: Fleet policy
+
+    static func fleetPolicySchema() -> [String: Any] {
+        let money: [String: Any] = ["type": "number", "minimum": 0, "maximum": number(Money.max)]
+        let pct: [String: Any] = ["type": "number", "exclusiveMinimum": 0, "maximum": 100]
+        var rule = object([
+            "symbol": ["type": "string", "pattern": Market.symbolPattern],
+            "asset": ["type": "string", "pattern": "^[A-Z0-9]{2,12}$"],
+            "account": nameSchema,
+            "maxNotional": money.merging(["description": "the bots' combined notional in scope, quote currency"]) { a, _ in a },
+            "maxPctOfEquity": pct.merging(["description": "% of the equity of the bots in scope"]) { a, _ in a },
+            "maxQuantity": money.merging(["description": "an asset rule: the asset held across its symbols"]) { a, _ in a },
+        ])
+        rule["oneOf"] = [["required": ["symbol"]], ["required": ["asset"]]]
+        rule["anyOf"] = [["required": ["maxNotional"]], ["required": ["maxPctOfEquity"]], ["required": ["maxQuantity"]]]
+        rule["if"] = ["required": ["symbol"]]
+        rule["then"] = ["not": ["required": ["maxQuantity"]]]
+        return object(
+            [
+                "apiVersion": ["const": "flotilla/v1"],
+                "kind": ["const": "FleetPolicy"],
+                "metadata": object(["name": nameSchema, "description": ["type": "string"]]),
+                "spec": object([
+                    "exposure": ["type": "array", "items": rule],
+                    "conflicts": ["enum": FleetPolicySpec.ConflictPolicy.allCases.map(\.rawValue),
+                                  "description": "one bot long and another short on a symbol of one account: block refuses the order, warn records it (default), allow ignores it"],
+                    "concentration": object(["maxSymbolPctOfEquity": pct.merging(["description": "the largest share of an account's equity one symbol may take"]) { a, _ in a }]),
+                ]),
+            ],
+            required: ["apiVersion", "kind", "spec"],
+            extra: ["$schema": draft, "$id": "https://flotilla.dev/schemas/fleet-policy.schema.json", "title": "Flotilla FleetPolicy"])
     }
 
     // MARK: Alerts
