@@ -35,17 +35,7 @@ struct ValidateCommand: ConsoleCommand {
             throw Exit(code: 1)
         }
         let bots = specs.bots.count, profiles = specs.profiles.count
-        // The rules across bots, when the project has them.
-        let root = global.layout.root ?? global.layout.bots.deletingLastPathComponent()
-        var policy = false
-        switch FleetPolicyFile.load(FleetPolicyFile.url(root: root)) {
-        case .failure(let failure)?:
-            guard output == "json" else { throw failure }
-            console.line(try jsonText(Report(valid: false, bots: bots, profiles: profiles, diagnostics: failure.diagnostics)))
-            throw Exit(code: 1)
-        case .success?: policy = true
-        case nil: break
-        }
+        let policy = specs.policy != nil
         if output == "json" {
             console.line(try jsonText(Report(valid: true, bots: bots, profiles: profiles, diagnostics: [])))
         } else {

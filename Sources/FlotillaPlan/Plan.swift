@@ -216,6 +216,9 @@ public struct RiskDelta: Sendable, Codable, Equatable {
     /// Each declared account's allocation before → after, by asset; nil when `accounts/`
     /// declares none its bots are on.
     public var accounts: [AccountAllocation]?
+    /// Rules of `fleet-policy.yaml` the bots' allocations alone could breach (each bot at its
+    /// profile's largest position), one line each; nil when none.
+    public var policyWarnings: [String]?
 
     public init() {}
 

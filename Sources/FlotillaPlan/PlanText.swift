@@ -34,6 +34,7 @@ public enum PlanText {
         out += riskLine(plan.risk)
         out += "\n"
         if let accounts = plan.risk.accounts { out += accountLines(accounts) }
+        for warning in plan.risk.policyWarnings ?? [] { out += "Warning: \(warning)\n" }
         out += "\n"
         let realMoney = plan.realMoneyBots
         if !realMoney.isEmpty {

@@ -9,7 +9,7 @@ public enum Planner {
     ///     from the desired bot's (or the bot is not desired at all).
     public static func plan(
         desired: [ResolvedBot], actual: [AppliedBot], stateSerial: Int, inputs: [String: String] = [:],
-        options: PlanOptions = PlanOptions(), accounts: [String: AccountSpec] = [:]
+        options: PlanOptions = PlanOptions(), accounts: [String: AccountSpec] = [:], policy: FleetPolicySpec? = nil
     ) -> Plan {
         var actualByName: [String: AppliedBot] = [:]
         actualByName.reserveCapacity(actual.count)
@@ -86,6 +86,13 @@ public enum Planner {
         risk.before = before.totals
         risk.after = after.totals
         risk.accounts = RiskDelta.allocations(before: before, after: after, accounts: accounts)
+        if let policy {
+            // What runs after the plan: the desired bots, and the orphans it keeps.
+            var running = desired
+            if !options.prune { running += actual.filter { !desiredNames.contains($0.name) }.compactMap(\.spec) }
+            let warnings = PolicyWarnings.find(policy, bots: running)
+            risk.policyWarnings = warnings.isEmpty ? nil : warnings
+        }
         return Plan(
             formatVersion: Plan.currentFormatVersion, stateSerial: stateSerial, inputs: inputs, options: options,
             changes: changes, orphans: orphans.sorted(), unchanged: unchanged, risk: risk)

@@ -110,4 +110,21 @@ struct AllocationTests {
         #expect(plan.risk.accounts?.first?.overAllocated == true)
         #expect(PlanText.render(plan).contains("Account paper/desk: BTC 6.00 → 12.00 allocated of 10.00 — OVER-ALLOCATED by 2.00"))
     }
+
+    @Test("plan warns when the allocations alone could breach a fleet policy's exposure limit")
+    func policyWarning() throws {
+        let specs = try SpecLoader.load(sources: try Self.sources(balance: "{ BTC: 10000 }", bots: [Bot(name: "a", capital: "1000"), Bot(name: "b", capital: "600")]))
+        // Each bot's largest position: capital × maxPositionPct 25 % × leverage 1.
+        let policy = FleetPolicySpec(exposure: [
+            .init(path: "spec.exposure[0]", subject: .symbol("ETH-BTC"), maxNotional: 300),
+            .init(path: "spec.exposure[1]", subject: .asset("ETH"), account: "elsewhere", maxNotional: 1),
+            .init(path: "spec.exposure[2]", subject: .asset("ETH"), maxNotional: 400),
+        ])
+        let plan = Planner.plan(desired: specs.bots, actual: [], stateSerial: 0, policy: policy)
+        #expect(plan.risk.policyWarnings == [
+            "fleet-policy.yaml spec.exposure[0] (ETH-BTC fleet-wide, maxNotional 300): the bots' allocations alone could reach 400 BTC at their largest positions (a 250, b 150); entries past the limit will be refused",
+        ])
+        #expect(PlanText.render(plan).contains("Warning: fleet-policy.yaml spec.exposure[0] (ETH-BTC fleet-wide"))
+        #expect(Planner.plan(desired: specs.bots, actual: [], stateSerial: 0).risk.policyWarnings == nil)
+    }
 }

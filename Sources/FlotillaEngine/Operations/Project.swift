@@ -16,7 +16,7 @@ public enum Project {
         desiredHashes.reserveCapacity(specs.bots.count)
         for bot in specs.bots { desiredHashes[bot.name] = bot.specHash }
         let (serial, actual) = try store.desiredState(decode: { name, hash in desiredHashes[name] != hash })
-        return Planner.plan(desired: specs.bots, actual: actual, stateSerial: serial, inputs: specs.fileHashes, options: options, accounts: specs.accounts)
+        return Planner.plan(desired: specs.bots, actual: actual, stateSerial: serial, inputs: specs.fileHashes, options: options, accounts: specs.accounts, policy: specs.policy)
     }
 
     /// Records `plan` in the store, refused when the state moved since it was made. With `git`,

@@ -6,6 +6,8 @@ public struct SpecSet: Sendable {
     public var profiles: [String: ProfileSpec]
     /// The exchange accounts of `accounts/`, by name.
     public var accounts: [String: AccountSpec] = [:]
+    /// `fleet-policy.yaml` at the project's root, when there is one (the rules across bots).
+    public var policy: FleetPolicySpec?
     /// Sorted by name.
     public var bots: [ResolvedBot]
     /// Content of each file read, by displayed path, hashed: what a saved plan was made against.
@@ -69,7 +71,17 @@ public enum SpecLoader {
         let accountFiles = listFiles(layout.accounts, display: layout, diagnostics: &diagnostics, kind: .account, optional: true)
         let all = profileFiles.map { ($0, DocumentKind.profile) } + botFiles.map { ($0, DocumentKind.bot) }
             + accountFiles.map { ($0, DocumentKind.account) }
-        return try assemble(parseInParallel(all, root: layout.root), diagnostics: diagnostics, replayCheck: layout.replayCheck)
+        var policy: FleetPolicySpec?
+        if let root = layout.root {
+            switch FleetPolicyFile.load(FleetPolicyFile.url(root: root)) {
+            case .failure(let failure)?: diagnostics += failure.diagnostics
+            case .success(let found)?: policy = found
+            case nil: break
+            }
+        }
+        var specs = try assemble(parseInParallel(all, root: layout.root), diagnostics: diagnostics, replayCheck: layout.replayCheck)
+        specs.policy = policy
+        return specs
     }
 
     /// Reads only the profiles, whatever the bot files hold, and never fails: the profiles of
