@@ -47,6 +47,7 @@ public enum AlertTopic: String, Sendable, CaseIterable, Codable, Hashable {
     case botFailed, crashLooping, autoPaused
     case invalidEdit, syncFailed, pullFailed
     case venueUnreachable, orderUnknown
+    case killSwitch, lossLimit
 
     public var summary: String {
         switch self {
@@ -61,6 +62,8 @@ public enum AlertTopic: String, Sendable, CaseIterable, Codable, Hashable {
         case .pullFailed: "git pull failed"
         case .venueUnreachable: "a live venue is unreachable"
         case .orderUnknown: "an order is stuck in UNKNOWN"
+        case .killSwitch: "kill switch: the fleet was halted or resumed"
+        case .lossLimit: "loss limit reached: an account's bots are halted"
         }
     }
 }
