@@ -129,7 +129,7 @@ struct FleetHaltTests {
     @Test("a halt row this version cannot read holds every bot reduce-only, says why, and resume-all lifts it")
     func unreadableRow() async throws {
         let fleet = try await RestartableFleet(Self.bot)
-        try fleet.store.writer.write { db in
+        try await fleet.store.writer.write { db in
             try db.execute(sql: """
                 INSERT INTO fleet_halts (scope, cause, mode, selector_json, reason, requested_by, since)
                 VALUES ('selector:', 'person', 'freeze-v9', 'not json', 'from the future', 'ops', 0)
