@@ -126,6 +126,22 @@ struct FleetHaltTests {
         #expect(view.halt?.mode == .halt && view.halt?.reason == "exchange incident")
     }
 
+    @Test("a plain halt holds a paused bot too: its emergency stop does not close the position")
+    func pausedAndHalted() async throws {
+        var tight = Self.bot
+        tight.risk = "emergencyStopLossPct: 3, maxPositionPct: 90, riskPerTradePct: 5, stopLossPct: 3, takeProfitPct: 3"
+        let fleet = try await RestartableFleet(tight)
+        let at = try await Self.advance(fleet, from: 0, until: Self.protected)
+        try fleet.store.setBotControl(bot: fleet.bot.name, to: .paused)
+        try Self.halt(fleet, .halt)
+        try await fleet.fleet.reconcile(nowMs: Int64(at) * 1000)
+        let fills = try fleet.fills().count, position = try fleet.venue().position
+        try await fleet.tick(through: at + 1_500)
+        #expect(try fleet.fills().count == fills, "nothing filled")
+        #expect(try fleet.venue().position == position)
+        #expect(try fleet.store.eventCounts(prefix: "EmergencyStop")["EmergencyStop"] == nil, "the emergency stop did not fire")
+    }
+
     @Test("a halt row this version cannot read holds every bot reduce-only, says why, and resume-all lifts it")
     func unreadableRow() async throws {
         let fleet = try await RestartableFleet(Self.bot)

@@ -200,7 +200,11 @@ public actor BotInstance {
             let before = (equity: holding ? trader.venue.equity(at: candles[candlesSeen - 1].close).double : 0,
                           fills: trader.venue.fills.count, rejects: trader.rejectionCount)
             let wasHalted = trader.risk.halted
-            if phase == .paused || (exchange != nil && (exchangeProblem != nil || !trader.venue.openMarketOrders.isEmpty)) {
+            if frozen {
+                // A plain fleet halt, whatever else holds the instance (a pause, an exchange not
+                // reconciled): no order of any kind, not even the emergency stop's close.
+                _ = trader.observeFrozen(candle)
+            } else if phase == .paused || (exchange != nil && (exchangeProblem != nil || !trader.venue.openMarketOrders.isEmpty)) {
                 // Paused, or on an exchange it may not trade on yet (not reconciled, an order unknown),
                 // or whose last market order the exchange has not answered: decisions wait for its fills.
                 _ = trader.observeOnly(candle)

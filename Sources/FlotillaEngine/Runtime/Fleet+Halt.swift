@@ -38,14 +38,12 @@ extension Fleet {
         // Nothing halted now or before: nothing to visit (the common case, at any fleet size).
         guard !coverage.isEmpty || haltsHeld else { return }
         haltsHeld = !coverage.isEmpty
-        var cancelledByBot: [String: Int] = [:]
         for instance in instances.values {
             let spec = desiredCache[instance.bot] ?? instance.spec
             let wanted = coverage.halt(for: spec)
             guard let cancelled = await instance.apply(halt: wanted) else { continue }
             let (state, fills) = await instance.snapshot()
             writes.saveInstance(state, newFills: fills.map { (clientOrderId: $0.0, time: $0.1, json: $0.2) })
-            cancelledByBot[instance.bot, default: 0] += cancelled.count
             let what = wanted.map { $0.mode == .halt ? "halted (no orders)" : "halted (reduce-only)" } ?? "resumed"
             writes.recordEvent(bot: instance.bot, kind: wanted == nil ? "HaltLifted" : "HaltApplied", revision: instance.revision,
                                message: "\(instance.id): \(what)\(cancelled.isEmpty ? "" : "; \(cancelled.count) working order(s) cancelled")")
