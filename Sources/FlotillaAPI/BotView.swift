@@ -86,10 +86,13 @@ public struct BotView: Codable, Sendable {
     public var venue: String
     public var account: String
     public var realMoney: Bool
+    /// The fleet halt holding it (`flotilla halt`, a loss limit), nil when none does.
+    public var halt: BotHalt?
 
     public init(name: String, labels: [String: String], revision: Int, profile: String, strategy: String, deploy: String, capital: String,
                 equity: String, file: String, sync: BotSync?, control: BotControl, health: HealthStatus, degraded: Degradation?, rollout: RolloutView?,
-                instances: [InstanceView], venue: String = "paper", account: String = "main", realMoney: Bool = false) {
+                instances: [InstanceView], venue: String = "paper", account: String = "main", realMoney: Bool = false, halt: BotHalt? = nil) {
+        self.halt = halt
         self.venue = venue
         self.account = account
         self.realMoney = realMoney

@@ -32,7 +32,7 @@ public struct FlotillaCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             ValidateCommand.self, PlanCommand.self, ApplyCommand.self, StatusCommand.self, GetCommand.self, EventsCommand.self,
-            UpCommand.self, RolloutCommand.self, BotCommand.self, ProfileCommand.self, TokenCommand.self, AuditCommand.self, BacktestCommand.self, DataCommand.self, StrategiesCommand.self, SchemaCommand.self,
+            UpCommand.self, RolloutCommand.self, BotCommand.self, HaltCommand.self, ResumeAllCommand.self, ProfileCommand.self, TokenCommand.self, AuditCommand.self, BacktestCommand.self, DataCommand.self, StrategiesCommand.self, SchemaCommand.self,
         ]
     )
 

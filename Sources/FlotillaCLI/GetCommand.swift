@@ -148,7 +148,8 @@ struct GetCommand: ConsoleCommand {
             let rollout: String = v.rollout.map { "\($0.phase.rawValue) r\($0.candidate)" } ?? "-"
             let health: String = v.degraded.map { "degraded: \($0.reason)" } ?? v.health.rawValue
             let venue = v.venue == "paper" ? "paper" : "\(v.venue)/\(v.account)\(v.realMoney ? " REAL" : "")"
-            let row: [String] = [v.name, v.profile, venue, v.strategy, v.deploy, v.capital, equity, revision, rollout, phases.isEmpty ? "-" : phases, v.control.rawValue, health]
+            let control = v.halt.map { "HALTED\($0.mode == .reduceOnly ? " reduce-only" : ""): \($0.reason.prefix(60))" } ?? v.control.rawValue
+            let row: [String] = [v.name, v.profile, venue, v.strategy, v.deploy, v.capital, equity, revision, rollout, phases.isEmpty ? "-" : phases, control, health]
             return row + [v.sync?.text ?? "-"]
         }
         return Table.render(header: ["NAME", "PROFILE", "VENUE", "STRATEGY", "DEPLOY", "CAPITAL", "EQUITY", "REVISION", "ROLLOUT", "INSTANCES", "CONTROL", "HEALTH", "STATUS"],

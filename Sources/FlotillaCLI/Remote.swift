@@ -155,6 +155,16 @@ struct RemoteOperations: FleetOperations {
         }
         return try RemoteAPI.decoder.decode(RolloutCommandResult.self, from: try await api.send(.POST, "/api/v1/rollouts/\(bot)/\(request.action)", query: query))
     }
+
+    func halt(_ request: FleetHaltRequest) async throws -> FleetHaltResult {
+        var body: [String: Any] = ["reduceOnly": request.mode == .reduceOnly, "selector": request.selector]
+        if let reason = request.reason { body["reason"] = reason }
+        return try await api.post(FleetHaltResult.self, "/api/v1/halt", json: body)
+    }
+
+    func resumeAll(selector: [String: String]) async throws -> FleetHaltResult {
+        try await api.post(FleetHaltResult.self, "/api/v1/resume-all", json: ["selector": selector])
+    }
 }
 
 extension GlobalOptions {

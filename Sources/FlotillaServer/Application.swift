@@ -135,6 +135,7 @@ func buildRouter(_ server: ServerContext, views cache: ViewCache) -> Router<Flot
         try JSON.response(AccountView.all(layout: server.layout, store: store).accounts)
     }
     PlanRoutes.add(to: router, server: server, invalidate: { cache.invalidate() })
+    HaltRoutes.add(to: router, server: server, invalidate: { cache.invalidate() })
     TradingRoutes.add(to: router, server: server)
     EquityRoutes.add(to: router, server: server)
     AdminRoutes.add(to: router, server: server)

@@ -100,7 +100,7 @@ async function refresh() {
       const tr = document.createElement("tr");
       const phases = {}; b.instances.forEach(i => phases[i.phase] = (phases[i.phase] || 0) + 1);
       const pnl = document.createElement("td"); pnl.appendChild(curve(b.name));
-      [cell(b.name), cell("r" + b.revision), cell(b.control), cell(Object.entries(phases).map(([k, v]) => v + " " + k).join(", ") || "-"),
+      [cell(b.name), cell("r" + b.revision), cell(b.halt ? "HALTED" + (b.halt.mode === "reduce-only" ? " reduce-only" : "") + ": " + b.halt.reason : b.control, b.halt ? "Degraded" : ""), cell(Object.entries(phases).map(([k, v]) => v + " " + k).join(", ") || "-"),
        cell(b.capital), cell(b.equity === "unknown" ? "unknown" : Number(b.equity).toFixed(4)), pnl, cell(b.health, b.health)].forEach(td => tr.appendChild(td));
       // Anomaly flags: metrics that left their own baseline, with the details on hover.
       const flags = b.instances.flatMap(i => (i.metrics && i.metrics.anomalies) || []);

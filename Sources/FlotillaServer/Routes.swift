@@ -87,6 +87,8 @@ public enum Routes {
     public static let botEquity = APIRoute(.get, "/api/v1/bots/:name/equity", viewer)
     public static let rollout = APIRoute(.get, "/api/v1/rollouts/:name", viewer)
     public static let rolloutAction = APIRoute(.post, "/api/v1/rollouts/:name/:action", `operator`)
+    public static let halt = APIRoute(.post, "/api/v1/halt", `operator`, body: .json)
+    public static let resumeAll = APIRoute(.post, "/api/v1/resume-all", `operator`, body: .json)
     public static let events = APIRoute(.get, "/api/v1/events", viewer)
     public static let strategies = APIRoute(.get, "/api/v1/strategies", viewer)
     public static let profiles = APIRoute(.get, "/api/v1/profiles", viewer)
@@ -104,7 +106,7 @@ public enum Routes {
     public static let all: [APIRoute] = [
         healthz, readyz, metrics, dashboard, openAPI,
         bots, bot, botHealth, botAction, botDelete, botFills, botPositions, botOrders, botBalances, botRevisions, botEquity,
-        rollout, rolloutAction, events, strategies, profiles, profile, profileSwitch, accounts,
+        rollout, rolloutAction, halt, resumeAll, events, strategies, profiles, profile, profileSwitch, accounts,
         planCreate, plan, planApply, audit, tokens, tokenCreate, tokenRevoke,
     ]
 }

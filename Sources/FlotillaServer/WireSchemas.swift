@@ -53,6 +53,7 @@ enum WireSchemas {
             "instances": array(["$ref": "#/components/schemas/BotInstance"]),
             "venue": choice(VenueSpec.Kind.self), "account": botName, "realMoney": boolean,
         ], optional: ["degraded": ["$ref": "#/components/schemas/Degradation"], "rollout": ["$ref": "#/components/schemas/BotRollout"],
+                      "halt": ["$ref": "#/components/schemas/BotHalt"],
                       "sync": ["type": "string", "enum": ["synced", "changed", "not-applied", "orphan", "unknown"],
                                "description": "how it stands against the project's files; orphan: its file is gone and it still trades until apply --prune"]])),
         ("BotInstance", object([
@@ -88,6 +89,15 @@ enum WireSchemas {
             "parts": array(object(["name": string, "score": number, "weight": number, "detail": string])), "anomalies": array(string),
         ])),
         ("BotActionResult", object(["bot": botName, "action": string, "message": string], optional: ["state": choice(BotControl.self)])),
+        ("BotHalt", object(["mode": choice(FleetHaltMode.self), "reason": string, "since": date])),
+        ("FleetHalt", object([
+            "cause": choice("person", "loss-limit"), "mode": choice(FleetHaltMode.self), "selector": map(string), "reason": string,
+            "requestedBy": string, "since": date, "bots": array(botName),
+        ], optional: ["account": string, "holdsUntil": date])),
+        ("FleetHaltResult", object([
+            "action": choice("halt", "resume-all", "status"), "halts": array(["$ref": "#/components/schemas/FleetHalt"]), "halted": array(botName),
+            "message": string,
+        ])),
         ("Fill", object([
             "orderId": integer, "clientOrderId": string, "side": choice("buy", "sell"), "quantity": decimal, "price": decimal, "fee": decimal,
             "liquidity": choice("maker", "taker"), "time": integer, "slippageBps": number, "realizedPnL": decimal,

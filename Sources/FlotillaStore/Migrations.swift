@@ -186,6 +186,9 @@ enum Migrations {
         migrator.registerMigration("v11-order-reference") { db in
             try OrderReferenceMigration.add(db)
         }
+        migrator.registerMigration("v12-fleet-halt") { db in
+            try FleetHaltMigration.add(db)
+        }
         return migrator
     }
 }

@@ -141,6 +141,11 @@ struct OpenAPIValidationTests {
             _ = try await call(Routes.tokenCreate, "/api/v1/tokens", body: #"{"role": "viewer", "expires": "1h"}"#)
             _ = try await call(Routes.tokenRevoke, "/api/v1/tokens/\(revocable)")
             _ = try await call(Routes.botAction, "/api/v1/bots/ltc-rsi/pause")
+            // A halted bot's view has its halt.
+            _ = try await call(Routes.halt, "/api/v1/halt", body: #"{"reduceOnly": true, "selector": {"team": "alpha"}, "reason": "drill"}"#)
+            _ = try await call(Routes.bots, "/api/v1/bots")
+            _ = try await call(Routes.bot, "/api/v1/bots/eth-trend")
+            _ = try await call(Routes.resumeAll, "/api/v1/resume-all")
             _ = try await call(Routes.rolloutAction, "/api/v1/rollouts/eth-trend/promote?full=true")
             _ = try await call(Routes.audit, "/api/v1/audit?limit=20")
             _ = try await call(Routes.botDelete, "/api/v1/bots/xrp-grid")

@@ -39,6 +39,8 @@ struct RoleMatrixTests {
         Routes.botEquity: .init(uri: "/api/v1/bots/ghost/equity?points=10", allowed: [404]),
         Routes.rollout: .init(uri: "/api/v1/rollouts/ghost", allowed: [404]),
         Routes.rolloutAction: .init(uri: "/api/v1/rollouts/ghost/promote", allowed: [404]),
+        Routes.halt: .init(uri: "/api/v1/halt", body: #"{"reduceOnly": true, "selector": {"team": "nobody"}}"#, allowed: [202]),
+        Routes.resumeAll: .init(uri: "/api/v1/resume-all", body: #"{"selector": {"team": "never-halted"}}"#, allowed: [404]),
         Routes.events: .init(uri: "/api/v1/events?limit=1", allowed: [200]),
         Routes.strategies: .init(uri: "/api/v1/strategies", allowed: [200]),
         Routes.profiles: .init(uri: "/api/v1/profiles", allowed: [200]),

@@ -13,7 +13,7 @@ struct StateStoreTests {
     @Test("a new store runs its named migrations and starts at serial 0")
     func migrations() throws {
         let store = try StateStore.inMemory()
-        #expect(try store.appliedMigrations() == ["v1-core", "v2-runtime", "v3-control-plane", "v4-plans", "v5-fill-mode", "v5-trader-state", "v6-equity-history", "v7-constraints", "v8-order-intents", "v9-llm-calls", "v10-revision-git", "v11-order-reference"])
+        #expect(try store.appliedMigrations() == ["v1-core", "v2-runtime", "v3-control-plane", "v4-plans", "v5-fill-mode", "v5-trader-state", "v6-equity-history", "v7-constraints", "v8-order-intents", "v9-llm-calls", "v10-revision-git", "v11-order-reference", "v12-fleet-halt"])
         #expect(try store.stateSerial() == 0)
     }
 

@@ -27,6 +27,8 @@ public struct Alert: Sendable, Equatable {
         "VenueUnreachable": .venueUnreachable,
         "OrderUnknown": .orderUnknown,
         "AccountShortfall": .accountShortfall,
+        "FleetHalted": .killSwitch, "FleetResumed": .killSwitch, "HaltUnreadable": .killSwitch,
+        "LossLimitReached": .lossLimit,  // coming (per-account loss limits are not wired yet)
     ]
 
     /// The alert an event raises, or nil (most events raise none; `AlertFailed` never does, so a
@@ -52,7 +54,12 @@ public struct Alert: Sendable, Equatable {
 
     /// What makes two alerts the same for de-duplication: a bot's failed rollout of one
     /// revision, said again by a retry or a restart, is one alert.
-    public var key: String { "\(topic.rawValue)|\(bot ?? "-")|\(revision.map(String.init) ?? "-")" }
+    /// The kill switch is never de-duplicated by topic alone: a halt, a change of its mode and a
+    /// resume within the window are each said.
+    public var key: String {
+        if topic == .killSwitch || topic == .lossLimit { return "\(topic.rawValue)|\(event)|\(message)" }
+        return "\(topic.rawValue)|\(bot ?? "-")|\(revision.map(String.init) ?? "-")"
+    }
 
     /// `:rotating_light: flotilla: rollout failed — bot eth-trend, revision 3: analysis failed …`
     public var text: String {

@@ -14,7 +14,8 @@ extension BotView {
         let running = try live?.instances?.filter { $0.state.bot == name }
             ?? store.runtimeInstances(bot: name, withVenue: false).map(LiveInstance.init(decoding:))
         return try build([applied], instances: [name: running.filter { $0.state.phase != .stopped }],
-                         controls: try store.botControls(), rollouts: rollouts, selector: [:], files: files).first
+                         controls: try store.botControls(), rollouts: rollouts, selector: [:], files: files,
+                         halts: FleetHaltCoverage(try store.fleetHalts().halts)).first
     }
 
     /// Every bot in the state, in a handful of queries. `specs` caches decoded specs by hash
@@ -29,7 +30,8 @@ extension BotView {
         let running = try live?.instances ?? store.runtimeInstances(withVenue: false).map(LiveInstance.init(decoding:))
         let instances = Dictionary(grouping: running.filter { $0.state.phase != .stopped }, by: \.state.bot)
         let rollouts = Dictionary(uniqueKeysWithValues: try store.rollouts().map { ($0.bot, $0) })
-        return try build(bots, instances: instances, controls: try store.botControls(), rollouts: rollouts, selector: selector, files: files)
+        return try build(bots, instances: instances, controls: try store.botControls(), rollouts: rollouts, selector: selector, files: files,
+                         halts: FleetHaltCoverage(try store.fleetHalts().halts))
     }
 
     /// A bot only the files declare (never applied): what `get bots` shows for it locally.
@@ -41,7 +43,7 @@ extension BotView {
     }
 
     static func build(_ bots: [AppliedBot], instances: [String: [LiveInstance]], controls: [String: BotControl], rollouts: [String: StoredRollout],
-                      selector: [String: String], files: FileSync?) throws -> [BotView] {
+                      selector: [String: String], files: FileSync?, halts: FleetHaltCoverage = FleetHaltCoverage([])) throws -> [BotView] {
         let now = Date().timeIntervalSince1970 * 1000
         return bots.compactMap { applied -> BotView? in
             guard let spec = applied.spec, selector.allSatisfy({ spec.labels[$0.key] == $0.value }) else { return nil }
@@ -71,7 +73,8 @@ extension BotView {
                 // A bot a person stopped is "stopped", not "dead": nothing is wrong with it.
                 health: status?.degraded != nil ? .degraded : control == .stopped && views.isEmpty ? .stopped : BotHealth.of(views.map(\.healthInput)).status,
                 degraded: status?.degraded, rollout: status,
-                instances: views, venue: spec.venue.kind.rawValue, account: spec.venue.account, realMoney: spec.venue.tradesRealMoney)
+                instances: views, venue: spec.venue.kind.rawValue, account: spec.venue.account, realMoney: spec.venue.tradesRealMoney,
+                halt: halts.halt(for: spec))
         }
     }
 }

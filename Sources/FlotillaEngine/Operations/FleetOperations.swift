@@ -7,6 +7,10 @@ import FlotillaStore
 public protocol FleetOperations: Sendable {
     func perform(_ action: BotAction, bot: String) async throws -> BotActionResult
     func send(_ request: RolloutRequest, bot: String) async throws -> RolloutCommandResult
+    /// The fleet kill switch (`flotilla halt`, `POST /api/v1/halt`).
+    func halt(_ request: FleetHaltRequest) async throws -> FleetHaltResult
+    /// Lifts halts (`flotilla resume-all`, `POST /api/v1/resume-all`).
+    func resumeAll(selector: [String: String]) async throws -> FleetHaltResult
 }
 
 /// The operations on a store on this machine.
@@ -26,5 +30,13 @@ public struct LocalOperations: FleetOperations {
 
     public func send(_ request: RolloutRequest, bot: String) async throws -> RolloutCommandResult {
         try RolloutCommands(store: store).send(request, bot: bot)
+    }
+
+    public func halt(_ request: FleetHaltRequest) async throws -> FleetHaltResult {
+        try FleetHaltControls(store: store, requestedBy: "cli").halt(request)
+    }
+
+    public func resumeAll(selector: [String: String]) async throws -> FleetHaltResult {
+        try FleetHaltControls(store: store, requestedBy: "cli").resumeAll(selector: selector)
     }
 }

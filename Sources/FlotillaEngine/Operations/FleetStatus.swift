@@ -46,6 +46,8 @@ public struct FleetStatus: Codable, Sendable, Equatable {
     public var controls: [String: Int]
     public var rollouts: [RolloutLine]
     public var degraded: [Degraded]
+    /// Bots held by a fleet halt (`flotilla halt`, a loss limit), with the mode and why.
+    public var halted: [Degraded] = []
     public var files: Files
     /// `ready`, `not ready: …`, or what is known without a server (`no flotilla up seen …`).
     public var readiness: String
@@ -67,6 +69,7 @@ public struct FleetStatus: Codable, Sendable, Equatable {
         return FleetStatus(
             bots: applied.count, health: health, controls: controls, rollouts: rollouts.sorted { $0.bot < $1.bot },
             degraded: applied.compactMap { v in v.degraded.map { Degraded(bot: v.name, reason: $0.reason) } }.sorted { $0.bot < $1.bot },
+            halted: applied.compactMap { v in v.halt.map { Degraded(bot: v.name, reason: $0.text) } }.sorted { $0.bot < $1.bot },
             files: Files(stateSerial: stateSerial, lastApplied: lastApplied?.time, lastAppliedMessage: lastApplied?.message,
                          changed: names(.changed), notApplied: names(.notApplied), orphans: names(.orphan), invalid: invalid,
                          gitPull: lastPull.flatMap { $0.kind == "GitPullFailed" ? "\(ISO8601DateFormatter().string(from: $0.time)): \($0.message)" : nil }),
@@ -93,6 +96,11 @@ public struct FleetStatus: Codable, Sendable, Equatable {
         out += "\nRollouts in progress: \(rollouts.isEmpty ? "none" : String(rollouts.count))\n"
         for r in rollouts {
             out += "  \(r.bot)  \(r.strategy)  \(r.phase)  revision \(r.revision)  \(r.progress.map { "\($0) steps done, now " } ?? "")\(r.step)\(r.message.isEmpty ? "" : " — \(r.message)")\n"
+        }
+        if !halted.isEmpty {
+            out += "\nHalted (flotilla resume-all lifts it): \(halted.count)\n"
+            for h in halted.prefix(50) { out += "  \(h.bot): \(h.reason)\n" }
+            if halted.count > 50 { out += "  … and \(halted.count - 50) more\n" }
         }
         if !degraded.isEmpty {
             out += "\nDegraded:\n"

@@ -83,6 +83,17 @@ public actor BotInstance {
     private var windowDrawdownPct: Double = 0
     /// An `llm` bot's model calls (`BotInstance+Model.swift`); nil for every other strategy.
     private let model: ModelDecisions?
+    /// The fleet halt holding the instance (`flotilla halt`, a loss limit), set by its fleet on
+    /// every pass and at every start before it trades (`Fleet+Halt.swift`); nil: none.
+    private(set) var halt: BotHalt?
+    private var gate: TradingGate {
+        switch halt?.mode {
+        case nil: .open
+        case .reduceOnly?: .reduceOnly(reason: halt?.reason ?? "")
+        case .halt?: .frozen(reason: halt?.reason ?? "")
+        }
+    }
+    private var frozen: Bool { halt?.mode == .halt }
 
     init(id: String, spec: ResolvedBot, revision: Int, symbol: String, mode: InstanceMode, capitalPct: Decimal, candles: [Candle],
          venue: PaperVenue, candlesSeen: Int, nowMs: Int64, fillCounts: (buys: Int, sells: Int) = (0, 0),
@@ -192,28 +203,32 @@ public actor BotInstance {
         let exchange = onExchange ? takeExchangeReport() : nil
         while candleDue(nowMs: nowMs) {
             let candle = candles[candlesSeen]
-            if phase == .running, let model, trader.actsOnDecision(at: candle.time) {
+            if phase == .running, !frozen, let model, trader.actsOnDecision(at: candle.time) {
                 // An llm bot's candle waits for its model call (made off this actor; others go on).
                 guard case .ready(let decision, let event) = model.poll(candle, context: { trader.modelContext(after: candle) }) else { break }
                 trader.receive(decision, forCandleAt: candle.time)
                 if let event { events.append(event) }
             }
-            if phase == .running, !venueCall(nowMs: nowMs) { break }  // the candle waits for the venue
+            if phase == .running, !frozen, !venueCall(nowMs: nowMs) { break }  // the candle waits for the venue
             // Returns are judged only while a position is open: a flat account's return is always 0.
             let holding = !trader.venue.position.isZero && candlesSeen > 0
             let before = (equity: holding ? trader.venue.equity(at: candles[candlesSeen - 1].close).double : 0,
                           fills: trader.venue.fills.count, rejects: trader.rejectionCount)
             let wasHalted = trader.risk.halted
-            if phase == .paused || (exchange != nil && (exchangeProblem != nil || !trader.venue.openMarketOrders.isEmpty)) {
+            if frozen {
+                // A plain fleet halt, whatever else holds the instance (a pause, an exchange not
+                // reconciled): no order of any kind, not even the emergency stop's close.
+                _ = trader.observeFrozen(candle)
+            } else if phase == .paused || (exchange != nil && (exchangeProblem != nil || !trader.venue.openMarketOrders.isEmpty)) {
                 // Paused, or on an exchange it may not trade on yet (not reconciled, an order unknown),
                 // or whose last market order the exchange has not answered: decisions wait for its fills.
                 _ = trader.observeOnly(candle)
             } else {
                 let call = ContinuousClock.now
                 if let book, mode == .live, book.isActive {
-                    _ = trader.step(candle, admit: { intent, account in self.admit(intent, account, book: book) })
+                    _ = trader.step(candle, gate: gate, admit: { intent, account in self.admit(intent, account, book: book) })
                 } else {
-                    _ = trader.step(candle)
+                    _ = trader.step(candle, gate: gate)
                 }
                 probes.venueAnswered(in: (ContinuousClock.now - call).seconds)
             }
@@ -509,6 +524,31 @@ public actor BotInstance {
     }
 
     // MARK: Commands from the fleet
+
+    /// A fleet halt begins, changes or lifts. Beginning (or turning into a plain halt) cancels the
+    /// working orders it refuses: entries under reduce-only; every order under a plain halt, the
+    /// position's protective orders suspended — placed again when it lifts or turns reduce-only.
+    /// On an exchange the cancels go out at once. Returns the client order ids cancelled, or nil
+    /// when nothing but the reason changed.
+    func apply(halt new: BotHalt?) -> [String]? {
+        let old = halt?.mode
+        halt = new
+        guard new?.mode != old else { return nil }
+        guard phase != .stopped else { return [] }  // a stopped instance's orders are suspended already
+        var cancelled: [String] = []
+        switch (old, new?.mode) {
+        case (_, .halt?):
+            cancelled = trader.haltOrders(keepingExits: false)
+        case (nil, .reduceOnly?):
+            cancelled = trader.haltOrders(keepingExits: true)
+        case (.halt?, _):
+            if candlesSeen > 0 { trader.reinstateProtection(at: candles[candlesSeen - 1].time) }
+        default:
+            break
+        }
+        if onExchange, let desk { forwardToExchange(desk.report) }
+        return cancelled
+    }
 
     /// `bot reset-errors`: forgets venue errors — the error tracker, the circuit breaker and the retry
     /// backoff start afresh — lifts a fired emergency stop, and resumes an instance that paused

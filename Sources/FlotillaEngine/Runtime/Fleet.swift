@@ -49,6 +49,10 @@ public actor Fleet {
     var unreadable: Set<String> = []
     /// The degraded bots, readable from other threads (`/readyz`).
     public nonisolated let degradedBots = DegradedBots()
+    /// Halts that could not be read as written, readable from other threads (`Fleet+Halt.swift`).
+    public nonisolated let haltProblems = HaltProblems()
+    /// Whether the last pass held any instance halted (a pass with no halt before or now visits none).
+    var haltsHeld = false
 
     /// Where the instances' venue calls go: the paper venue, which never fails, unless a test
     /// gives a venue that does (FlotillaTesting's `FlakyVenue`).
@@ -185,6 +189,8 @@ public actor Fleet {
             }
         }
         for bot in degraded.keys { try? persistDegradation(bot: bot) }
+        // A halted fleet comes back halted: before the first tick trades anything.
+        await applyHalts(nowMs: nowMs)
         if !instances.isEmpty {
             writes.recordEvent(bot: nil, kind: "Recovered", message: "resumed \(instances.count) instance(s) and \(envelopes.count) rollout(s) from the store")
         }
@@ -421,6 +427,7 @@ public actor Fleet {
                 logger.error("could not remove a deleted bot", metadata: ["bot.name": "\(bot)", "error": "\(error)"])
             }
         }
+        await applyHalts(nowMs: nowMs)
     }
 
     /// One bot's turn in a pass, in three parts: a person's controls and commands applied to its

@@ -47,6 +47,7 @@ public enum AlertTopic: String, Sendable, CaseIterable, Codable, Hashable {
     case botFailed, crashLooping, autoPaused
     case invalidEdit, syncFailed, pullFailed
     case venueUnreachable, orderUnknown, accountShortfall
+    case killSwitch, lossLimit
 
     public var summary: String {
         switch self {
@@ -62,6 +63,8 @@ public enum AlertTopic: String, Sendable, CaseIterable, Codable, Hashable {
         case .venueUnreachable: "a live venue is unreachable"
         case .orderUnknown: "an order is stuck in UNKNOWN"
         case .accountShortfall: "an exchange account holds less than its bots' books"
+        case .killSwitch: "kill switch: the fleet was halted or resumed"
+        case .lossLimit: "loss limit reached: an account's bots are halted"
         }
     }
 }

@@ -86,10 +86,14 @@ public struct BotTrader<S: Strategy>: Sendable {
     }
 
     /// One candle: match orders placed on the previous one, mark to market, check the risk limits,
-    /// then let the strategy decide on the closed candle and place what the risk manager allows —
-    /// and, for an order that adds to the position, what `admit` allows (the rules across bots of
-    /// a fleet: nil, or why not).
-    public mutating func step(_ candle: Candle, admit: ((OrderIntent, AccountView) -> String?)? = nil) -> [Fill] {
+    /// then let the strategy decide on the closed candle and place what the risk manager allows.
+    ///
+    /// Under a fleet halt's `gate`: with `reduceOnly`, a decision that would open or add to a
+    /// position is refused (counted with the halt's reason) and exits go through; `frozen` is
+    /// `observeFrozen`. An order that adds to the position must also pass `admit` (the rules
+    /// across bots of a fleet: nil, or why not).
+    public mutating func step(_ candle: Candle, gate: TradingGate = .open, admit: ((OrderIntent, AccountView) -> String?)? = nil) -> [Fill] {
+        if case .frozen = gate { return observeFrozen(candle) }
         lastMark = candle.close
         let fills = venue.process(candle)
         for fill in fills { afterFill(fill, candle: candle) }
@@ -110,6 +114,11 @@ public struct BotTrader<S: Strategy>: Sendable {
             if rejections.count < 1000 { rejections.append((candle.time, verdict.reason)) }
             return fills
         }
+        if case .reduceOnly(let reason) = gate, !intent.reducesOnly {
+            rejectionCount += 1
+            if rejections.count < 1000 { rejections.append((candle.time, "fleet halted (reduce-only): \(reason)")) }
+            return fills
+        }
         if !intent.reducesOnly, let admit, let refusal = admit(intent, account) {
             rejectionCount += 1
             if rejections.count < 1000 { rejections.append((candle.time, refusal)) }
@@ -118,6 +127,40 @@ public struct BotTrader<S: Strategy>: Sendable {
         if intent.reducesOnly { cancelAll() }  // protective orders go with the position
         _ = place(intent, time: candle.time, tag: decision.action.rawValue.lowercased())
         return fills
+    }
+
+    /// A plain fleet halt: no order of any kind. The strategy observes (its indicators stay
+    /// current) and executions an exchange already made are booked, but the risk manager is not
+    /// fed — no stop-loss, take-profit or emergency stop acts — and whatever an execution would
+    /// have placed (an entry's protection) is suspended at once, to be placed again when the halt
+    /// lifts (`reinstateProtection`).
+    public mutating func observeFrozen(_ candle: Candle) -> [Fill] {
+        lastMark = candle.close
+        if !venue.openOrderIds.isEmpty { suspendOrders() }
+        let fills = venue.process(candle)
+        for fill in fills { afterFill(fill, candle: candle) }
+        if !venue.openOrderIds.isEmpty { suspendOrders() }
+        _ = strategy.decide(candle, position: position)
+        return fills
+    }
+
+    /// A fleet halt began: cancels the working orders that would open or add to the position
+    /// (entries not yet filled); with `keepingExits` false (a plain halt) every working order
+    /// goes, the position's protective ones suspended to be placed again when the halt lifts.
+    /// Returns the client order ids cancelled.
+    @discardableResult
+    public mutating func haltOrders(keepingExits: Bool) -> [String] {
+        let open = venue.openOrderIds.compactMap { venue.orders[$0] }
+        guard keepingExits else {
+            suspendOrders()
+            return open.map(\.clientOrderId)
+        }
+        var cancelled: [String] = []
+        for order in open where !venue.onlyReduces(order) {
+            if venue.cancel(clientOrderId: order.clientOrderId) { cancelled.append(order.clientOrderId) }
+            pendingProtection[order.clientOrderId] = nil
+        }
+        return cancelled
     }
 
     /// The emergency stop fired: cancel everything, close the whole position at market.
