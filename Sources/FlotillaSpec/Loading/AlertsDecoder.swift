@@ -16,33 +16,11 @@ public enum AlertsFile {
     }
 
     public static func decode(_ bytes: [UInt8], file: String) -> Result<AlertsSpec, ValidationFailure> {
-        let documents: [YAMLDocument]
-        switch YAMLReader.documents(in: bytes, file: file) {
-        case .success(let found): documents = found
-        case .failure(let diagnostic): return .failure(ValidationFailure([diagnostic]))
-        }
-        guard documents.count == 1, let document = documents.first else {
-            return .failure(ValidationFailure([Diagnostic(file: file, mark: SourceMark(line: 1, column: 1), path: "",
-                                                          message: "expected one kind: Alerts document, found \(documents.count)")]))
-        }
-        let reader = NodeReader(file: file)
-        let spec = decode(document, reader: reader)
-        if let spec, reader.diagnostics.isEmpty { return .success(spec) }
-        return .failure(ValidationFailure(reader.diagnostics))
+        SingleDocumentFile.decode(bytes, file: file, kind: "Alerts") { decode($0, reader: $1) }
     }
 
     static func decode(_ document: YAMLDocument, reader: NodeReader) -> AlertsSpec? {
-        guard let top = reader.mapping(document.root, "", allowed: ["apiVersion", "kind", "metadata", "spec"]) else { return nil }
-        if let node = reader.required(top, "apiVersion"), let version = reader.string(node, "apiVersion"), version != DocumentDecoder.apiVersion {
-            reader.fail(node.mark, "apiVersion", "unsupported apiVersion \"\(version.prefix(40))\"; use \(DocumentDecoder.apiVersion)")
-        }
-        if let node = reader.required(top, "kind"), let kind = reader.string(node, "kind"), kind != "Alerts" {
-            reader.fail(node.mark, "kind", "\(AlertsFile.name) holds one kind: Alerts document, not \(kind.prefix(40))")
-        }
-        if let node = top["metadata"] { _ = reader.mapping(node, "metadata", allowed: ["name", "description"]) }
-        guard let specNode = reader.required(top, "spec"),
-            let spec = reader.mapping(specNode, "spec", allowed: ["webhooks", "dedupWindow", "retry", "timeout"])
-        else { return nil }
+        guard let spec = SingleDocumentFile.spec(document, kind: "Alerts", fileName: AlertsFile.name, allowed: ["webhooks", "dedupWindow", "retry", "timeout"], reader: reader) else { return nil }
         var out = AlertsSpec.defaults
         if let node = spec["dedupWindow"], let span = reader.duration(node, "spec.dedupWindow", min: .seconds(0), max: .hours(24)) { out.dedupWindow = span }
         if let node = spec["timeout"], let span = reader.duration(node, "spec.timeout", min: TimeSpan(milliseconds: 100), max: .minutes(1)) {

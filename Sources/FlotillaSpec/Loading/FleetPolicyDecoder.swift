@@ -25,33 +25,11 @@ public enum FleetPolicyFile {
     }
 
     public static func decode(_ bytes: [UInt8], file: String) -> Result<FleetPolicySpec, ValidationFailure> {
-        let documents: [YAMLDocument]
-        switch YAMLReader.documents(in: bytes, file: file) {
-        case .success(let found): documents = found
-        case .failure(let diagnostic): return .failure(ValidationFailure([diagnostic]))
-        }
-        guard documents.count == 1, let document = documents.first else {
-            return .failure(ValidationFailure([Diagnostic(file: file, mark: SourceMark(line: 1, column: 1), path: "",
-                                                          message: "expected one kind: FleetPolicy document, found \(documents.count)")]))
-        }
-        let reader = NodeReader(file: file)
-        let spec = decode(document, file: file, reader: reader)
-        if let spec, reader.diagnostics.isEmpty { return .success(spec) }
-        return .failure(ValidationFailure(reader.diagnostics))
+        SingleDocumentFile.decode(bytes, file: file, kind: "FleetPolicy") { decode($0, file: file, reader: $1) }
     }
 
     static func decode(_ document: YAMLDocument, file: String, reader: NodeReader) -> FleetPolicySpec? {
-        guard let top = reader.mapping(document.root, "", allowed: ["apiVersion", "kind", "metadata", "spec"]) else { return nil }
-        if let node = reader.required(top, "apiVersion"), let version = reader.string(node, "apiVersion"), version != DocumentDecoder.apiVersion {
-            reader.fail(node.mark, "apiVersion", "unsupported apiVersion \"\(version.prefix(40))\"; use \(DocumentDecoder.apiVersion)")
-        }
-        if let node = reader.required(top, "kind"), let kind = reader.string(node, "kind"), kind != "FleetPolicy" {
-            reader.fail(node.mark, "kind", "\(FleetPolicyFile.name) holds one kind: FleetPolicy document, not \(kind.prefix(40))")
-        }
-        if let node = top["metadata"] { _ = reader.mapping(node, "metadata", allowed: ["name", "description"]) }
-        guard let specNode = reader.required(top, "spec"),
-            let spec = reader.mapping(specNode, "spec", allowed: ["exposure", "conflicts", "concentration"])
-        else { return nil }
+        guard let spec = SingleDocumentFile.spec(document, kind: "FleetPolicy", fileName: FleetPolicyFile.name, allowed: ["exposure", "conflicts", "concentration"], reader: reader) else { return nil }
         var out = FleetPolicySpec(file: file)
         if let node = spec["conflicts"], let text = reader.string(node, "spec.conflicts") {
             if let policy = FleetPolicySpec.ConflictPolicy(rawValue: text) {
