@@ -20,6 +20,25 @@ struct FleetPolicyFileTests {
         #expect(FleetPolicyFile.load(Fixtures.repositoryRoot.appendingPathComponent("no-such-policy.yaml")) == nil, "no file, no rules")
     }
 
+    @Test("a policy that is a FIFO, a symlink out of the project or too large is refused before it is read, never waited on")
+    func hostileFiles() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        let file = dir.appendingPathComponent("fleet-policy.yaml")
+        #expect(mkfifo(file.path, 0o644) == 0)
+        guard case .failure(let fifo)? = FleetPolicyFile.load(file) else { Issue.record("a FIFO was read"); return }
+        #expect(fifo.diagnostics.first?.message == "is not a regular file")
+        try FileManager.default.removeItem(at: file)
+        let outside = try Fixtures.temporaryDirectory().appendingPathComponent("policy.yaml")
+        try String(contentsOf: Fixtures.repositoryRoot.appendingPathComponent("examples/fleet-policy.yaml"), encoding: .utf8).write(to: outside, atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(at: file, withDestinationURL: outside)
+        guard case .failure(let link)? = FleetPolicyFile.load(file) else { Issue.record("a symlink out of the project was read"); return }
+        #expect(link.diagnostics.first?.message.contains("outside the project directory") == true)
+        try FileManager.default.removeItem(at: file)
+        try Data(repeating: 0x20, count: FleetPolicyFile.maxBytes + 1).write(to: file)
+        guard case .failure(let big)? = FleetPolicyFile.load(file) else { Issue.record("an oversized file was read"); return }
+        #expect(big.diagnostics.first?.message == "is \(FleetPolicyFile.maxBytes + 1) bytes; the limit is \(FleetPolicyFile.maxBytes) bytes")
+    }
+
     @Test("each invalid fleet policy is refused with a located, specific message", arguments: Fixtures.files(in: "invalid/fleet-policy"))
     func invalid(_ url: URL) throws {
         let expected = try expectation(of: url)

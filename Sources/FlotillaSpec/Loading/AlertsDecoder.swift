@@ -11,8 +11,11 @@ public enum AlertsFile {
 
     /// Reads the file at `url`: nil when there is none (no alerts), the spec, or why it does not validate.
     public static func load(_ url: URL, displayName: String = AlertsFile.name) -> Result<AlertsSpec, ValidationFailure>? {
-        guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
-        return decode([UInt8](data), file: displayName)
+        switch SingleDocumentFile.read(url, displayName: displayName, maxBytes: 256 * 1024) {
+        case nil: return nil
+        case .failure(let failure)?: return .failure(failure)
+        case .success(let bytes)?: return decode(bytes, file: displayName)
+        }
     }
 
     public static func decode(_ bytes: [UInt8], file: String) -> Result<AlertsSpec, ValidationFailure> {

@@ -14,14 +14,11 @@ public enum FleetPolicyFile {
     /// Reads the file at `url`: nil when there is none (no rules across bots), the spec, or why it
     /// does not validate.
     public static func load(_ url: URL, displayName: String = FleetPolicyFile.name) -> Result<FleetPolicySpec, ValidationFailure>? {
-        guard let handle = FileHandle(forReadingAtPath: url.path) else { return nil }
-        defer { try? handle.close() }
-        let data = (try? handle.read(upToCount: maxBytes + 1)) ?? Data()
-        guard data.count <= maxBytes else {
-            return .failure(ValidationFailure([Diagnostic(file: displayName, mark: SourceMark(line: 1, column: 1), path: "",
-                                                          message: "is larger than \(maxBytes / 1024) KiB; a fleet policy is a few rules")]))
+        switch SingleDocumentFile.read(url, displayName: displayName, maxBytes: maxBytes) {
+        case nil: return nil
+        case .failure(let failure)?: return .failure(failure)
+        case .success(let bytes)?: return decode(bytes, file: displayName)
         }
-        return decode([UInt8](data), file: displayName)
     }
 
     public static func decode(_ bytes: [UInt8], file: String) -> Result<FleetPolicySpec, ValidationFailure> {

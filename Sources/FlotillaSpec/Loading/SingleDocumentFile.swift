@@ -1,6 +1,24 @@
+import Foundation
+
 /// A project file that holds one document of one kind (`alerts.yaml`, `fleet-policy.yaml`): parsed
 /// as YAML, refused unless it is exactly one document, then decoded with every problem reported.
 enum SingleDocumentFile {
+    /// The file's bytes: nil when there is none; refused when it is not a regular file (a FIFO
+    /// would block, a device never end), resolves outside its directory, or is larger than
+    /// `maxBytes` — checked before a byte is read (`ProjectFile`).
+    static func read(_ url: URL, displayName: String, maxBytes: Int) -> Result<[UInt8], ValidationFailure>? {
+        func refused(_ message: String) -> Result<[UInt8], ValidationFailure> {
+            .failure(ValidationFailure([Diagnostic(file: displayName, mark: SourceMark(line: 1, column: 1), path: "", message: message)]))
+        }
+        switch ProjectFile.check(url.path, inside: url.deletingLastPathComponent(), maxBytes: maxBytes) {
+        case .failure(.missing): return nil
+        case .failure(let problem): return refused("\(problem)")
+        case .success(let file):
+            guard let bytes = file.read(maxBytes: maxBytes) else { return refused("could not be read (it changed while it was read); save it again") }
+            return .success(bytes)
+        }
+    }
+
     static func decode<Spec>(_ bytes: [UInt8], file: String, kind: String,
                              _ decode: (YAMLDocument, NodeReader) -> Spec?) -> Result<Spec, ValidationFailure> {
         let documents: [YAMLDocument]
